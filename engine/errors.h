@@ -1,0 +1,31 @@
+// Error types: model/user errors carry the file, node and what was expected.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace dnncost {
+
+// An error in the model or in what the user asked for. The message is complete and ready to print:
+// "<file>: node '<name>' (<op>): <what was expected>".
+class ModelError : public std::runtime_error {
+ public:
+  explicit ModelError(const std::string& message) : std::runtime_error(message) {}
+};
+
+// Builds the message prefix for a node: "file: node 'name' (Op): ".
+std::string node_context(const std::string& file, const std::string& node_name, const std::string& op_type);
+
+[[noreturn]] void throw_model_error(const std::string& message);
+
+}  // namespace dnncost
+
+// Throws ModelError with the given streamed message when cond is false.
+#define DNNCOST_EXPECT(cond, msg_stream)            \
+  do {                                              \
+    if (!(cond)) {                                  \
+      std::ostringstream dnncost_expect_os_;        \
+      dnncost_expect_os_ << msg_stream;             \
+      ::dnncost::throw_model_error(dnncost_expect_os_.str()); \
+    }                                               \
+  } while (0)

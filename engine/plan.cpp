@@ -1,0 +1,274 @@
+// Plan construction: binding input shapes, creating layers, shape inference, folding and cost.
+#include "engine/plan.h"
+
+#include <set>
+#include <sstream>
+
+#include "engine/errors.h"
+#include "layers/registry.h"
+
+namespace dnncost {
+
+InputBinding bind_batch(const Graph& g, int64_t batch, std::vector<std::string>* notes) {
+  InputBinding b;
+  for (const auto& in : g.inputs) {
+    if (!in.has_shape) {
+      throw ModelError(g.path + ": graph input '" + in.name +
+                       "' declares no shape; dnncost needs the input shape to plan the model");
+    }
+    Shape s;
+    for (size_t i = 0; i < in.dims.size(); ++i) {
+      const Dim& d = in.dims[i];
+      if (i == 0 && batch > 0) {
+        if (d.fixed() && d.value != batch && notes) {
+          notes->push_back("input '" + in.name + "' has a fixed batch dimension " + std::to_string(d.value) +
+                           "; planned with batch " + std::to_string(batch) + " instead");
+        }
+        s.push_back(batch);
+      } else if (d.fixed()) {
+        s.push_back(d.value);
+      } else if (i == 0) {
+        s.push_back(1);
+      } else {
+        throw ModelError(g.path + ": graph input '" + in.name + "' dimension " + std::to_string(i) + " is " +
+                         (d.symbol.empty() ? std::string("unknown") : "symbolic ('" + d.symbol + "')") +
+                         "; only the batch dimension (0) may be symbolic");
+      }
+    }
+    b.shapes[in.name] = s;
+  }
+  return b;
+}
+
+InputBinding bind_tensors(const Graph& g, const std::vector<std::shared_ptr<const Tensor>>& inputs) {
+  if (inputs.size() != g.inputs.size()) {
+    std::string names;
+    for (const auto& in : g.inputs) names += (names.empty() ? "" : ", ") + in.name;
+    throw ModelError(g.path + ": the model has " + std::to_string(g.inputs.size()) + " input(s) (" + names +
+                     "), got " + std::to_string(inputs.size()) + " tensor(s)");
+  }
+  InputBinding b;
+  for (size_t k = 0; k < inputs.size(); ++k) {
+    const ValueInfo& vi = g.inputs[k];
+    const Tensor& t = *inputs[k];
+    if (vi.dtype != DType::kUndefined && vi.dtype != t.dtype()) {
+      throw ModelError(g.path + ": input '" + vi.name + "' expects element type " + dtype_name(vi.dtype) +
+                       ", got " + dtype_name(t.dtype()));
+    }
+    if (vi.has_shape) {
+      bool ok = vi.dims.size() == t.shape().size();
+      for (size_t i = 0; ok && i < vi.dims.size(); ++i)
+        if (vi.dims[i].fixed() && vi.dims[i].value != t.shape()[i]) ok = false;
+      if (!ok) {
+        std::string decl = "[";
+        for (size_t i = 0; i < vi.dims.size(); ++i)
+          decl += (i ? ", " : "") + (vi.dims[i].fixed() ? std::to_string(vi.dims[i].value)
+                                                         : (vi.dims[i].symbol.empty() ? "?" : vi.dims[i].symbol));
+        decl += "]";
+        throw ModelError(g.path + ": input '" + vi.name + "' expects shape " + decl + ", got " +
+                         shape_str(t.shape()));
+      }
+    }
+    b.shapes[vi.name] = t.shape();
+    if (!dtype_is_float(t.dtype())) b.values[vi.name] = inputs[k];
+  }
+  return b;
+}
+
+void check_supported(const Graph& g) {
+  const auto& reg = LayerRegistry::instance();
+  std::vector<std::string> bad;
+  std::set<std::string> bad_types;
+  for (const auto& n : g.nodes) {
+    if (!n.domain.empty()) {
+      bad.push_back("'" + n.name + "' (" + n.domain + "::" + n.op_type + ")");
+      bad_types.insert(n.domain + "::" + n.op_type);
+    } else if (!reg.has(n.op_type)) {
+      bad.push_back("'" + n.name + "' (" + n.op_type + ")");
+      bad_types.insert(n.op_type);
+    }
+  }
+  if (bad.empty()) return;
+  std::ostringstream os;
+  os << g.path << ": " << bad.size() << " node(s) use ops dnncost does not support (";
+  bool first = true;
+  for (const auto& t : bad_types) {
+    os << (first ? "" : ", ") << t;
+    first = false;
+  }
+  os << "):";
+  const size_t show = 20;
+  for (size_t i = 0; i < bad.size() && i < show; ++i) os << "\n  node " << bad[i];
+  if (bad.size() > show) os << "\n  ... and " << bad.size() - show << " more";
+  os << "\nSupported ops: " << reg.known_ops_list();
+  throw ModelError(os.str());
+}
+
+int Plan::add_value(PlanValue v) {
+  const int id = static_cast<int>(values_.size());
+  ids_[v.name] = id;
+  values_.push_back(std::move(v));
+  return id;
+}
+
+int Plan::value_id(const std::string& name) const {
+  auto it = ids_.find(name);
+  return it == ids_.end() ? -1 : it->second;
+}
+
+ValueDesc Plan::describe(int id) const {
+  ValueDesc d;
+  if (id < 0) return d;
+  const PlanValue& v = values_[id];
+  d.present = true;
+  d.dtype = v.dtype;
+  d.shape = v.shape;
+  d.constant = v.constant.get();
+  d.from_initializer = v.from_initializer;
+  return d;
+}
+
+int64_t Plan::input_bytes() const {
+  int64_t n = 0;
+  for (int id : input_ids_)
+    n += shape_numel(values_[id].shape) * static_cast<int64_t>(dtype_size(values_[id].dtype));
+  return n;
+}
+
+Plan::Plan(const Graph& g, const InputBinding& binding) : graph_(g) {
+  check_supported(g);
+  for (const auto& kv : g.initializers) {
+    PlanValue v;
+    v.name = kv.first;
+    v.dtype = kv.second->dtype();
+    v.shape = kv.second->shape();
+    v.constant = kv.second;
+    v.from_initializer = true;
+    add_value(std::move(v));
+  }
+  for (const auto& in : g.inputs) {
+    auto it = binding.shapes.find(in.name);
+    if (it == binding.shapes.end()) throw ModelError(g.path + ": no shape bound for graph input '" + in.name + "'");
+    if (!dtype_supported(in.dtype)) {
+      throw ModelError(g.path + ": graph input '" + in.name + "' has element type " + dtype_name(in.dtype) +
+                       ", which dnncost cannot run");
+    }
+    PlanValue v;
+    v.name = in.name;
+    v.dtype = in.dtype;
+    v.shape = it->second;
+    shape_numel(v.shape);
+    v.graph_input = true;
+    auto val = binding.values.find(in.name);
+    if (val != binding.values.end()) v.constant = val->second;
+    input_ids_.push_back(add_value(std::move(v)));
+  }
+
+  OpContext ctx{g.path, g.opset};
+  std::set<int> counted;  // initializer-derived values already charged to a layer
+  for (const Node& node : g.nodes) {
+    std::unique_ptr<Layer> layer = LayerRegistry::instance().create(node, ctx);
+    std::vector<int> in_ids;
+    std::vector<ValueDesc> in_desc;
+    bool all_const = true;
+    bool all_init = true;
+    for (const auto& name : node.inputs) {
+      int id = name.empty() ? -1 : value_id(name);
+      if (!name.empty() && id < 0) {
+        throw ModelError(node_context(g.path, node.name, node.op_type) + "input '" + name + "' is not defined");
+      }
+      in_ids.push_back(id);
+      in_desc.push_back(describe(id));
+      if (id >= 0) {
+        all_const = all_const && values_[id].constant != nullptr;
+        all_init = all_init && values_[id].from_initializer;
+      }
+    }
+    std::vector<OutputDesc> outs;
+    try {
+      outs = layer->infer(in_desc);
+    } catch (const ModelError&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw ModelError(node_context(g.path, node.name, node.op_type) + e.what());
+    }
+    if (outs.size() < node.outputs.size()) {
+      throw ModelError(node_context(g.path, node.name, node.op_type) + "has " + std::to_string(node.outputs.size()) +
+                       " outputs, but the op produces at most " + std::to_string(outs.size()));
+    }
+    std::vector<int> out_ids;
+    std::vector<ValueDesc> out_desc;
+    for (size_t i = 0; i < node.outputs.size(); ++i) {
+      if (node.outputs[i].empty()) {
+        out_ids.push_back(-1);
+        out_desc.emplace_back();
+        continue;
+      }
+      PlanValue v;
+      v.name = node.outputs[i];
+      v.dtype = outs[i].dtype;
+      v.shape = outs[i].shape;
+      shape_numel(v.shape);
+      out_ids.push_back(add_value(std::move(v)));
+      out_desc.push_back(describe(out_ids.back()));
+    }
+
+    if (layer->shape_only() || all_const) {
+      // Evaluate now: shape subgraphs and constants become plan-time values.
+      std::vector<const Tensor*> ins;
+      for (int id : in_ids) ins.push_back(id < 0 ? nullptr : values_[id].constant.get());
+      std::vector<std::shared_ptr<Tensor>> results;
+      std::vector<Tensor*> outp;
+      for (size_t i = 0; i < out_ids.size(); ++i) {
+        if (out_ids[i] < 0) {
+          outp.push_back(nullptr);
+          continue;
+        }
+        results.push_back(std::make_shared<Tensor>(values_[out_ids[i]].dtype, values_[out_ids[i]].shape));
+        outp.push_back(results.back().get());
+      }
+      layer->forward_ref(ins, outp);
+      size_t r = 0;
+      for (int id : out_ids) {
+        if (id < 0) continue;
+        values_[id].constant = results[r++];
+        values_[id].from_initializer = all_init && !layer->shape_only();
+      }
+      folded_.push_back(&node);
+      continue;
+    }
+
+    PlanStep step;
+    step.node = &node;
+    const OpCount oc = layer->count(in_desc, out_desc);
+    step.cost.macs = oc.macs;
+    step.cost.flops = oc.flops;
+    for (size_t i = 0; i < in_ids.size(); ++i) {
+      const int id = in_ids[i];
+      if (id < 0) continue;
+      step.cost.bytes_read += in_desc[i].bytes();
+      if (values_[id].from_initializer && !counted.count(id)) {
+        counted.insert(id);
+        step.cost.weight_bytes += in_desc[i].bytes();
+        if (layer->input_role(i, in_desc[i]) == InputRole::kParam) step.cost.params += in_desc[i].numel();
+      }
+    }
+    for (const auto& od : out_desc) {
+      if (!od.present) continue;
+      step.cost.bytes_written += od.bytes();
+      step.cost.activation_bytes += od.bytes();
+    }
+    totals_ += step.cost;
+    step.layer = std::move(layer);
+    step.inputs = std::move(in_ids);
+    step.outputs = std::move(out_ids);
+    steps_.push_back(std::move(step));
+  }
+  for (const auto& o : g.outputs) {
+    const int id = value_id(o.name);
+    if (id < 0) throw ModelError(g.path + ": graph output '" + o.name + "' is not produced");
+    output_ids_.push_back(id);
+  }
+}
+
+}  // namespace dnncost

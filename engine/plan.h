@@ -1,0 +1,79 @@
+// Plan: the graph resolved for concrete input shapes (one batch size): layers in order, shapes, folded
+// constants and per-layer cost.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "engine/graph.h"
+#include "layers/layer.h"
+#include "metrics/cost.h"
+
+namespace dnncost {
+
+// Concrete shapes for the graph inputs, and values of inputs known before running (integer shape inputs).
+struct InputBinding {
+  std::map<std::string, Shape> shapes;
+  std::map<std::string, std::shared_ptr<const Tensor>> values;
+};
+
+// Shapes from the declared input dims with the batch (dim 0) set: batch > 0 sets dim 0 of every input,
+// batch <= 0 binds symbolic dim 0 to 1 and keeps fixed ones. Other symbolic dims are an error naming the
+// input. Notes (e.g. an overridden fixed batch) are appended to `notes`.
+InputBinding bind_batch(const Graph& g, int64_t batch, std::vector<std::string>* notes = nullptr);
+
+// Binding from actual input tensors (for `run`): shapes checked against the declared dims; integer inputs
+// become plan-time values so shape subgraphs fold.
+InputBinding bind_tensors(const Graph& g, const std::vector<std::shared_ptr<const Tensor>>& inputs);
+
+// Throws one ModelError listing every node whose op is not supported.
+void check_supported(const Graph& g);
+
+struct PlanValue {
+  std::string name;
+  DType dtype = DType::kUndefined;
+  Shape shape;
+  std::shared_ptr<const Tensor> constant;  // known at plan time
+  bool from_initializer = false;
+  bool graph_input = false;
+};
+
+struct PlanStep {
+  const Node* node = nullptr;
+  std::unique_ptr<Layer> layer;
+  std::vector<int> inputs;   // value ids, -1 for absent
+  std::vector<int> outputs;  // value ids, -1 for absent
+  Cost cost;
+};
+
+class Plan {
+ public:
+  // The graph must outlive the plan.
+  Plan(const Graph& g, const InputBinding& binding);
+
+  const Graph& graph() const { return graph_; }
+  const std::vector<PlanStep>& steps() const { return steps_; }
+  const std::vector<PlanValue>& values() const { return values_; }
+  const std::vector<const Node*>& folded() const { return folded_; }  // evaluated at plan time
+  const std::vector<int>& input_ids() const { return input_ids_; }    // graph inputs, declared order
+  const std::vector<int>& output_ids() const { return output_ids_; }  // graph outputs, declared order
+  int value_id(const std::string& name) const;  // -1 when unknown
+  const Cost& totals() const { return totals_; }
+  int64_t input_bytes() const;
+
+ private:
+  int add_value(PlanValue v);
+  ValueDesc describe(int id) const;
+
+  const Graph& graph_;
+  std::vector<PlanValue> values_;
+  std::map<std::string, int> ids_;
+  std::vector<PlanStep> steps_;
+  std::vector<const Node*> folded_;
+  std::vector<int> input_ids_, output_ids_;
+  Cost totals_;
+};
+
+}  // namespace dnncost

@@ -1,0 +1,49 @@
+// `dnncost run`: executes a model on TensorProto inputs and writes TensorProto outputs.
+#include <filesystem>
+#include <iostream>
+
+#include "engine/session.h"
+#include "importers/onnx/onnx_import.h"
+#include "tools/dnncost/commands.h"
+
+namespace dnncost {
+
+void check_device(const std::string& device) {
+  if (device == "ref") return;
+  if (device == "cpu" || device == "cuda" || device.rfind("cuda:", 0) == 0) {
+    throw ModelError("--device " + device + ": this device is not implemented yet in this build; available: ref");
+  }
+  throw ModelError("--device " + device + ": unknown device; expected one of: ref");
+}
+
+std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
+                                                      const std::vector<std::shared_ptr<const Tensor>>& inputs,
+                                                      const std::string& device) {
+  check_device(device);
+  const Plan plan(graph, bind_tensors(graph, inputs));
+  RefSession session(plan);
+  std::vector<Tensor> outs = session.run(inputs);
+  std::vector<std::pair<std::string, Tensor>> named;
+  for (size_t i = 0; i < outs.size(); ++i) named.emplace_back(plan.values()[plan.output_ids()[i]].name, std::move(outs[i]));
+  return named;
+}
+
+int run_command(const RunOptions& opt) {
+  check_device(opt.device);
+  const Graph g = load_onnx(opt.model);
+  std::vector<std::shared_ptr<const Tensor>> inputs;
+  for (const auto& f : opt.inputs) inputs.push_back(std::make_shared<const Tensor>(read_tensor_file(f)));
+  auto outs = run_model(g, inputs, opt.device);
+  std::error_code ec;
+  std::filesystem::create_directories(opt.out_dir, ec);
+  if (ec) throw ModelError("--out " + opt.out_dir + ": cannot create the folder (" + ec.message() + ")");
+  for (size_t i = 0; i < outs.size(); ++i) {
+    const std::string path = (std::filesystem::path(opt.out_dir) / ("output_" + std::to_string(i) + ".pb")).string();
+    write_tensor_file(path, outs[i].second, outs[i].first);
+    std::cout << path << "  " << outs[i].first << ": " << dtype_name(outs[i].second.dtype()) << " "
+              << shape_str(outs[i].second.shape()) << "\n";
+  }
+  return 0;
+}
+
+}  // namespace dnncost
