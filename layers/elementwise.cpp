@@ -50,8 +50,8 @@ class ElementwiseLayer : public Layer {
     for (size_t k = 0; k < in.size(); ++k) {
       DNNCOST_LAYER_EXPECT(in[k].present, operand_name(k) << " is missing (every input is required)");
       DNNCOST_LAYER_EXPECT(arithmetic_type(in[k].dtype),
-                           operand_name(k) << " has element type " << dtype_name(in[k].dtype) << "; "
-                                           << node().op_type << " computes float (float32), int64 or int32");
+                           operand_name(k) << " has element type " << dtype_name(in[k].dtype) << "; " << node().op_type
+                                           << " computes float (float32), int64 or int32");
       DNNCOST_LAYER_EXPECT(in[k].dtype == in[0].dtype,
                            operand_name(0) << " and " << operand_name(k) << " must have the same element type, got "
                                            << dtype_name(in[0].dtype) << " and " << dtype_name(in[k].dtype));
@@ -74,8 +74,7 @@ class BinaryArithmetic : public ElementwiseLayer {
       out_shape_ = legacy_broadcast(in[0].shape, in[1].shape, &b_aligned);
     } else {
       std::string why;
-      DNNCOST_LAYER_EXPECT(broadcast_shapes({in[0].shape, in[1].shape}, &out_shape_, &why),
-                           "inputs A and B: " << why);
+      DNNCOST_LAYER_EXPECT(broadcast_shapes({in[0].shape, in[1].shape}, &out_shape_, &why), "inputs A and B: " << why);
     }
     indexer_ = BroadcastIndexer({in[0].shape, b_aligned}, out_shape_);
     return {{dtype_, out_shape_}};
@@ -121,9 +120,8 @@ class BinaryArithmetic : public ElementwiseLayer {
       axis = attrs().get_int("axis");
       if (axis < 0) axis += rank_a;
       DNNCOST_LAYER_EXPECT(axis >= 0 && axis + rank_b <= rank_a,
-                           "attribute axis " << attrs().get_int("axis") << " places B " << shape_str(b)
-                                             << " outside A " << shape_str(a) << " (expected 0 <= axis <= "
-                                             << rank_a - rank_b << ")");
+                           "attribute axis " << attrs().get_int("axis") << " places B " << shape_str(b) << " outside A "
+                                             << shape_str(a) << " (expected 0 <= axis <= " << rank_a - rank_b << ")");
     }
     for (int64_t i = 0; i < rank_b; ++i) {
       DNNCOST_LAYER_EXPECT(b[i] == a[axis + i] || b[i] == 1,
@@ -174,9 +172,12 @@ class VariadicArithmetic : public ElementwiseLayer {
     }
     // Step 0 combines inputs 0 and 1 into the output; step k - 1 folds input k into it.
     indexers_.clear();
-    if (shapes.size() == 1) indexers_.emplace_back(std::vector<Shape>{shapes[0]}, out_shape_);
-    else indexers_.emplace_back(std::vector<Shape>{shapes[0], shapes[1]}, out_shape_);
-    for (size_t k = 2; k < shapes.size(); ++k) indexers_.emplace_back(std::vector<Shape>{out_shape_, shapes[k]}, out_shape_);
+    if (shapes.size() == 1)
+      indexers_.emplace_back(std::vector<Shape>{shapes[0]}, out_shape_);
+    else
+      indexers_.emplace_back(std::vector<Shape>{shapes[0], shapes[1]}, out_shape_);
+    for (size_t k = 2; k < shapes.size(); ++k)
+      indexers_.emplace_back(std::vector<Shape>{out_shape_, shapes[k]}, out_shape_);
     return {{dtype_, out_shape_}};
   }
 

@@ -28,7 +28,8 @@ class PRelu : public Layer {
     DNNCOST_LAYER_EXPECT(broadcasts_to(slope, x),
                          "input slope " << shape_str(in[1].shape) << " must broadcast to X " << shape_str(x)
                                         << " (unidirectional numpy broadcasting: aligned from the last dimension, "
-                                           "sizes equal to X's or 1; a per-channel slope of [N, C, H, W] is [C, 1, 1])");
+                                        << "sizes equal to X's or 1; a per-channel slope of [N, C, H, W] is "
+                                           "[C, 1, 1])");
     indexer_ = BroadcastIndexer({x, slope}, x);
     return {{DType::kFloat32, x}};
   }
