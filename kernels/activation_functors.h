@@ -50,10 +50,4 @@ struct HardSwishFn {
     return x * (y < 0.f ? 0.f : (y > 1.f ? 1.f : y));
   }
 };
-struct ClipFn {
-  static constexpr int kFlops = 2;  // min, max
-  float lo, hi;
-  DNNCOST_HD float operator()(float x) const { return x < lo ? lo : (x > hi ? hi : x); }
-};
-
 }  // namespace dnncost

@@ -12,7 +12,7 @@ void Layer::expect_inputs(const std::vector<ValueDesc>& in, size_t min, size_t m
   DNNCOST_LAYER_EXPECT(last_present >= min && in.size() <= max,
                        "expected " << (min == max ? std::to_string(min)
                                                   : std::to_string(min) + " to " + std::to_string(max))
-                                   << " inputs, got " << in.size());
+                                   << " input(s), got " << in.size());
   for (size_t i = 0; i < min; ++i) DNNCOST_LAYER_EXPECT(in[i].present, "required input " << i << " is missing");
 }
 
