@@ -48,8 +48,7 @@ inline int64_t ceil_div(int64_t n, int64_t d) { return n >= 0 ? (n + d - 1) / d 
 // strides and dilations >= 1 (validated by the caller).
 inline ConvTapPlan build_conv_tap_plan(const std::vector<int64_t>& dense, const std::vector<int64_t>& strided,
                                        const std::vector<int64_t>& kernel, const std::vector<int64_t>& strides,
-                                       const std::vector<int64_t>& dilations,
-                                       const std::vector<int64_t>& pads_begin) {
+                                       const std::vector<int64_t>& dilations, const std::vector<int64_t>& pads_begin) {
   const size_t rank = dense.size();
   ConvTapPlan plan;
   plan.strided_step = strides[rank - 1];
@@ -107,8 +106,8 @@ inline ConvTapPlan build_conv_tap_plan(const std::vector<int64_t>& dense, const 
 }
 
 // dst[i * dst_step] += w * src[i * src_step] for i in [0, n). The step-1 forms let the compiler vectorise.
-inline void conv_accumulate_row(float* __restrict dst, int64_t dst_step, const float* __restrict src,
-                                int64_t src_step, float w, int64_t n) {
+inline void conv_accumulate_row(float* __restrict dst, int64_t dst_step, const float* __restrict src, int64_t src_step,
+                                float w, int64_t n) {
   if (dst_step == 1 && src_step == 1) {
     for (int64_t i = 0; i < n; ++i) dst[i] += w * src[i];
   } else if (dst_step == 1) {

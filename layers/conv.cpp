@@ -32,10 +32,11 @@ class Conv : public Layer {
     const int64_t group = geom_.group;
     DNNCOST_LAYER_EXPECT(c_in >= 1, "input X must have at least one channel, got shape " << shape_str(x));
     DNNCOST_LAYER_EXPECT(c_in == w[1] * group, "input channels " << c_in << " (X " << shape_str(x)
-                                                   << ") must equal W.shape[1] * group = " << w[1] << " * " << group
-                                                   << " = " << w[1] * group << " (W " << shape_str(w) << ")");
-    DNNCOST_LAYER_EXPECT(c_out % group == 0, "output channels W.shape[0] = " << c_out << " must be divisible by group "
-                                                                              << group);
+                                                                 << ") must equal W.shape[1] * group = " << w[1]
+                                                                 << " * " << group << " = " << w[1] * group << " (W "
+                                                                 << shape_str(w) << ")");
+    DNNCOST_LAYER_EXPECT(c_out % group == 0,
+                         "output channels W.shape[0] = " << c_out << " must be divisible by group " << group);
     if (in.size() > 2 && in[2].present) {
       expect_float(in[2], "bias B");
       DNNCOST_LAYER_EXPECT(in[2].shape == Shape{c_out}, "bias B must have shape [" << c_out
@@ -68,8 +69,8 @@ class Conv : public Layer {
           // Output ceil(size / stride); the total padding needed is split, the odd one at the end (UPPER) or
           // at the beginning (LOWER).
           out = (size + stride - 1) / stride;
-          const int64_t needed = checked_add(attrs(), checked_mul(attrs(), out - 1, stride, "padding"), extent,
-                                             "padding");
+          const int64_t needed =
+              checked_add(attrs(), checked_mul(attrs(), out - 1, stride, "padding"), extent, "padding");
           const int64_t total = std::max<int64_t>(0, needed - size);
           geom_.pads_begin[d] = geom_.auto_pad == AutoPad::kSameUpper ? total / 2 : total - total / 2;
           geom_.pads_end[d] = total - geom_.pads_begin[d];
@@ -106,8 +107,8 @@ class Conv : public Layer {
     const std::vector<int64_t> out_spatial(ys.begin() + 2, ys.end());
     if (!taps_built_) {
       // The output is the dense side: every output position gathers from input positions o*stride + k*dil - pad.
-      taps_ = build_conv_tap_plan(out_spatial, in_spatial, geom_.kernel, geom_.strides, geom_.dilations,
-                                  geom_.pads_begin);
+      taps_ =
+          build_conv_tap_plan(out_spatial, in_spatial, geom_.kernel, geom_.strides, geom_.dilations, geom_.pads_begin);
       taps_built_ = true;
     }
     const int64_t batch = xs[0], c_in = xs[1], c_out = ys[1];

@@ -30,8 +30,8 @@ int64_t effective_kernel(const AttributeReader& attrs, int64_t kernel, int64_t d
                      "dilated kernel extent");
 }
 
-std::vector<int64_t> read_axis_values(const AttributeReader& attrs, const std::string& name, size_t count,
-                                      int64_t dflt, int64_t min_value, const std::string& rank_text) {
+std::vector<int64_t> read_axis_values(const AttributeReader& attrs, const std::string& name, size_t count, int64_t dflt,
+                                      int64_t min_value, const std::string& rank_text) {
   std::vector<int64_t> v = attrs.get_ints(name, {});
   if (v.empty()) return std::vector<int64_t>(count, dflt);  // absent, or written as an empty list
   if (v.size() != count) {
@@ -60,11 +60,16 @@ ConvAttributes read_conv_attributes(const AttributeReader& attrs, const Shape& x
 
   ConvAttributes a;
   const std::string auto_pad = attrs.get_string("auto_pad", "NOTSET");
-  if (auto_pad == "NOTSET") a.auto_pad = AutoPad::kNotSet;
-  else if (auto_pad == "SAME_UPPER") a.auto_pad = AutoPad::kSameUpper;
-  else if (auto_pad == "SAME_LOWER") a.auto_pad = AutoPad::kSameLower;
-  else if (auto_pad == "VALID") a.auto_pad = AutoPad::kValid;
-  else attrs.fail("auto_pad is '" + auto_pad + "', expected NOTSET, SAME_UPPER, SAME_LOWER or VALID");
+  if (auto_pad == "NOTSET")
+    a.auto_pad = AutoPad::kNotSet;
+  else if (auto_pad == "SAME_UPPER")
+    a.auto_pad = AutoPad::kSameUpper;
+  else if (auto_pad == "SAME_LOWER")
+    a.auto_pad = AutoPad::kSameLower;
+  else if (auto_pad == "VALID")
+    a.auto_pad = AutoPad::kValid;
+  else
+    attrs.fail("auto_pad is '" + auto_pad + "', expected NOTSET, SAME_UPPER, SAME_LOWER or VALID");
 
   a.group = attrs.get_int("group", 1);
   if (a.group < 1) attrs.fail("group must be >= 1, got " + std::to_string(a.group));

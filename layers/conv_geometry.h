@@ -33,8 +33,8 @@ ConvAttributes read_conv_attributes(const AttributeReader& attrs, const Shape& x
 
 // Reads an optional per-axis attribute (`count` values, default `dflt` for each) requiring every value to be
 // >= min_value; `rank_text` says where the count comes from, e.g. "for a 4-D input".
-std::vector<int64_t> read_axis_values(const AttributeReader& attrs, const std::string& name, size_t count,
-                                      int64_t dflt, int64_t min_value, const std::string& rank_text);
+std::vector<int64_t> read_axis_values(const AttributeReader& attrs, const std::string& name, size_t count, int64_t dflt,
+                                      int64_t min_value, const std::string& rank_text);
 
 // (kernel - 1) * dilation + 1, the extent the kernel covers along one axis.
 int64_t effective_kernel(const AttributeReader& attrs, int64_t kernel, int64_t dilation);

@@ -51,8 +51,7 @@ class ConvTranspose : public Layer {
       has_bias_ = true;
     }
 
-    const std::vector<int64_t> output_padding =
-        read_axis_values(attrs(), "output_padding", spatial, 0, 0, rank_text);
+    const std::vector<int64_t> output_padding = read_axis_values(attrs(), "output_padding", spatial, 0, 0, rank_text);
     // output_shape lists the spatial sizes; a full [N, C, spatial...] form is accepted too (older exporters).
     std::vector<int64_t> output_shape = attrs().get_ints("output_shape", {});
     if (output_shape.size() == spatial + 2) output_shape.erase(output_shape.begin(), output_shape.begin() + 2);
@@ -85,8 +84,8 @@ class ConvTranspose : public Layer {
       }
       DNNCOST_LAYER_EXPECT(out >= 1, "output size along spatial axis "
                                          << d << " would be " << out << " (input " << size << ", stride " << stride
-                                         << ", output_padding " << output_padding[d] << ", pads "
-                                         << geom_.pads_begin[d] << "+" << geom_.pads_end[d] << "); expected >= 1");
+                                         << ", output_padding " << output_padding[d] << ", pads " << geom_.pads_begin[d]
+                                         << "+" << geom_.pads_end[d] << "); expected >= 1");
       y.push_back(out);
     }
     shape_numel(y);
@@ -112,8 +111,8 @@ class ConvTranspose : public Layer {
     const std::vector<int64_t> out_spatial(ys.begin() + 2, ys.end());
     if (!taps_built_) {
       // The input is the dense side: input position i scatters to output positions i*stride + k*dil - pad.
-      taps_ = build_conv_tap_plan(in_spatial, out_spatial, geom_.kernel, geom_.strides, geom_.dilations,
-                                  geom_.pads_begin);
+      taps_ =
+          build_conv_tap_plan(in_spatial, out_spatial, geom_.kernel, geom_.strides, geom_.dilations, geom_.pads_begin);
       taps_built_ = true;
     }
     const int64_t batch = xs[0], c_in = xs[1], c_out = ys[1];
