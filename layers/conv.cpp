@@ -89,6 +89,9 @@ class Conv : public Layer {
     macs_ = checked_mul(attrs(), shape_numel(y), c_in / group, "MAC count");
     for (int64_t k : geom_.kernel) macs_ = checked_mul(attrs(), macs_, k, "MAC count");
     checked_mul(attrs(), macs_, 2, "FLOP count");
+    // The output is the dense side: each output position gathers from input positions o*stride + k*dil - pad.
+    const std::vector<int64_t> x_spatial(x.begin() + 2, x.end()), y_spatial(y.begin() + 2, y.end());
+    taps_ = build_conv_tap_plan(y_spatial, x_spatial, geom_.kernel, geom_.strides, geom_.dilations, geom_.pads_begin);
     return {{DType::kFloat32, y}};
   }
 
@@ -105,12 +108,6 @@ class Conv : public Layer {
     const Shape& ys = out[0]->shape();
     const std::vector<int64_t> in_spatial(xs.begin() + 2, xs.end());
     const std::vector<int64_t> out_spatial(ys.begin() + 2, ys.end());
-    if (!taps_built_) {
-      // The output is the dense side: every output position gathers from input positions o*stride + k*dil - pad.
-      taps_ =
-          build_conv_tap_plan(out_spatial, in_spatial, geom_.kernel, geom_.strides, geom_.dilations, geom_.pads_begin);
-      taps_built_ = true;
-    }
     const int64_t batch = xs[0], c_in = xs[1], c_out = ys[1];
     const int64_t group = geom_.group;
     const int64_t c_in_per_group = c_in / group, c_out_per_group = c_out / group;
@@ -147,8 +144,7 @@ class Conv : public Layer {
   ConvAttributes geom_;
   bool has_bias_ = false;
   int64_t macs_ = 0;
-  bool taps_built_ = false;
-  ConvTapPlan taps_;
+  ConvTapPlan taps_;  // built by infer(): forward_ref only reads members
 };
 
 DNNCOST_REGISTER_LAYER("Conv", Conv);

@@ -93,6 +93,9 @@ class ConvTranspose : public Layer {
     macs_ = checked_mul(attrs(), shape_numel(x), c_out / group, "MAC count");
     for (int64_t k : geom_.kernel) macs_ = checked_mul(attrs(), macs_, k, "MAC count");
     checked_mul(attrs(), macs_, 2, "FLOP count");
+    // The input is the dense side: input position i scatters to output positions i*stride + k*dil - pad.
+    const std::vector<int64_t> x_spatial(x.begin() + 2, x.end()), y_spatial(y.begin() + 2, y.end());
+    taps_ = build_conv_tap_plan(x_spatial, y_spatial, geom_.kernel, geom_.strides, geom_.dilations, geom_.pads_begin);
     return {{DType::kFloat32, y}};
   }
 
@@ -109,12 +112,6 @@ class ConvTranspose : public Layer {
     const Shape& ys = out[0]->shape();
     const std::vector<int64_t> in_spatial(xs.begin() + 2, xs.end());
     const std::vector<int64_t> out_spatial(ys.begin() + 2, ys.end());
-    if (!taps_built_) {
-      // The input is the dense side: input position i scatters to output positions i*stride + k*dil - pad.
-      taps_ =
-          build_conv_tap_plan(in_spatial, out_spatial, geom_.kernel, geom_.strides, geom_.dilations, geom_.pads_begin);
-      taps_built_ = true;
-    }
     const int64_t batch = xs[0], c_in = xs[1], c_out = ys[1];
     const int64_t group = geom_.group;
     const int64_t c_in_per_group = c_in / group, c_out_per_group = c_out / group;
@@ -153,8 +150,7 @@ class ConvTranspose : public Layer {
   ConvAttributes geom_;
   bool has_bias_ = false;
   int64_t macs_ = 0;
-  bool taps_built_ = false;
-  ConvTapPlan taps_;
+  ConvTapPlan taps_;  // built by infer(): forward_ref only reads members
 };
 
 DNNCOST_REGISTER_LAYER("ConvTranspose", ConvTranspose);
