@@ -197,7 +197,7 @@ TEST_P(ConvMatchesDefinition, ValuesShapeAndCost) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Cases, ConvMatchesDefinition,
+    Conv, ConvMatchesDefinition,
     ::testing::Values(
         ConvCase{"plain", {1, 3, 6, 7}, {4, 3, 3, 3}, {1, {1, 1}, {1, 1}, {0, 0, 0, 0}}, false, {1, 4, 4, 5}},
         ConvCase{"asymmetric_pads", {2, 2, 5, 6}, {3, 2, 3, 2}, {1, {1, 1}, {1, 1}, {2, 0, 1, 3}}, true, {2, 3, 6, 8}},
@@ -441,7 +441,7 @@ TEST_P(ConvTransposeMatchesDefinition, ValuesShapeAndCost) {
 
 // Output size = stride * (in - 1) + output_padding + (k - 1) * dilation + 1 - pad_begin - pad_end.
 INSTANTIATE_TEST_SUITE_P(
-    Cases, ConvTransposeMatchesDefinition,
+    ConvTranspose, ConvTransposeMatchesDefinition,
     ::testing::Values(
         ConvTransposeCase{
             "plain", {1, 2, 3, 4}, {2, 3, 3, 3}, {1, {1, 1}, {1, 1}, {0, 0, 0, 0}}, {}, false, {1, 3, 5, 6}},
