@@ -1,0 +1,153 @@
+// Conv (opsets 1 and 11): N-D grouped, strided, dilated, padded convolution with optional bias.
+//
+//   Y[n, m, o] = B[m] + sum_{c in group(m), k} W[m, c, k] * X[n, g(m)*C/group + c, o*stride + k*dilation - pad]
+//
+// Cost: MACs = N * C_out * prod(out spatial) * (C_in / group) * prod(kernel), padding positions included (as
+// torchvision/fvcore count); FLOPs = 2 * MACs + one add per output element when B is present. W and B are
+// params. Opset 1 and 11 differ only in documentation; both are handled here.
+#include <sstream>
+
+#include "kernels/conv_taps.h"
+#include "layers/conv_geometry.h"
+#include "layers/registry.h"
+
+namespace dnncost {
+namespace {
+
+class Conv : public Layer {
+ public:
+  using Layer::Layer;
+
+  std::vector<OutputDesc> infer(const std::vector<ValueDesc>& in) override {
+    expect_inputs(in, 2, 3);
+    expect_float(in[0], "input X");
+    expect_float(in[1], "weight W");
+    const Shape& x = in[0].shape;
+    const Shape& w = in[1].shape;
+    geom_ = read_conv_attributes(attrs(), x, w);
+    const size_t spatial = x.size() - 2;
+
+    const int64_t c_in = x[1];
+    const int64_t c_out = w[0];
+    const int64_t group = geom_.group;
+    DNNCOST_LAYER_EXPECT(c_in >= 1, "input X must have at least one channel, got shape " << shape_str(x));
+    DNNCOST_LAYER_EXPECT(c_in == w[1] * group, "input channels " << c_in << " (X " << shape_str(x)
+                                                                 << ") must equal W.shape[1] * group = " << w[1]
+                                                                 << " * " << group << " = " << w[1] * group << " (W "
+                                                                 << shape_str(w) << ")");
+    DNNCOST_LAYER_EXPECT(c_out % group == 0,
+                         "output channels W.shape[0] = " << c_out << " must be divisible by group " << group);
+    if (in.size() > 2 && in[2].present) {
+      expect_float(in[2], "bias B");
+      DNNCOST_LAYER_EXPECT(in[2].shape == Shape{c_out}, "bias B must have shape [" << c_out
+                                                                                   << "] (the output channels), got "
+                                                                                   << shape_str(in[2].shape));
+      has_bias_ = true;
+    }
+
+    // Output size and pads per axis.
+    Shape y{x[0], c_out};
+    for (size_t d = 0; d < spatial; ++d) {
+      const int64_t size = x[2 + d];
+      const int64_t stride = geom_.strides[d];
+      const int64_t extent = effective_kernel(attrs(), geom_.kernel[d], geom_.dilations[d]);
+      DNNCOST_LAYER_EXPECT(size >= 1, "input X spatial axis " << d << " is empty, shape " << shape_str(x));
+      int64_t out = 0;
+      switch (geom_.auto_pad) {
+        case AutoPad::kNotSet: {
+          const int64_t padded = checked_add(
+              attrs(), size, checked_add(attrs(), geom_.pads_begin[d], geom_.pads_end[d], "pads"), "padded size");
+          out = padded < extent ? 0 : (padded - extent) / stride + 1;
+          break;
+        }
+        case AutoPad::kValid:
+          geom_.pads_begin[d] = geom_.pads_end[d] = 0;
+          out = size < extent ? 0 : (size - extent) / stride + 1;
+          break;
+        case AutoPad::kSameUpper:
+        case AutoPad::kSameLower: {
+          // Output ceil(size / stride); the total padding needed is split, the odd one at the end (UPPER) or
+          // at the beginning (LOWER).
+          out = (size + stride - 1) / stride;
+          const int64_t needed =
+              checked_add(attrs(), checked_mul(attrs(), out - 1, stride, "padding"), extent, "padding");
+          const int64_t total = std::max<int64_t>(0, needed - size);
+          geom_.pads_begin[d] = geom_.auto_pad == AutoPad::kSameUpper ? total / 2 : total - total / 2;
+          geom_.pads_end[d] = total - geom_.pads_begin[d];
+          break;
+        }
+      }
+      DNNCOST_LAYER_EXPECT(out >= 1, "output size along spatial axis "
+                                         << d << " would be " << out << " (input " << size << ", pads "
+                                         << geom_.pads_begin[d] << "+" << geom_.pads_end[d] << ", kernel extent "
+                                         << extent << ", stride " << stride << "); expected >= 1");
+      y.push_back(out);
+    }
+    shape_numel(y);
+
+    // Exact MACs, checked for overflow once here so count() cannot wrap.
+    macs_ = checked_mul(attrs(), shape_numel(y), c_in / group, "MAC count");
+    for (int64_t k : geom_.kernel) macs_ = checked_mul(attrs(), macs_, k, "MAC count");
+    checked_mul(attrs(), macs_, 2, "FLOP count");
+    // The output is the dense side: each output position gathers from input positions o*stride + k*dil - pad.
+    const std::vector<int64_t> x_spatial(x.begin() + 2, x.end()), y_spatial(y.begin() + 2, y.end());
+    taps_ = build_conv_tap_plan(y_spatial, x_spatial, geom_.kernel, geom_.strides, geom_.dilations, geom_.pads_begin);
+    return {{DType::kFloat32, y}};
+  }
+
+  OpCount count(const std::vector<ValueDesc>&, const std::vector<ValueDesc>& out) const override {
+    return {macs_, 2 * macs_ + (has_bias_ ? out[0].numel() : 0)};
+  }
+
+  InputRole input_role(size_t i, const ValueDesc&) const override {
+    return i == 1 || i == 2 ? InputRole::kParam : InputRole::kData;
+  }
+
+  void forward_ref(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
+    const Shape& xs = in[0]->shape();
+    const Shape& ys = out[0]->shape();
+    const std::vector<int64_t> in_spatial(xs.begin() + 2, xs.end());
+    const std::vector<int64_t> out_spatial(ys.begin() + 2, ys.end());
+    const int64_t batch = xs[0], c_in = xs[1], c_out = ys[1];
+    const int64_t group = geom_.group;
+    const int64_t c_in_per_group = c_in / group, c_out_per_group = c_out / group;
+    const int64_t in_plane = shape_numel(in_spatial), out_plane = shape_numel(out_spatial);
+    const int64_t kernel_size = shape_numel(geom_.kernel);
+    const float* x = in[0]->data<float>();
+    const float* w = in[1]->data<float>();
+    const float* b = in.size() > 2 && in[2] ? in[2]->data<float>() : nullptr;
+    float* y = out[0]->data<float>();
+
+    for (int64_t n = 0; n < batch; ++n) {
+      for (int64_t m = 0; m < c_out; ++m) {
+        float* y_plane = y + (n * c_out + m) * out_plane;
+        const float bias = b ? b[m] : 0.f;
+        for (int64_t i = 0; i < out_plane; ++i) y_plane[i] = bias;
+        const int64_t g = m / c_out_per_group;
+        for (int64_t c = 0; c < c_in_per_group; ++c) {
+          const float* x_plane = x + (n * c_in + g * c_in_per_group + c) * in_plane;
+          const float* w_kernel = w + (m * c_in_per_group + c) * kernel_size;
+          for (const ConvTap& tap : taps_.taps) {
+            const float wv = w_kernel[tap.kernel_index];
+            for (size_t r = tap.rows_begin; r < tap.rows_end; ++r) {
+              const ConvRowSegment& seg = taps_.rows[r];
+              conv_accumulate_row(y_plane + seg.dense, 1, x_plane + seg.strided, taps_.strided_step, wv,
+                                  tap.row_length);
+            }
+          }
+        }
+      }
+    }
+  }
+
+ private:
+  ConvAttributes geom_;
+  bool has_bias_ = false;
+  int64_t macs_ = 0;
+  ConvTapPlan taps_;  // built by infer(): forward_ref only reads members
+};
+
+DNNCOST_REGISTER_LAYER("Conv", Conv);
+
+}  // namespace
+}  // namespace dnncost
