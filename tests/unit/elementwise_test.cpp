@@ -286,7 +286,7 @@ TEST(Elementwise, UnsupportedAndMixedTypesAreErrors) {
                {"input A has element type uint8", "float (float32), int64 or int32"});
   expect_error({"Mul", {}, {in(random_tensor({2})), in(Tensor::from_int64({1, 2}, {2}))}},
                {"input A and input B must have the same element type, got float and int64"});
-  expect_error({"Sub", {}, {in(random_tensor({2}))}}, {"expected 2 inputs"});
+  expect_error({"Sub", {}, {in(random_tensor({2}))}}, {"expected 2 input(s)"});
 }
 
 TEST(Elementwise, LegacyBroadcastAttributeBeforeOpset7) {
@@ -474,7 +474,7 @@ TEST(Elementwise, ClipOpset6Attributes) {
   EXPECT_EQ(r.outputs[0].data<float>()[2], 6.f);
   // Inputs min/max do not exist before opset 11.
   op.inputs.push_back(in(Tensor::from_float({0}, {})));
-  expect_error(op, {"expected 1 inputs, got 2"});
+  expect_error(op, {"expected 1 input(s), got 2"});
 }
 
 TEST(Elementwise, ClipMinAboveMaxGivesMax) {
