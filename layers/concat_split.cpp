@@ -38,9 +38,9 @@ class Concat : public DataMovementLayer {
     out[axis] = 0;
     for (size_t i = 0; i < in.size(); ++i) {
       const Shape& s = in[i].shape;
-      DNNCOST_LAYER_EXPECT(in[i].rank() == rank, "input " << i << " has shape " << shape_str(s) << " (rank "
-                                                          << s.size() << ") but input 0 has shape "
-                                                          << shape_str(in[0].shape) << " (rank " << rank
+      DNNCOST_LAYER_EXPECT(in[i].rank() == rank, "input " << i << " has shape " << shape_str(s) << " (rank " << s.size()
+                                                          << ") but input 0 has shape " << shape_str(in[0].shape)
+                                                          << " (rank " << rank
                                                           << "); all inputs must have the same rank");
       for (int64_t d = 0; d < rank; ++d) {
         DNNCOST_LAYER_EXPECT(d == axis || s[d] == in[0].shape[d],
@@ -72,7 +72,7 @@ class Concat : public DataMovementLayer {
   }
 
  private:
-  int64_t outer_ = 0;                // product of the dims before the axis
+  int64_t outer_ = 0;                 // product of the dims before the axis
   std::vector<int64_t> block_bytes_;  // bytes of one input per outer index (its dims from the axis on)
 };
 
@@ -100,8 +100,9 @@ class Split : public DataMovementLayer {
                                     << "not as an input (the input exists in opset 1 and from opset 13)");
       sizes_ = plan_time_ints(in[1], "split");
     } else if (attrs().has("split")) {
-      DNNCOST_LAYER_EXPECT(ctx().opset < 13, "the 'split' attribute was replaced by the 'split' input in opset 13 "
-                                             "(model opset " << ctx().opset << ")");
+      DNNCOST_LAYER_EXPECT(
+          ctx().opset < 13,
+          "the 'split' attribute was replaced by the 'split' input in opset 13 (model opset " << ctx().opset << ")");
       sizes_ = attrs().get_ints("split");
     } else {
       DNNCOST_LAYER_EXPECT(dim % n_out == 0, "cannot split axis " << axis_ << " of size " << dim << " (input shape "
@@ -111,8 +112,8 @@ class Split : public DataMovementLayer {
       sizes_.assign(static_cast<size_t>(n_out), dim / n_out);
     }
     DNNCOST_LAYER_EXPECT(static_cast<int64_t>(sizes_.size()) == n_out,
-                         "split " << shape_str(sizes_) << " has " << sizes_.size() << " values, expected one per output ("
-                                  << n_out << ")");
+                         "split " << shape_str(sizes_) << " has " << sizes_.size()
+                                  << " values, expected one per output (" << n_out << ")");
     int64_t total = 0;
     for (int64_t s : sizes_) {
       DNNCOST_LAYER_EXPECT(s >= 0, "split " << shape_str(sizes_) << " has a negative size");
@@ -126,8 +127,8 @@ class Split : public DataMovementLayer {
                                                 << shape_str(in[0].shape) << ")");
 
     outer_ = dims_product(in[0].shape, 0, axis_);
-    inner_bytes_ = dims_product(in[0].shape, axis_ + 1, in[0].shape.size()) *
-                   static_cast<int64_t>(dtype_size(in[0].dtype));
+    inner_bytes_ =
+        dims_product(in[0].shape, axis_ + 1, in[0].shape.size()) * static_cast<int64_t>(dtype_size(in[0].dtype));
     std::vector<OutputDesc> outs;
     for (int64_t s : sizes_) {
       Shape shape = in[0].shape;

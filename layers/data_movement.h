@@ -65,10 +65,9 @@ class DataMovementLayer : public Layer {
   void expect_same_dtype(const std::vector<ValueDesc>& in, size_t first, size_t last) const {
     for (size_t i = first + 1; i <= last && i < in.size(); ++i) {
       if (!in[i].present) continue;
-      DNNCOST_LAYER_EXPECT(in[i].dtype == in[first].dtype, "input " << i << " has element type "
-                                                                    << dtype_name(in[i].dtype) << ", expected "
-                                                                    << dtype_name(in[first].dtype) << " like input "
-                                                                    << first);
+      DNNCOST_LAYER_EXPECT(in[i].dtype == in[first].dtype,
+                           "input " << i << " has element type " << dtype_name(in[i].dtype) << ", expected "
+                                    << dtype_name(in[first].dtype) << " like input " << first);
     }
   }
 

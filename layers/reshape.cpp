@@ -75,13 +75,13 @@ class Reshape : public SameBytesLayer {
     if (inferred_at >= 0) {
       DNNCOST_LAYER_EXPECT(known != 0 && elements % known == 0,
                            "cannot reshape " << shape_str(from) << " (" << elements << " elements) to "
-                                             << shape_str(target) << ": the -1 cannot be inferred ("
-                                             << elements << " elements are not a multiple of " << known << ")");
+                                             << shape_str(target) << ": the -1 cannot be inferred (" << elements
+                                             << " elements are not a multiple of " << known << ")");
       out[inferred_at] = elements / known;
     } else {
       DNNCOST_LAYER_EXPECT(known == elements, "cannot reshape " << shape_str(from) << " (" << elements
-                                                                << " elements) to " << shape_str(out) << " ("
-                                                                << known << " elements)");
+                                                                << " elements) to " << shape_str(out) << " (" << known
+                                                                << " elements)");
     }
     return {{in[0].dtype, out}};
   }
@@ -98,8 +98,8 @@ class Flatten : public SameBytesLayer {
     const int64_t rank = in[0].rank();
     int64_t axis = attrs().get_int("axis", 1);
     DNNCOST_LAYER_EXPECT(axis >= -rank && axis <= rank, "axis " << axis << " is out of range for a rank-" << rank
-                                                                << " input (expected " << -rank << " <= axis <= "
-                                                                << rank << ")");
+                                                                << " input (expected " << -rank
+                                                                << " <= axis <= " << rank << ")");
     if (axis < 0) axis += rank;
     int64_t rows = 1, cols = 1;
     for (int64_t i = 0; i < rank; ++i) (i < axis ? rows : cols) *= in[0].shape[i];
@@ -120,8 +120,9 @@ class Squeeze : public SameBytesLayer {
       axes = attrs().get_ints("axes", {});
     } else {
       expect_inputs(in, 1, 2);
-      DNNCOST_LAYER_EXPECT(!attrs().has("axes"), "the 'axes' attribute was replaced by input 1 in opset 13 "
-                                                 "(model opset " << ctx().opset << ")");
+      DNNCOST_LAYER_EXPECT(
+          !attrs().has("axes"),
+          "the 'axes' attribute was replaced by input 1 in opset 13 (model opset " << ctx().opset << ")");
       if (in.size() > 1 && in[1].present) axes = plan_time_ints(in[1], "axes");
     }
     const Shape& from = in[0].shape;
@@ -156,8 +157,9 @@ class Unsqueeze : public SameBytesLayer {
       axes = attrs().get_ints("axes");
     } else {
       expect_inputs(in, 2, 2);
-      DNNCOST_LAYER_EXPECT(!attrs().has("axes"), "the 'axes' attribute was replaced by input 1 in opset 13 "
-                                                 "(model opset " << ctx().opset << ")");
+      DNNCOST_LAYER_EXPECT(
+          !attrs().has("axes"),
+          "the 'axes' attribute was replaced by input 1 in opset 13 (model opset " << ctx().opset << ")");
       axes = plan_time_ints(in[1], "axes");
     }
     const Shape& from = in[0].shape;

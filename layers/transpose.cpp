@@ -22,7 +22,7 @@ void copy_along_walk(const T* src, T* dst, int64_t numel, const TransposeWalk& w
   const int64_t row_stride = w.in_strides[outer_rank];
   const int64_t rows = numel / row_length;
   std::vector<int64_t> index(static_cast<size_t>(outer_rank), 0);  // position in the outer output dims
-  int64_t row_start = 0;                                             // input offset of the current row
+  int64_t row_start = 0;                                           // input offset of the current row
   for (int64_t row = 0; row < rows; ++row) {
     if (row_stride == 1) {
       std::memcpy(dst, src + row_start, static_cast<size_t>(row_length) * sizeof(T));
