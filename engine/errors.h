@@ -18,6 +18,11 @@ std::string node_context(const std::string& file, const std::string& node_name, 
 
 [[noreturn]] void throw_model_error(const std::string& message);
 
+// Rethrows the exception in flight as a ModelError whose message starts with the node's context (added only
+// when missing). Use inside a catch block around work done for one node.
+[[noreturn]] void rethrow_with_node_context(const std::string& file, const std::string& node_name,
+                                            const std::string& op_type);
+
 }  // namespace dnncost
 
 // Throws ModelError with the given streamed message when cond is false.

@@ -135,6 +135,96 @@ int64_t Plan::input_bytes() const {
   return n;
 }
 
+// Creates the node's layer, infers its outputs, and either folds it (evaluates it now) or appends a step
+// with its cost. Errors propagate to the caller, which adds the node's context.
+void Plan::add_node(const Node& node, const OpContext& ctx, std::set<int>& charged) {
+  std::unique_ptr<Layer> layer = LayerRegistry::instance().create(node, ctx);
+  std::vector<int> in_ids;
+  std::vector<ValueDesc> in_desc;
+  bool all_const = true;
+  bool all_init = true;
+  for (const auto& name : node.inputs) {
+    const int id = name.empty() ? -1 : value_id(name);
+    DNNCOST_EXPECT(name.empty() || id >= 0, "input '" << name << "' is not defined");
+    in_ids.push_back(id);
+    in_desc.push_back(describe(id));
+    if (id >= 0) {
+      all_const = all_const && values_[id].constant != nullptr;
+      all_init = all_init && values_[id].from_initializer;
+    }
+  }
+  const std::vector<OutputDesc> outs = layer->infer(in_desc);
+  DNNCOST_EXPECT(outs.size() >= node.outputs.size(), "has " << node.outputs.size()
+                                                             << " outputs, but the op produces at most "
+                                                             << outs.size());
+  std::vector<int> out_ids;
+  std::vector<ValueDesc> out_desc;
+  for (size_t i = 0; i < node.outputs.size(); ++i) {
+    if (node.outputs[i].empty()) {
+      out_ids.push_back(-1);
+      out_desc.emplace_back();
+      continue;
+    }
+    DNNCOST_EXPECT(value_id(node.outputs[i]) < 0, "output '" << node.outputs[i] << "' is already defined");
+    DNNCOST_EXPECT(dtype_supported(outs[i].dtype),
+                   "output '" << node.outputs[i] << "' would have element type " << dtype_name(outs[i].dtype));
+    shape_numel(outs[i].shape);
+    PlanValue v;
+    v.name = node.outputs[i];
+    v.dtype = outs[i].dtype;
+    v.shape = outs[i].shape;
+    out_ids.push_back(add_value(std::move(v)));
+    out_desc.push_back(describe(out_ids.back()));
+  }
+
+  if (layer->shape_only() || all_const) {
+    // Evaluate now: shape subgraphs and constants become plan-time values.
+    std::vector<const Tensor*> ins;
+    for (int id : in_ids) ins.push_back(id < 0 ? nullptr : values_[id].constant.get());
+    std::vector<std::shared_ptr<Tensor>> results(out_ids.size());
+    std::vector<Tensor*> outp(out_ids.size(), nullptr);
+    for (size_t i = 0; i < out_ids.size(); ++i) {
+      if (out_ids[i] < 0) continue;
+      results[i] = std::make_shared<Tensor>(values_[out_ids[i]].dtype, values_[out_ids[i]].shape);
+      outp[i] = results[i].get();
+    }
+    layer->forward_ref(ins, outp);
+    for (size_t i = 0; i < out_ids.size(); ++i) {
+      if (out_ids[i] < 0) continue;
+      values_[out_ids[i]].constant = results[i];
+      values_[out_ids[i]].from_initializer = all_init && !layer->shape_only();
+    }
+    folded_.push_back(&node);
+    return;
+  }
+
+  PlanStep step;
+  step.node = &node;
+  const OpCount oc = layer->count(in_desc, out_desc);
+  step.cost.macs = oc.macs;
+  step.cost.flops = oc.flops;
+  for (size_t i = 0; i < in_ids.size(); ++i) {
+    const int id = in_ids[i];
+    if (id < 0) continue;
+    step.cost.bytes_read += in_desc[i].bytes();
+    if (values_[id].from_initializer && !charged.count(id)) {
+      charged.insert(id);
+      step.cost.weight_bytes += in_desc[i].bytes();
+      if (layer->input_role(i, in_desc[i]) == InputRole::kParam) step.cost.params += in_desc[i].numel();
+    }
+  }
+  for (const auto& od : out_desc) {
+    if (!od.present) continue;
+    step.cost.bytes_written += od.bytes();
+    step.cost.activation_bytes += od.bytes();
+  }
+  totals_ += step.cost;
+  step.layer = std::move(layer);
+  step.inputs = std::move(in_ids);
+  step.outputs = std::move(out_ids);
+  steps_.push_back(std::move(step));
+}
+
 Plan::Plan(const Graph& g, const InputBinding& binding) : graph_(g) {
   check_supported(g);
   for (const auto& kv : g.initializers) {
@@ -164,105 +254,14 @@ Plan::Plan(const Graph& g, const InputBinding& binding) : graph_(g) {
     input_ids_.push_back(add_value(std::move(v)));
   }
 
-  OpContext ctx{g.path, g.opset};
-  std::set<int> counted;  // initializer-derived values already charged to a layer
+  const OpContext ctx{g.path, g.opset};
+  std::set<int> charged;  // initializer-derived values already charged to a layer
   for (const Node& node : g.nodes) {
-    std::unique_ptr<Layer> layer = LayerRegistry::instance().create(node, ctx);
-    std::vector<int> in_ids;
-    std::vector<ValueDesc> in_desc;
-    bool all_const = true;
-    bool all_init = true;
-    for (const auto& name : node.inputs) {
-      int id = name.empty() ? -1 : value_id(name);
-      if (!name.empty() && id < 0) {
-        throw ModelError(node_context(g.path, node.name, node.op_type) + "input '" + name + "' is not defined");
-      }
-      in_ids.push_back(id);
-      in_desc.push_back(describe(id));
-      if (id >= 0) {
-        all_const = all_const && values_[id].constant != nullptr;
-        all_init = all_init && values_[id].from_initializer;
-      }
-    }
-    std::vector<OutputDesc> outs;
     try {
-      outs = layer->infer(in_desc);
-    } catch (const ModelError&) {
-      throw;
-    } catch (const std::exception& e) {
-      throw ModelError(node_context(g.path, node.name, node.op_type) + e.what());
+      add_node(node, ctx, charged);
+    } catch (...) {
+      rethrow_with_node_context(g.path, node.name, node.op_type);
     }
-    if (outs.size() < node.outputs.size()) {
-      throw ModelError(node_context(g.path, node.name, node.op_type) + "has " + std::to_string(node.outputs.size()) +
-                       " outputs, but the op produces at most " + std::to_string(outs.size()));
-    }
-    std::vector<int> out_ids;
-    std::vector<ValueDesc> out_desc;
-    for (size_t i = 0; i < node.outputs.size(); ++i) {
-      if (node.outputs[i].empty()) {
-        out_ids.push_back(-1);
-        out_desc.emplace_back();
-        continue;
-      }
-      PlanValue v;
-      v.name = node.outputs[i];
-      v.dtype = outs[i].dtype;
-      v.shape = outs[i].shape;
-      shape_numel(v.shape);
-      out_ids.push_back(add_value(std::move(v)));
-      out_desc.push_back(describe(out_ids.back()));
-    }
-
-    if (layer->shape_only() || all_const) {
-      // Evaluate now: shape subgraphs and constants become plan-time values.
-      std::vector<const Tensor*> ins;
-      for (int id : in_ids) ins.push_back(id < 0 ? nullptr : values_[id].constant.get());
-      std::vector<std::shared_ptr<Tensor>> results;
-      std::vector<Tensor*> outp;
-      for (size_t i = 0; i < out_ids.size(); ++i) {
-        if (out_ids[i] < 0) {
-          outp.push_back(nullptr);
-          continue;
-        }
-        results.push_back(std::make_shared<Tensor>(values_[out_ids[i]].dtype, values_[out_ids[i]].shape));
-        outp.push_back(results.back().get());
-      }
-      layer->forward_ref(ins, outp);
-      size_t r = 0;
-      for (int id : out_ids) {
-        if (id < 0) continue;
-        values_[id].constant = results[r++];
-        values_[id].from_initializer = all_init && !layer->shape_only();
-      }
-      folded_.push_back(&node);
-      continue;
-    }
-
-    PlanStep step;
-    step.node = &node;
-    const OpCount oc = layer->count(in_desc, out_desc);
-    step.cost.macs = oc.macs;
-    step.cost.flops = oc.flops;
-    for (size_t i = 0; i < in_ids.size(); ++i) {
-      const int id = in_ids[i];
-      if (id < 0) continue;
-      step.cost.bytes_read += in_desc[i].bytes();
-      if (values_[id].from_initializer && !counted.count(id)) {
-        counted.insert(id);
-        step.cost.weight_bytes += in_desc[i].bytes();
-        if (layer->input_role(i, in_desc[i]) == InputRole::kParam) step.cost.params += in_desc[i].numel();
-      }
-    }
-    for (const auto& od : out_desc) {
-      if (!od.present) continue;
-      step.cost.bytes_written += od.bytes();
-      step.cost.activation_bytes += od.bytes();
-    }
-    totals_ += step.cost;
-    step.layer = std::move(layer);
-    step.inputs = std::move(in_ids);
-    step.outputs = std::move(out_ids);
-    steps_.push_back(std::move(step));
   }
   for (const auto& o : g.outputs) {
     const int id = value_id(o.name);

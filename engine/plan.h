@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -65,6 +66,7 @@ class Plan {
 
  private:
   int add_value(PlanValue v);
+  void add_node(const Node& node, const OpContext& ctx, std::set<int>& charged);
   ValueDesc describe(int id) const;
 
   const Graph& graph_;

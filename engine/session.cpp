@@ -47,7 +47,11 @@ std::vector<Tensor> RefSession::run(const std::vector<std::shared_ptr<const Tens
     for (int id : step.inputs) ins.push_back(id < 0 ? nullptr : view[id]);
     std::vector<Tensor*> outs;
     for (int id : step.outputs) outs.push_back(id < 0 ? nullptr : buffers_[id].get());
-    step.layer->forward_ref(ins, outs);
+    try {
+      step.layer->forward_ref(ins, outs);
+    } catch (...) {
+      rethrow_with_node_context(path, step.node->name, step.node->op_type);
+    }
     if (after_layer_) after_layer_(s);
   }
   std::vector<Tensor> result;

@@ -9,10 +9,12 @@ void Layer::expect_inputs(const std::vector<ValueDesc>& in, size_t min, size_t m
   size_t last_present = 0;
   for (size_t i = 0; i < in.size(); ++i)
     if (in[i].present) last_present = i + 1;
+  const bool unbounded = max == SIZE_MAX;
+  const std::string expected = min == max ? std::to_string(min)
+                               : unbounded ? "at least " + std::to_string(min)
+                                           : std::to_string(min) + " to " + std::to_string(max);
   DNNCOST_LAYER_EXPECT(last_present >= min && in.size() <= max,
-                       "expected " << (min == max ? std::to_string(min)
-                                                  : std::to_string(min) + " to " + std::to_string(max))
-                                   << " input(s), got " << in.size());
+                       "expected " << expected << " input(s), got " << last_present);
   for (size_t i = 0; i < min; ++i) DNNCOST_LAYER_EXPECT(in[i].present, "required input " << i << " is missing");
 }
 
@@ -22,10 +24,11 @@ void Layer::expect_float(const ValueDesc& v, const char* what) const {
 }
 
 void Layer::expect_rank(const ValueDesc& v, int64_t min_rank, int64_t max_rank, const char* what) const {
+  const std::string expected = min_rank == max_rank ? std::to_string(min_rank)
+                               : max_rank >= 64     ? "at least " + std::to_string(min_rank)
+                                                    : std::to_string(min_rank) + " to " + std::to_string(max_rank);
   DNNCOST_LAYER_EXPECT(v.rank() >= min_rank && v.rank() <= max_rank,
-                       what << " must have rank " << min_rank << (min_rank == max_rank ? "" : " to ")
-                            << (min_rank == max_rank ? std::string() : std::to_string(max_rank)) << ", got shape "
-                            << shape_str(v.shape));
+                       what << " must have rank " << expected << ", got shape " << shape_str(v.shape));
 }
 
 }  // namespace dnncost

@@ -469,7 +469,7 @@ TEST(ShapeOpsUnsqueeze, Errors) {
                      {"axes [0, -4] name axis 0 more than once"});
   expect_model_error({"Unsqueeze", {}, {in(iota_float({3, 4})), weight(Tensor::from_int64({3}, {1}))}},
                      {"axes [3] has axis 3, out of range for a rank-3 output"});
-  expect_model_error({"Unsqueeze", {}, {in(iota_float({3}))}}, {"expected 2 inputs"});
+  expect_model_error({"Unsqueeze", {}, {in(iota_float({3}))}}, {"expected 2 input(s)"});
   const std::string msg = plan_error_with_runtime_second_input("Unsqueeze", 13, {3}, {1});
   EXPECT_NE(msg.find("node 'node0' (Unsqueeze): input 'axes' must be known at plan time"), std::string::npos) << msg;
 }
@@ -483,7 +483,7 @@ TEST(ShapeOpsIdentity, CopiesAnyType) {
   EXPECT_EQ(r.cost.bytes_written, 24);
   auto i = run_single_op({"Identity", {}, {in(iota_int64({4}, -3))}});
   expect_same_tensor(i.outputs[0], iota_int64({4}, -3));
-  expect_model_error({"Identity", {}, {in(iota_float({2})), in(iota_float({2}))}}, {"expected 1 inputs, got 2"});
+  expect_model_error({"Identity", {}, {in(iota_float({2})), in(iota_float({2}))}}, {"expected 1 input(s), got 2"});
 }
 
 TEST(ShapeOpsDropout, InferenceOutputsInputAndTrueMask) {
@@ -514,7 +514,7 @@ TEST(ShapeOpsDropout, OpsetForms) {
   // An input that opset 10 does not have.
   SingleOp extra = v13;
   extra.opset = 10;
-  expect_model_error(extra, {"expected 1 inputs, got 3"});
+  expect_model_error(extra, {"expected 1 input(s), got 3"});
 }
 
 TEST(ShapeOpsDropout, TrainingModeIsRejectedUnlessRatioIsZero) {
