@@ -20,8 +20,8 @@ class BatchNormalization : public Layer {
     expect_inputs(in, 5, 5);
     for (size_t i = 0; i < 5; ++i) expect_float(in[i], kParamNames[i]);
     const ValueDesc& x = in[0];
-    DNNCOST_LAYER_EXPECT(x.rank() >= 2, "input X must have rank >= 2 (N x C x D1 x ...), got shape "
-                                            << shape_str(x.shape));
+    DNNCOST_LAYER_EXPECT(x.rank() >= 2,
+                         "input X must have rank >= 2 (N x C x D1 x ...), got shape " << shape_str(x.shape));
     epsilon_ = attrs().get_float("epsilon", 1e-5f);
     momentum_ = attrs().get_float("momentum", 0.9f);
     DNNCOST_LAYER_EXPECT(epsilon_ >= 0.f, "epsilon must be >= 0, got " << epsilon_);
@@ -63,8 +63,7 @@ class BatchNormalization : public Layer {
       if (spatial) {
         DNNCOST_LAYER_EXPECT(in[i].numel() == channels_,
                              "input '" << kParamNames[i] << "' has shape " << shape_str(in[i].shape) << ", expected ["
-                                       << channels_ << "] (one value per channel of X " << shape_str(x.shape)
-                                       << ")");
+                                       << channels_ << "] (one value per channel of X " << shape_str(x.shape) << ")");
       } else {
         Shape expected(x.shape.begin() + 1, x.shape.end());
         DNNCOST_LAYER_EXPECT(in[i].numel() == groups_,

@@ -15,6 +15,8 @@ class Gemm : public Layer {
 
   std::vector<OutputDesc> infer(const std::vector<ValueDesc>& in) override {
     const bool c_required = ctx().opset < 11;
+    DNNCOST_LAYER_EXPECT(!c_required || (in.size() > 2 && in[2].present),
+                         "input C is required before opset 11 (this model uses opset " << ctx().opset << ")");
     expect_inputs(in, c_required ? 3 : 2, 3);
     expect_float(in[0], "input A");
     expect_float(in[1], "input B");
@@ -37,9 +39,10 @@ class Gemm : public Layer {
     k_ = trans_a_ ? a[0] : a[1];
     const int64_t k_of_b = trans_b_ ? b[1] : b[0];
     n_ = trans_b_ ? b[0] : b[1];
-    DNNCOST_LAYER_EXPECT(k_of_b == k_, "inner dimensions disagree: A " << shape_str(a) << " (transA=" << trans_a
-                                           << ") gives K = " << k_ << ", but B " << shape_str(b) << " (transB="
-                                           << trans_b << ") gives K = " << k_of_b << "; expected equal K");
+    DNNCOST_LAYER_EXPECT(k_of_b == k_, "inner dimensions disagree: A "
+                                           << shape_str(a) << " (transA=" << trans_a << ") gives K = " << k_
+                                           << ", but B " << shape_str(b) << " (transB=" << trans_b
+                                           << ") gives K = " << k_of_b << "; expected equal K");
     if (has_c_) resolve_c(in[2].shape);
     return {{in[0].dtype, {m_, n_}}};
   }
@@ -101,8 +104,8 @@ class Gemm : public Layer {
     const bool broadcast = !legacy || attrs().get_int("broadcast", 0) != 0;
     if (!broadcast) {
       DNNCOST_LAYER_EXPECT(c == (Shape{m_, n_}), "input C has shape " << shape_str(c) << ", expected [" << m_ << ", "
-                                                                       << n_ << "] (broadcast=0 in opset "
-                                                                       << ctx().opset << ")");
+                                                                      << n_ << "] (broadcast=0 in opset " << ctx().opset
+                                                                      << ")");
     }
     DNNCOST_LAYER_EXPECT(c.size() <= 2, "input C has shape " << shape_str(c) << ", expected rank <= 2");
     const int64_t rows = c.size() == 2 ? c[0] : 1;

@@ -19,8 +19,8 @@ class InstanceNormalization : public Layer {
     expect_float(in[1], "scale");
     expect_float(in[2], "B");
     const ValueDesc& x = in[0];
-    DNNCOST_LAYER_EXPECT(x.rank() >= 3, "input must have rank >= 3 (N x C x D1 x ...), got shape "
-                                            << shape_str(x.shape));
+    DNNCOST_LAYER_EXPECT(x.rank() >= 3,
+                         "input must have rank >= 3 (N x C x D1 x ...), got shape " << shape_str(x.shape));
     epsilon_ = attrs().get_float("epsilon", 1e-5f);
     DNNCOST_LAYER_EXPECT(epsilon_ >= 0.f, "epsilon must be >= 0, got " << epsilon_);
     batch_ = x.shape[0];
@@ -31,8 +31,7 @@ class InstanceNormalization : public Layer {
     for (size_t i = 1; i < 3; ++i) {
       DNNCOST_LAYER_EXPECT(in[i].numel() == channels_,
                            "input '" << names[i] << "' has shape " << shape_str(in[i].shape) << ", expected ["
-                                     << channels_ << "] (one value per channel of input " << shape_str(x.shape)
-                                     << ")");
+                                     << channels_ << "] (one value per channel of input " << shape_str(x.shape) << ")");
     }
     return {{x.dtype, x.shape}};
   }

@@ -19,17 +19,17 @@ class MatMul : public Layer {
     expect_float(in[1], "input B");
     const Shape& a = in[0].shape;
     const Shape& b = in[1].shape;
-    DNNCOST_LAYER_EXPECT(!a.empty() && !b.empty(), "inputs must have rank >= 1, got A " << shape_str(a) << " and B "
-                                                                                        << shape_str(b));
+    DNNCOST_LAYER_EXPECT(!a.empty() && !b.empty(),
+                         "inputs must have rank >= 1, got A " << shape_str(a) << " and B " << shape_str(b));
     const bool a_vector = a.size() == 1, b_vector = b.size() == 1;
     m_ = a_vector ? 1 : a[a.size() - 2];
     k_ = a.back();
     const int64_t k_of_b = b_vector ? b[0] : b[b.size() - 2];
     n_ = b_vector ? 1 : b.back();
-    DNNCOST_LAYER_EXPECT(k_of_b == k_, "inner dimensions disagree: A " << shape_str(a) << " has K = " << k_
-                                           << " (its last dim), B " << shape_str(b) << " has K = " << k_of_b
-                                           << " (its " << (b_vector ? "only" : "second-to-last")
-                                           << " dim); expected equal K");
+    DNNCOST_LAYER_EXPECT(k_of_b == k_, "inner dimensions disagree: A "
+                                           << shape_str(a) << " has K = " << k_ << " (its last dim), B " << shape_str(b)
+                                           << " has K = " << k_of_b << " (its "
+                                           << (b_vector ? "only" : "second-to-last") << " dim); expected equal K");
 
     // Batch dims, right-aligned and broadcast; strides of 0 along dims an operand broadcasts.
     const Shape batch_a(a.begin(), a.end() - std::min<size_t>(a.size(), 2));
@@ -43,10 +43,10 @@ class MatMul : public Layer {
       const size_t d = rank - 1 - r;  // walk from the innermost batch dim outwards
       const int64_t da = r < batch_a.size() ? batch_a[batch_a.size() - 1 - r] : 1;
       const int64_t db = r < batch_b.size() ? batch_b[batch_b.size() - 1 - r] : 1;
-      DNNCOST_LAYER_EXPECT(da == db || da == 1 || db == 1,
-                           "batch dimensions of A " << shape_str(a) << " and B " << shape_str(b)
-                                                    << " do not broadcast (" << da << " vs " << db
-                                                    << "; expected equal or 1)");
+      DNNCOST_LAYER_EXPECT(da == db || da == 1 || db == 1, "batch dimensions of A "
+                                                               << shape_str(a) << " and B " << shape_str(b)
+                                                               << " do not broadcast (" << da << " vs " << db
+                                                               << "; expected equal or 1)");
       batch_shape_[d] = da == 1 ? db : da;
       a_batch_strides_[d] = da == 1 ? 0 : a_stride;
       b_batch_strides_[d] = db == 1 ? 0 : b_stride;
