@@ -177,7 +177,7 @@ TEST(BatchNormalization, RejectsRank1Input) {
 TEST(BatchNormalization, RejectsMissingInput) {
   SingleOp op = bn_hand_example(15);
   op.inputs.pop_back();
-  expect_error(op, {"expected 5 inputs"});
+  expect_error(op, {"expected 5 input(s), got 4"});
 }
 
 // First (n, c) plane {1, 2, 3, 4}: mean 2.5, variance 1.25; scale 2, B 1.
