@@ -2,6 +2,7 @@
 // every output with the expected one (|got - want| <= atol + rtol * |want|, same type and shape).
 //
 // usage: dnncost_conformance DATA_DIR [--op OP] [--excluded FILE] [--rtol R] [--atol A] [--verbose]
+// Tolerances default to each case's own (ONNX: rtol 1e-3, atol 1e-7), never looser than rtol 1e-3, atol 1e-5.
 // Prints one line per case (PASS / FAIL / EXCLUDED) and a closing "N passed, N failed, N skipped" line;
 // exits 1 when a case that is not excluded fails.
 #include <fnmatch.h>
@@ -76,7 +77,7 @@ std::string compare(const Tensor& got, const Tensor& want, double rtol, double a
 
 int main(int argc, char** argv) {
   std::string data_dir, op_filter, excluded_path;
-  double rtol = 1e-3, atol = 1e-5;
+  double rtol_arg = -1, atol_arg = -1;
   bool verbose = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -86,8 +87,8 @@ int main(int argc, char** argv) {
     };
     if (a == "--op") op_filter = next();
     else if (a == "--excluded") excluded_path = next();
-    else if (a == "--rtol") rtol = std::stod(next());
-    else if (a == "--atol") atol = std::stod(next());
+    else if (a == "--rtol") rtol_arg = std::stod(next());
+    else if (a == "--atol") atol_arg = std::stod(next());
     else if (a == "--verbose") verbose = true;
     else data_dir = a;
   }
@@ -113,6 +114,8 @@ int main(int argc, char** argv) {
     for (const auto& e : exclusions)
       if (fnmatch(e.pattern.c_str(), name.c_str(), 0) == 0) ex = &e;
     const fs::path case_dir = fs::path(data_dir) / name;
+    const double rtol = rtol_arg >= 0 ? rtol_arg : std::min(1e-3, it.value().value("rtol", 1e-3));
+    const double atol = atol_arg >= 0 ? atol_arg : std::min(1e-5, it.value().value("atol", 1e-5));
     std::string failure;
     try {
       const Graph g = load_onnx((case_dir / "model.onnx").string());
