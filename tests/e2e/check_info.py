@@ -1,0 +1,107 @@
+#!/usr/bin/python3
+"""Checks `dnncost info` on an exported torchvision model against independent counts (stdlib only).
+
+    check_info.py DNNCOST MODEL_DIR WORK_DIR [--macs N]
+
+Runs `dnncost info MODEL_DIR/model.onnx --batch 1 --json WORK_DIR/info.json` and checks:
+  - totals.macs equals N (torchvision's documented count, when given) and the forward-hook count in meta.json;
+  - totals.params equals meta.json's params_onnx: PyTorch's trainable parameter count minus the channels of the
+    BatchNorm layers that the eval-mode export folded into the preceding bias-free Conv (the fold removes BN's
+    weight and bias, 2C, and gives the Conv a bias, C);
+  - the per-layer MACs and params add up to the totals;
+  - the terminal output has the line "MACs   <N with grouped digits>", e.g. "MACs   4,089,184,256".
+Prints one PASS/FAIL line per check; exits 1 when a check fails or dnncost fails.
+"""
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+
+def grouped(n):
+    return f"{n:,}"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("dnncost", help="the dnncost executable")
+    parser.add_argument("model_dir", help="folder with model.onnx and meta.json (tools/zoo/export_torchvision.py)")
+    parser.add_argument("work_dir", help="folder for info.json and info.txt")
+    parser.add_argument("--macs", type=int, help="documented MAC count at batch 1 that totals.macs must equal")
+    args = parser.parse_args()
+
+    model = os.path.join(args.model_dir, "model.onnx")
+    meta_path = os.path.join(args.model_dir, "meta.json")
+    for path in (model, meta_path):
+        if not os.path.isfile(path):
+            print(f"check_info.py: {path} is missing; export the model first (ctest runs the e2e.export fixture, "
+                  "or: /usr/bin/python3 tools/zoo/export_torchvision.py DIR MODEL)", file=sys.stderr)
+            return 1
+    with open(meta_path) as f:
+        meta = json.load(f)
+    os.makedirs(args.work_dir, exist_ok=True)
+    json_path = os.path.join(args.work_dir, "info.json")
+    if os.path.exists(json_path):
+        os.remove(json_path)
+
+    command = [args.dnncost, "info", model, "--batch", "1", "--json", json_path]
+    print(" ".join(command), flush=True)
+    start = time.monotonic()
+    proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    print(f"dnncost info took {time.monotonic() - start:.1f} s")
+    with open(os.path.join(args.work_dir, "info.txt"), "w") as f:
+        f.write(proc.stdout)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        print(f"FAIL: dnncost info exited with status {proc.returncode} on {model} (message above)")
+        return 1
+    with open(json_path) as f:
+        info = json.load(f)
+    totals = info["totals"]
+
+    failures = 0
+
+    def check(ok, what):
+        nonlocal failures
+        print(("PASS: " if ok else "FAIL: ") + what)
+        failures += 0 if ok else 1
+
+    def check_equal(what, got, want, source):
+        if got == want:
+            check(True, f"{what} {grouped(got)} == {source} {grouped(want)}")
+        else:
+            check(False, f"{what} {grouped(got)} != {source} {grouped(want)} (off by {grouped(got - want)})")
+
+    hook_macs = meta["macs_batch1"]
+    check(info.get("batch") == 1, f"planned at batch 1 (JSON batch = {info.get('batch')})")
+    if args.macs is not None:
+        check_equal("totals.macs", totals["macs"], args.macs, "torchvision's documented count")
+    check_equal("totals.macs", totals["macs"], hook_macs,
+                f"the PyTorch forward-hook count (Conv2d {grouped(meta['macs_batch1_conv'])} + Linear "
+                f"{grouped(meta['macs_batch1_linear'])}) =")
+    check_equal("totals.params", totals["params"], meta["params_onnx"],
+                f"PyTorch's {grouped(meta['params_torch'])} minus {grouped(meta['batchnorm_channels_folded'])} "
+                "BatchNorm channels folded into Conv biases =")
+    layer_macs = sum(layer["macs"] for layer in info["layers"])
+    layer_params = sum(layer["params"] for layer in info["layers"])
+    check_equal("sum of per-layer MACs", layer_macs, totals["macs"], "totals.macs")
+    check_equal("sum of per-layer params", layer_params, totals["params"], "totals.params")
+    check(totals["flops"] >= 2 * totals["macs"],
+          f"totals.flops {grouped(totals['flops'])} >= 2 * MACs (1 MAC = 2 FLOPs, plus the other operations)")
+
+    want = args.macs if args.macs is not None else hook_macs
+    pattern = re.compile(r"^MACs\s+" + re.escape(grouped(want)) + r"(\s|$)", re.MULTILINE)
+    found = pattern.search(proc.stdout)
+    shown = next((line for line in proc.stdout.splitlines() if line.startswith("MACs")), "(no line starting 'MACs')")
+    check(found is not None, f"terminal output has the line 'MACs  {grouped(want)}'; it shows: {shown.strip()}")
+
+    print(f"{meta['model']}: {'all checks passed' if failures == 0 else f'{failures} check(s) failed'}")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
