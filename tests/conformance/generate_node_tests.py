@@ -54,8 +54,13 @@ def main() -> int:
                 for j, value in enumerate(values):
                     if not isinstance(value, np.ndarray):
                         value = np.asarray(value)
+                    tensor = numpy_helper.from_array(value, decls[j].name)
+                    # onnx 1.12 keeps bfloat16 data in uint16 arrays: restore the declared type.
+                    declared = decls[j].type.tensor_type.elem_type
+                    if declared == onnx.TensorProto.BFLOAT16 and value.dtype == np.uint16:
+                        tensor.data_type = onnx.TensorProto.BFLOAT16
                     with open(os.path.join(ds, f"{kind}_{j}.pb"), "wb") as f:
-                        f.write(numpy_helper.from_array(value, decls[j].name).SerializeToString())
+                        f.write(tensor.SerializeToString())
         manifest[case.name] = {"op": op, "rtol": case.rtol, "atol": case.atol,
                                "ops": sorted({n.op_type for n in case.model.graph.node})}
     with open(os.path.join(out_dir, "cases.json"), "w") as f:
