@@ -91,20 +91,49 @@ Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape
   const size_t es = dtype_size(dtype);
   DNNCOST_EXPECT(numel_ <= static_cast<int64_t>(SIZE_MAX / 2 / es),
                  "tensor of shape " << shape_str(shape_) << " is too large to allocate");
-  data_.assign(static_cast<size_t>(numel_) * es, 0);
+  bytes_ = static_cast<size_t>(numel_) * es;
+  if (bytes_) {
+    own_.reset(new unsigned char[bytes_]());
+    ptr_ = own_.get();
+  }
 }
 
-void Tensor::check_type(size_t elem) const {
-  if (elem != dtype_size(dtype_)) {
-    throw std::logic_error("Tensor::data<T>: element size " + std::to_string(elem) + " does not match " +
-                           dtype_name(dtype_));
+Tensor::Tensor(const Tensor& other)
+    : dtype_(other.dtype_), shape_(other.shape_), numel_(other.numel_), bytes_(other.bytes_) {
+  if (bytes_) {
+    own_.reset(new unsigned char[bytes_]);
+    ptr_ = own_.get();
+    std::memcpy(ptr_, other.ptr_, bytes_);
+  }
+}
+
+Tensor& Tensor::operator=(const Tensor& other) {
+  if (this != &other) *this = Tensor(other);
+  return *this;
+}
+
+Tensor Tensor::view(DType dtype, Shape shape, void* data) {
+  Tensor t;
+  DNNCOST_EXPECT(dtype_supported(dtype), "tensors of type " << dtype_name(dtype) << " are not supported");
+  t.dtype_ = dtype;
+  t.shape_ = std::move(shape);
+  t.numel_ = shape_numel(t.shape_);
+  t.bytes_ = static_cast<size_t>(t.numel_) * dtype_size(dtype);
+  t.ptr_ = t.bytes_ ? static_cast<unsigned char*>(data) : nullptr;
+  return t;
+}
+
+void Tensor::check_type(bool ok, size_t elem) const {
+  if (!ok) {
+    throw std::logic_error("Tensor::data<T>: a " + std::to_string(elem) + "-byte element type cannot read a " +
+                           dtype_name(dtype_) + " tensor");
   }
 }
 
 Tensor Tensor::reshaped(const Shape& s) const {
   DNNCOST_EXPECT(shape_numel(s) == numel_, "cannot reshape " << shape_str(shape_) << " to " << shape_str(s));
   Tensor t(dtype_, s);
-  if (!data_.empty()) std::memcpy(t.raw(), raw(), data_.size());
+  if (bytes_) std::memcpy(t.raw(), raw(), bytes_);
   return t;
 }
 

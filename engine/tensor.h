@@ -5,6 +5,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace dnncost {
@@ -47,30 +48,39 @@ std::vector<int64_t> shape_strides(const Shape& s);
 // Normalises a possibly negative axis into [0, rank); throws naming `what` when out of range.
 int64_t normalize_axis(int64_t axis, int64_t rank, const std::string& what);
 
-// A dense, row-major host tensor owning its bytes.
+// A dense, row-major host tensor. It owns its bytes, or is a view of memory someone else owns (an arena
+// slot: see view()). Copying always makes an owning deep copy; moving keeps what it was.
 class Tensor {
  public:
   Tensor() = default;
-  Tensor(DType dtype, Shape shape);  // zero-filled
+  Tensor(DType dtype, Shape shape);  // owning, zero-filled
+  Tensor(const Tensor& other);
+  Tensor& operator=(const Tensor& other);
+  Tensor(Tensor&& other) noexcept = default;
+  Tensor& operator=(Tensor&& other) noexcept = default;
+
+  // A non-owning view of `bytes` at `data` (which must hold numel * dtype_size bytes and outlive the view).
+  static Tensor view(DType dtype, Shape shape, void* data);
+  bool is_view() const { return bytes_ != 0 && !own_; }
 
   DType dtype() const { return dtype_; }
   const Shape& shape() const { return shape_; }
   int64_t rank() const { return static_cast<int64_t>(shape_.size()); }
   int64_t numel() const { return numel_; }
-  size_t bytes() const { return data_.size(); }
+  size_t bytes() const { return bytes_; }
 
-  void* raw() { return data_.data(); }
-  const void* raw() const { return data_.data(); }
+  void* raw() { return ptr_; }
+  const void* raw() const { return ptr_; }
 
   template <typename T>
   T* data() {
-    check_type(sizeof(T));
-    return reinterpret_cast<T*>(data_.data());
+    check_type(accepts<T>(dtype_), sizeof(T));
+    return reinterpret_cast<T*>(ptr_);
   }
   template <typename T>
   const T* data() const {
-    check_type(sizeof(T));
-    return reinterpret_cast<const T*>(data_.data());
+    check_type(accepts<T>(dtype_), sizeof(T));
+    return reinterpret_cast<const T*>(ptr_);
   }
 
   // Reinterprets with a new shape of the same element count (shares nothing: copies bytes).
@@ -85,12 +95,34 @@ class Tensor {
   static Tensor from_float(const std::vector<float>& v, Shape shape);
 
  private:
-  void check_type(size_t elem) const;
+  // Whether elements of type T may be read as dtype t (uint8_t also reads bool; uint16_t reads float16/bfloat16).
+  template <typename T>
+  static bool accepts(DType t);
+  void check_type(bool ok, size_t elem) const;
   DType dtype_ = DType::kUndefined;
   Shape shape_;
   int64_t numel_ = 0;
-  std::vector<unsigned char> data_;
+  size_t bytes_ = 0;
+  std::unique_ptr<unsigned char[]> own_;
+  unsigned char* ptr_ = nullptr;
 };
+
+template <typename T>
+bool Tensor::accepts(DType t) {
+  if constexpr (std::is_same_v<T, float>) return t == DType::kFloat32;
+  else if constexpr (std::is_same_v<T, double>) return t == DType::kFloat64;
+  else if constexpr (std::is_same_v<T, int64_t>) return t == DType::kInt64;
+  else if constexpr (std::is_same_v<T, int32_t>) return t == DType::kInt32;
+  else if constexpr (std::is_same_v<T, int16_t>) return t == DType::kInt16;
+  else if constexpr (std::is_same_v<T, int8_t>) return t == DType::kInt8;
+  else if constexpr (std::is_same_v<T, uint8_t>) return t == DType::kUint8 || t == DType::kBool;
+  else if constexpr (std::is_same_v<T, bool>) return t == DType::kBool;
+  else if constexpr (std::is_same_v<T, uint16_t>)
+    return t == DType::kUint16 || t == DType::kFloat16 || t == DType::kBFloat16;
+  else if constexpr (std::is_same_v<T, uint32_t>) return t == DType::kUint32;
+  else if constexpr (std::is_same_v<T, uint64_t>) return t == DType::kUint64;
+  else return false;
+}
 
 // Half-precision conversion used by Cast and by TensorProto import.
 float half_to_float(uint16_t h);
