@@ -1,32 +1,114 @@
-// Session: runs a Plan's layers in order on a device. This is the `ref` (plain-loop) executor; devices
-// added later plug in beside it.
+// Session: owns the buffers for one Plan on one device and runs its layers in order. `ref` (plain loops, the
+// oracle) is built in; other devices (cpu, cuda) register a factory under their name.
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
+#include "engine/memory_plan.h"
 #include "engine/plan.h"
 
 namespace dnncost {
 
-// Called after each layer runs (index into plan.steps()); timing and tracing attach here.
-using LayerHook = std::function<void(size_t step_index)>;
+// What the user asked for with --device / --threads.
+struct DeviceSpec {
+  std::string kind = "ref";  // ref, cpu, cuda
+  int index = 0;             // cuda:N
+  int threads = 0;           // cpu: 0 = the library's default
+  std::string str() const { return kind == "cuda" ? "cuda:" + std::to_string(index) : kind; }
+};
 
-class RefSession {
+// Parses "ref", "cpu", "cuda", "cuda:N"; throws ModelError naming the --device option and listing the
+// devices this build has when the name is unknown or the device is not available here.
+DeviceSpec parse_device(const std::string& text, int threads = 0);
+
+// Bytes a session planned and allocated. Planned and allocated must agree exactly.
+struct SessionMemory {
+  int64_t weight_bytes = 0;        // constants the device holds (weights in the device's layout)
+  int64_t arena_planned = 0;       // activation arena from the memory plan
+  int64_t arena_allocated = 0;
+  int64_t workspace_planned = 0;   // largest per-layer scratch
+  int64_t workspace_allocated = 0;
+  int64_t naive_activation_bytes = 0;  // every activation in its own buffer (no reuse)
+  int in_place = 0;
+  int64_t planned() const { return arena_planned + workspace_planned; }
+  int64_t allocated() const { return arena_allocated + workspace_allocated; }
+};
+
+class Session {
  public:
-  explicit RefSession(const Plan& plan);
+  explicit Session(const Plan& plan) : plan_(plan) {}
+  virtual ~Session() = default;
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
 
-  // Runs the plan on the given graph inputs (declared order; shapes and types must match the plan) and
-  // returns the graph outputs in declared order.
+  const Plan& plan() const { return plan_; }
+  virtual std::string device_name() const = 0;  // e.g. "ref", "cpu (oneDNN 2.6.3, 2 threads)"
+  virtual nlohmann::json device_json() const = 0;
+
+  // Copies the graph inputs (declared order; shapes and types must match the plan) into the session.
+  virtual void set_inputs(const std::vector<std::shared_ptr<const Tensor>>& inputs) = 0;
+  // Runs every step once.
+  virtual void run() = 0;
+  // Runs step i only (the steps before it must have run since set_inputs); for per-layer timing.
+  virtual void run_step(size_t i) = 0;
+  // Waits for the device to finish queued work (no-op on the host devices).
+  virtual void synchronize() {}
+  // Graph outputs in declared order (host copies).
+  virtual std::vector<Tensor> outputs() = 0;
+  virtual SessionMemory memory() const = 0;
+
+  // set_inputs, run, outputs.
   std::vector<Tensor> run(const std::vector<std::shared_ptr<const Tensor>>& inputs);
 
-  void set_after_layer(LayerHook hook) { after_layer_ = std::move(hook); }
+ protected:
+  void check_inputs(const std::vector<std::shared_ptr<const Tensor>>& inputs) const;
+  const Plan& plan_;
+};
+
+using SessionFactory = std::function<std::unique_ptr<Session>(const Plan&, const DeviceSpec&)>;
+
+// Devices of this build, by kind. `ref` is always there.
+class DeviceRegistry {
+ public:
+  static DeviceRegistry& instance();
+  bool add(const std::string& kind, SessionFactory f, std::string description);
+  bool has(const std::string& kind) const { return factories_.count(kind) != 0; }
+  std::string kinds_list() const;  // "cpu, ref"
+  const std::map<std::string, std::string>& descriptions() const { return descriptions_; }
+  std::unique_ptr<Session> create(const Plan& plan, const DeviceSpec& spec) const;
 
  private:
-  const Plan& plan_;
-  std::vector<std::unique_ptr<Tensor>> buffers_;  // one per plan value that is computed at run time
-  LayerHook after_layer_;
+  std::map<std::string, SessionFactory> factories_;
+  std::map<std::string, std::string> descriptions_;
+};
+
+std::unique_ptr<Session> make_session(const Plan& plan, const DeviceSpec& spec);
+
+// The reference device: plain-loop layers over one host arena laid out by the memory plan.
+class RefSession : public Session {
+ public:
+  explicit RefSession(const Plan& plan);
+  std::string device_name() const override { return "ref"; }
+  nlohmann::json device_json() const override;
+  void set_inputs(const std::vector<std::shared_ptr<const Tensor>>& inputs) override;
+  void run() override;
+  void run_step(size_t i) override;
+  std::vector<Tensor> outputs() override;
+  SessionMemory memory() const override;
+  using Session::run;
+
+ private:
+  MemoryPlan mem_;
+  std::unique_ptr<unsigned char[]> arena_;
+  int64_t arena_allocated_ = 0;
+  std::vector<Tensor> views_;                      // per value: a view into the arena (empty when not there)
+  std::vector<std::vector<const Tensor*>> step_in_;   // per step: input tensors
+  std::vector<std::vector<Tensor*>> step_out_;        // per step: output tensors
 };
 
 }  // namespace dnncost

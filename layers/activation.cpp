@@ -28,6 +28,7 @@ class UnaryActivation : public Layer {
     const int64_t n = in[0]->numel();
     for (int64_t i = 0; i < n; ++i) y[i] = fn_(x[i]);
   }
+  int in_place_input() const override { return 0; }  // y[i] depends on x[i] only
 
  private:
   Fn fn_;

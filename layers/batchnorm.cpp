@@ -99,6 +99,9 @@ class BatchNormalization : public Layer {
     return InputRole::kData;
   }
 
+  // Y[i] reads X[i] only (training-mode batch statistics are computed before Y is written).
+  int in_place_input() const override { return 0; }
+
   void forward_ref(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
     const float* x = in[0]->data<float>();
     const float* scale = in[1]->data<float>();

@@ -54,6 +54,7 @@ class Clip : public Layer {
     const int64_t n = in[0]->numel();
     for (int64_t i = 0; i < n; ++i) y[i] = clamp(x[i]);
   }
+  int in_place_input() const override { return 0; }
 
  private:
   ClampFn attribute_bounds_{kNoLowerBound, kNoUpperBound};

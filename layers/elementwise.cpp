@@ -77,8 +77,11 @@ class BinaryArithmetic : public ElementwiseLayer {
       DNNCOST_LAYER_EXPECT(broadcast_shapes({in[0].shape, in[1].shape}, &out_shape_, &why), "inputs A and B: " << why);
     }
     indexer_ = BroadcastIndexer({in[0].shape, b_aligned}, out_shape_);
+    // Y may overwrite an operand of its own shape: element i of Y reads element i of that operand only.
+    in_place_ = in[0].shape == out_shape_ ? 0 : (in[1].shape == out_shape_ ? 1 : -1);
     return {{dtype_, out_shape_}};
   }
+  int in_place_input() const override { return in_place_; }
 
   void forward_ref(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
     with_arithmetic_type(dtype_, [&](auto tag) {
@@ -145,6 +148,7 @@ class BinaryArithmetic : public ElementwiseLayer {
   DType dtype_ = DType::kUndefined;
   Shape out_shape_;
   BroadcastIndexer indexer_;
+  int in_place_ = -1;
 };
 
 // Sum, Max: Y = Fn(...Fn(Fn(X0, X1), X2)..., Xk-1); one input is copied.

@@ -45,6 +45,7 @@ class Identity : public DataMovementLayer {
   void forward_ref(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
     copy_bytes(*in[0], *out[0]);
   }
+  int in_place_input() const override { return 0; }
 };
 
 // Dropout (opset 1, 6, 7, 10, 12, 13). dnncost runs inference, so output = input:
@@ -79,6 +80,7 @@ class Dropout : public DataMovementLayer {
     copy_bytes(*in[0], *out[0]);
     if (out.size() > 1 && out[1]) fill_with_ones(*out[1]);
   }
+  int in_place_input() const override { return 0; }
 
  private:
   // Opset 12+: validates the ratio and training_mode inputs and rejects random dropout where it can at plan

@@ -83,11 +83,18 @@ class Layer {
   }
 
   // Reference forward in plain loops. in[i] is nullptr for absent inputs; out[i] is preallocated with the
-  // type and shape from infer() (nullptr for absent outputs).
+  // type and shape from infer() (nullptr for absent outputs). Output buffers are reused between runs and
+  // between layers (memory plan): write every output element, and only read layer state set in infer().
   virtual void forward_ref(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) = 0;
 
-  // True when the output depends only on input shapes (Shape, Size): evaluated at plan time always.
+  // True when the output depends only on input shapes (Shape, Size): evaluated at plan time always. Such a
+  // layer's forward_ref gets nullptr for inputs whose values are not known.
   virtual bool shape_only() const { return false; }
+
+  // Index of an input whose buffer output 0 may be written into (in place), or -1. Only for layers whose
+  // forward_ref is correct when out[0] and that input are the same memory (element-wise ops where output
+  // element i depends on input element i only, or byte copies that skip copying onto themselves).
+  virtual int in_place_input() const { return -1; }
 
  protected:
   [[noreturn]] void fail(const std::string& what) const { attrs_.fail(what); }

@@ -45,6 +45,7 @@ class PRelu : public Layer {
   void forward_ref(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
     broadcast_binary(indexer_, in[0]->data<float>(), in[1]->data<float>(), out[0]->data<float>(), PReluFn{});
   }
+  int in_place_input() const override { return 0; }  // Y has X's shape; Y[i] reads X[i] only
 
  private:
   BroadcastIndexer indexer_;

@@ -18,6 +18,7 @@ class SameBytesLayer : public DataMovementLayer {
   void forward_ref(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
     copy_bytes(*in[0], *out[0]);
   }
+  int in_place_input() const override { return 0; }
 };
 
 // Reshape (opset 1, 5, 13, 14): the target shape is the 'shape' attribute before opset 5 and input 1 (known at

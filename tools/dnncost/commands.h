@@ -39,7 +39,4 @@ std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
                                                       const std::string& device);
 int run_command(const RunOptions& opt);
 
-// Checks a device name; throws ModelError naming the option and the devices this build has.
-void check_device(const std::string& device);
-
 }  // namespace dnncost

@@ -8,28 +8,20 @@
 
 namespace dnncost {
 
-void check_device(const std::string& device) {
-  if (device == "ref") return;
-  if (device == "cpu" || device == "cuda" || device.rfind("cuda:", 0) == 0) {
-    throw ModelError("--device " + device + ": this device is not implemented yet in this build; available: ref");
-  }
-  throw ModelError("--device " + device + ": unknown device; expected one of: ref");
-}
-
 std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
                                                       const std::vector<std::shared_ptr<const Tensor>>& inputs,
                                                       const std::string& device) {
-  check_device(device);
+  const DeviceSpec spec = parse_device(device);
   const Plan plan(graph, bind_tensors(graph, inputs));
-  RefSession session(plan);
-  std::vector<Tensor> outs = session.run(inputs);
+  std::unique_ptr<Session> session = make_session(plan, spec);
+  std::vector<Tensor> outs = session->run(inputs);
   std::vector<std::pair<std::string, Tensor>> named;
   for (size_t i = 0; i < outs.size(); ++i) named.emplace_back(plan.values()[plan.output_ids()[i]].name, std::move(outs[i]));
   return named;
 }
 
 int run_command(const RunOptions& opt) {
-  check_device(opt.device);
+  parse_device(opt.device);  // a bad --device fails before the model is read
   const Graph g = load_onnx(opt.model);
   std::vector<std::shared_ptr<const Tensor>> inputs;
   for (const auto& f : opt.inputs) inputs.push_back(std::make_shared<const Tensor>(read_tensor_file(f)));
