@@ -1,6 +1,7 @@
 // Plan construction: binding input shapes, creating layers, shape inference, folding and cost.
 #include "engine/plan.h"
 
+#include <iomanip>
 #include <set>
 #include <sstream>
 
@@ -8,6 +9,61 @@
 #include "layers/registry.h"
 
 namespace dnncost {
+namespace {
+
+// Largest single value dnncost plans (256 TiB): beyond any device, yet small enough that byte totals over a
+// whole model cannot overflow int64.
+constexpr int64_t kMaxValueBytes = int64_t{1} << 48;
+// Largest value evaluated at plan time (constants and folded subgraphs live in host memory while planning).
+constexpr int64_t kMaxFoldedBytes = int64_t{1} << 31;
+
+std::string approx_bytes(long double bytes) {
+  std::ostringstream os;
+  os << std::setprecision(3) << static_cast<double>(bytes) << " bytes";
+  return os.str();
+}
+
+// Checks that a value of this type and shape can be planned; `what` starts the message ("file: graph input 'X'").
+void check_value_size(const Shape& shape, DType dtype, const std::string& what) {
+  long double bytes = static_cast<long double>(dtype_size(dtype));
+  for (int64_t d : shape) {
+    if (d < 0) throw ModelError(what + " has a negative dimension in shape " + shape_str(shape));
+    bytes *= static_cast<long double>(d);
+  }
+  try {
+    shape_numel(shape);
+  } catch (const ModelError&) {
+    throw ModelError(what + " has shape " + shape_str(shape) + " whose element count overflows int64");
+  }
+  if (bytes > static_cast<long double>(kMaxValueBytes)) {
+    throw ModelError(what + " (" + dtype_name(dtype) + " " + shape_str(shape) + ") needs " + approx_bytes(bytes) +
+                     ", more than the 256 TiB dnncost plans for one value");
+  }
+}
+
+// "[N, 3, 224, 224]" with symbols and "?" for unknown dims.
+std::string declared_dims_str(const ValueInfo& vi) {
+  std::string s = "[";
+  for (size_t i = 0; i < vi.dims.size(); ++i) {
+    const Dim& d = vi.dims[i];
+    s += (i ? ", " : "") + (d.fixed() ? std::to_string(d.value) : (d.symbol.empty() ? "?" : d.symbol));
+  }
+  return s + "]";
+}
+
+// True when every graph input declares fixed dims only and is bound to exactly those: then the declared output
+// shapes must be what the plan computes.
+bool inputs_bound_as_declared(const Graph& g, const InputBinding& binding) {
+  for (const auto& in : g.inputs) {
+    auto it = binding.shapes.find(in.name);
+    if (!in.has_shape || it == binding.shapes.end() || it->second.size() != in.dims.size()) return false;
+    for (size_t i = 0; i < in.dims.size(); ++i)
+      if (!in.dims[i].fixed() || in.dims[i].value != it->second[i]) return false;
+  }
+  return true;
+}
+
+}  // namespace
 
 InputBinding bind_batch(const Graph& g, int64_t batch, std::vector<std::string>* notes) {
   InputBinding b;
@@ -60,12 +116,7 @@ InputBinding bind_tensors(const Graph& g, const std::vector<std::shared_ptr<cons
       for (size_t i = 0; ok && i < vi.dims.size(); ++i)
         if (vi.dims[i].fixed() && vi.dims[i].value != t.shape()[i]) ok = false;
       if (!ok) {
-        std::string decl = "[";
-        for (size_t i = 0; i < vi.dims.size(); ++i)
-          decl += (i ? ", " : "") + (vi.dims[i].fixed() ? std::to_string(vi.dims[i].value)
-                                                         : (vi.dims[i].symbol.empty() ? "?" : vi.dims[i].symbol));
-        decl += "]";
-        throw ModelError(g.path + ": input '" + vi.name + "' expects shape " + decl + ", got " +
+        throw ModelError(g.path + ": input '" + vi.name + "' expects shape " + declared_dims_str(vi) + ", got " +
                          shape_str(t.shape()));
       }
     }
@@ -168,7 +219,7 @@ void Plan::add_node(const Node& node, const OpContext& ctx, std::set<int>& charg
     DNNCOST_EXPECT(value_id(node.outputs[i]) < 0, "output '" << node.outputs[i] << "' is already defined");
     DNNCOST_EXPECT(dtype_supported(outs[i].dtype),
                    "output '" << node.outputs[i] << "' would have element type " << dtype_name(outs[i].dtype));
-    shape_numel(outs[i].shape);
+    check_value_size(outs[i].shape, outs[i].dtype, "output '" + node.outputs[i] + "'");
     PlanValue v;
     v.name = node.outputs[i];
     v.dtype = outs[i].dtype;
@@ -179,6 +230,15 @@ void Plan::add_node(const Node& node, const OpContext& ctx, std::set<int>& charg
 
   if (layer->shape_only() || all_const) {
     // Evaluate now: shape subgraphs and constants become plan-time values.
+    for (int id : out_ids) {
+      if (id < 0) continue;
+      const PlanValue& v = values_[id];
+      const int64_t bytes = shape_numel(v.shape) * static_cast<int64_t>(dtype_size(v.dtype));
+      DNNCOST_EXPECT(bytes <= kMaxFoldedBytes,
+                     "output '" << v.name << "' (" << dtype_name(v.dtype) << " " << shape_str(v.shape)
+                                << ") is computed from constants only, so it is evaluated at plan time, and needs "
+                                << approx_bytes(bytes) << "; dnncost evaluates at most 2 GiB per value at plan time");
+    }
     std::vector<const Tensor*> ins;
     for (int id : in_ids) ins.push_back(id < 0 ? nullptr : values_[id].constant.get());
     std::vector<std::shared_ptr<Tensor>> results(out_ids.size());
@@ -247,7 +307,7 @@ Plan::Plan(const Graph& g, const InputBinding& binding) : graph_(g) {
     v.name = in.name;
     v.dtype = in.dtype;
     v.shape = it->second;
-    shape_numel(v.shape);
+    check_value_size(v.shape, v.dtype, g.path + ": graph input '" + in.name + "'");
     v.graph_input = true;
     auto val = binding.values.find(in.name);
     if (val != binding.values.end()) v.constant = val->second;
@@ -267,6 +327,29 @@ Plan::Plan(const Graph& g, const InputBinding& binding) : graph_(g) {
     const int id = value_id(o.name);
     if (id < 0) throw ModelError(g.path + ": graph output '" + o.name + "' is not produced");
     output_ids_.push_back(id);
+  }
+  // A declared output that disagrees with the computed one means the model or a layer's shape inference is
+  // wrong: refuse, rather than report costs for the wrong shapes. Checked only when the inputs are bound exactly
+  // as declared, since another batch size legitimately changes the outputs.
+  if (inputs_bound_as_declared(g, binding)) {
+    for (size_t k = 0; k < g.outputs.size(); ++k) {
+      const ValueInfo& decl = g.outputs[k];
+      const PlanValue& v = values_[output_ids_[k]];
+      bool agree = !decl.has_shape || decl.dims.size() == v.shape.size();
+      for (size_t i = 0; agree && decl.has_shape && i < decl.dims.size(); ++i)
+        if (decl.dims[i].fixed() && decl.dims[i].value != v.shape[i]) agree = false;
+      const bool type_agrees = decl.dtype == DType::kUndefined || decl.dtype == v.dtype;
+      if (agree && type_agrees) continue;
+      std::string producer;
+      for (const auto& n : g.nodes)
+        for (const auto& o : n.outputs)
+          if (o == decl.name) producer = " (produced by node '" + n.name + "' (" + n.op_type + "))";
+      const std::string declared = (decl.dtype == DType::kUndefined ? "" : dtype_name(decl.dtype) + " ") +
+                                   (decl.has_shape ? declared_dims_str(decl) : "(no shape)");
+      throw ModelError(g.path + ": graph output '" + decl.name + "' is declared " + declared + " but computes to " +
+                       dtype_name(v.dtype) + " " + shape_str(v.shape) + producer +
+                       "; the model's declaration and the shape inference disagree");
+    }
   }
 }
 

@@ -133,14 +133,21 @@ int info_command(const InfoOptions& opt) {
     if (!plan.input_ids().empty() && !plan.values()[plan.input_ids()[0]].shape.empty())
       batch = plan.values()[plan.input_ids()[0]].shape[0];
   }
+  // Open the JSON file before printing anything, so a bad --json path fails without a half-printed result.
+  std::ofstream json_file;
+  if (!opt.json_path.empty() && opt.json_path != "-") {
+    json_file.open(opt.json_path);
+    if (!json_file) throw ModelError("--json " + opt.json_path + ": cannot create the file");
+  }
   if (!opt.quiet && opt.json_path != "-") std::cout << info_table(plan, batch, notes);
   if (!opt.json_path.empty()) {
     const std::string doc = info_json(plan, batch, notes).dump(2) + "\n";
     if (opt.json_path == "-") {
       std::cout << doc;
     } else {
-      std::ofstream f(opt.json_path);
-      if (!f || !(f << doc)) throw ModelError("--json " + opt.json_path + ": cannot write the file");
+      if (!(json_file << doc) || !json_file.flush()) {
+        throw ModelError("--json " + opt.json_path + ": cannot write the file");
+      }
       if (!opt.quiet) std::cout << "wrote " << opt.json_path << "\n";
     }
   }

@@ -1,9 +1,40 @@
 // dnncost command line: info, run. Errors are printed as one message and a non-zero exit.
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <iostream>
 
 #include "engine/errors.h"
 #include "tools/dnncost/commands.h"
+
+namespace {
+
+// Exit statuses, documented in --help.
+constexpr int kExitModelError = 2;
+constexpr int kExitOutOfMemory = 3;
+constexpr int kExitInternalError = 4;
+
+int print_error(const std::string& message) {
+  std::cerr << "dnncost: error: " << message << "\n";
+  return kExitModelError;
+}
+
+// --batch: a positive integer that fits in int64 (CLI11's PositiveNumber would print its range as a 300-digit
+// double and accept values that do not fit).
+const CLI::Validator kPositiveInteger(
+    [](std::string& text) -> std::string {
+      int64_t v = 0;
+      const char* end = text.data() + text.size();
+      const auto r = std::from_chars(text.data(), end, v);
+      if (text.empty() || r.ec != std::errc() || r.ptr != end || v < 1) {
+        return "expected a positive integer, got '" + text + "'";
+      }
+      return "";
+    },
+    "POSITIVE INTEGER");
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace dnncost;
@@ -13,6 +44,9 @@ int main(int argc, char** argv) {
       "activation memory. Counting rules: docs/COSTS.md.",
       "dnncost"};
   app.require_subcommand(1);
+  app.footer(
+      "Exit status: 0 success; 2 error in the model, an input or the command line (one 'dnncost: error:' message\n"
+      "on stderr naming the file, the node and what was expected); 3 out of memory; 4 internal error (a bug).");
   app.set_version_flag("--version", std::string("dnncost ") + DNNCOST_VERSION);
 
   InfoOptions info;
@@ -22,7 +56,7 @@ int main(int argc, char** argv) {
   info_cmd->add_option("model", info.model, "ONNX model file")->required();
   info_cmd->add_option("--batch,-b", info.batch,
                        "batch size bound to the inputs' first dimension (default: the model's own; symbolic -> 1)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositiveInteger);
   info_cmd->add_option("--json", info.json_path, "also write the table as one JSON document to FILE ('-': stdout)");
   info_cmd->add_flag("--quiet,-q", info.quiet, "no terminal table");
 
@@ -36,23 +70,28 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--in,-i", run.inputs, "input tensors (.pb), one per graph input, in order")->required();
   run_cmd->add_option("--out,-o", run.out_dir, "folder for the output tensors")->required();
 
+  if (argc < 2) return print_error("no command given; expected one of: info, run (see --help)");
+  if (argv[1][0] != '-' && std::strcmp(argv[1], "info") != 0 && std::strcmp(argv[1], "run") != 0) {
+    return print_error(std::string("unknown command '") + argv[1] + "'; expected one of: info, run (see --help)");
+  }
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::Success& e) {  // --help, --version
     return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return print_error(std::string(e.what()) + " (see --help)");
   }
   try {
     if (*info_cmd) return info_command(info);
     if (*run_cmd) return run_command(run);
   } catch (const ModelError& e) {
-    std::cerr << "dnncost: error: " << e.what() << "\n";
-    return 2;
+    return print_error(e.what());
   } catch (const std::bad_alloc&) {
     std::cerr << "dnncost: error: out of memory\n";
-    return 3;
+    return kExitOutOfMemory;
   } catch (const std::exception& e) {
     std::cerr << "dnncost: internal error: " << e.what() << "\n";
-    return 4;
+    return kExitInternalError;
   }
   return 0;
 }
