@@ -92,7 +92,7 @@ class AttributeReader {
  private:
   const Attribute& find(const std::string& name, Attribute::Type type) const;
   const Node& node_;
-  const std::string& file_;
+  std::string file_;
 };
 
 }  // namespace dnncost

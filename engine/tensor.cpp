@@ -42,6 +42,7 @@ std::string dtype_name(DType t) {
     case DType::kUint32: return "uint32";
     case DType::kUint64: return "uint64";
     case DType::kBFloat16: return "bfloat16";
+    case DType::kUndefined: return "undefined";
     default: return "type#" + std::to_string(static_cast<int>(t));
   }
 }
