@@ -5,6 +5,7 @@
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -260,6 +261,8 @@ std::string image_decoder_versions() {
 }
 
 RgbImage decode_image_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw ImageDecodeError("a folder, not an image file");
   std::ifstream f(path, std::ios::binary);
   if (!f) throw ImageDecodeError(std::string("cannot read the file: ") + std::strerror(errno));
   f.seekg(0, std::ios::end);

@@ -209,8 +209,8 @@ std::string class_label(int64_t c, const std::vector<std::string>& names) {
 // Terminal progress on stderr: one rewritten line on a terminal, a line every 10 s otherwise (logs).
 class Progress {
  public:
-  Progress(bool enabled, size_t total)
-      : enabled_(enabled), tty_(isatty(2) != 0), total_(total), last_(std::chrono::steady_clock::now()) {}
+  Progress(bool enabled, size_t total, int64_t topk)
+      : enabled_(enabled), tty_(isatty(2) != 0), total_(total), topk_(topk), last_(std::chrono::steady_clock::now()) {}
 
   void update(const EvalTally& t, size_t done, bool final_line) {
     if (!enabled_) return;
@@ -219,7 +219,7 @@ class Progress {
     if (!final_line && since < (tty_ ? 0.2 : 10.0)) return;
     last_ = now;
     std::ostringstream os;
-    os << "eval: " << done << "/" << total_ << " files  top-1 " << fixed4(fraction(t.top1, t.images)) << "  top-5 "
+    os << "eval: " << done << "/" << total_ << " files  top-1 " << fixed4(fraction(t.top1, t.images)) << "  top-" << topk_ << " "
        << fixed4(fraction(t.top5, t.images)) << "  " << t.images << " images, " << t.skipped.size() << " skipped  "
        << fixed1(t.wall_s > 0 ? t.images / t.wall_s : 0.0) << " images/s";
     if (tty_) std::cerr << "\r" << os.str() << "\033[K" << (final_line ? "\n" : "") << std::flush;
@@ -229,6 +229,7 @@ class Progress {
  private:
   bool enabled_, tty_;
   size_t total_;
+  int64_t topk_;
   std::chrono::steady_clock::time_point last_;
 };
 
@@ -413,7 +414,7 @@ int eval_command(const EvalOptions& opt) {
   tally.per_class.resize(static_cast<size_t>(classes));
   std::vector<const LabelledImage*> batch_items;
   size_t next = 0;
-  Progress progress(!opt.quiet, set.images.size());
+  Progress progress(!opt.quiet, set.images.size(), topk);
   SigintGuard sigint;
   using Clock = std::chrono::steady_clock;
   const auto started = Clock::now();
