@@ -184,9 +184,9 @@ void normalize_to_chw(const RgbImage& in, const std::array<float, 3>& mean, cons
     const uint8_t* src = in.row(y);
     for (int x = 0; x < in.width; ++x) {
       const size_t at = static_cast<size_t>(y) * static_cast<size_t>(in.width) + static_cast<size_t>(x);
-      for (int c = 0; c < 3; ++c) {
-        const float scaled = static_cast<float>(src[3 * x + c]) / 255.0f;  // ToTensor: float32 divide by 255
-        out[static_cast<size_t>(c) * plane + at] = (scaled - mean[static_cast<size_t>(c)]) / std[static_cast<size_t>(c)];
+      for (size_t c = 0; c < 3; ++c) {
+        const float scaled = static_cast<float>(src[3 * x + static_cast<int>(c)]) / 255.0f;  // ToTensor: / 255
+        out[c * plane + at] = (scaled - mean[c]) / std[c];                                     // Normalize
       }
     }
   }

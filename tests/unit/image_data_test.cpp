@@ -187,7 +187,8 @@ TEST(Preprocess, BilinearResizeMatchesPil) {
   // Values from PIL 9.4: Image.resize(size, Image.BILINEAR).
   const RgbImage row = gray_row({0, 50, 100, 150, 200, 250});
   EXPECT_EQ(red_row(resize_bilinear_antialiased(row, 4, 1)), (std::vector<int>{19, 89, 161, 231}));
-  EXPECT_EQ(red_row(resize_bilinear_antialiased(row, 9, 1)), (std::vector<int>{0, 25, 58, 92, 125, 158, 192, 225, 250}));
+  EXPECT_EQ(red_row(resize_bilinear_antialiased(row, 9, 1)),
+            (std::vector<int>{0, 25, 58, 92, 125, 158, 192, 225, 250}));
   RgbImage grid(5, 3);
   for (int y = 0; y < 3; ++y)
     for (int x = 0; x < 5; ++x) {

@@ -219,8 +219,8 @@ class Progress {
     if (!final_line && since < (tty_ ? 0.2 : 10.0)) return;
     last_ = now;
     std::ostringstream os;
-    os << "eval: " << done << "/" << total_ << " files  top-1 " << fixed4(fraction(t.top1, t.images)) << "  top-" << topk_ << " "
-       << fixed4(fraction(t.top5, t.images)) << "  " << t.images << " images, " << t.skipped.size() << " skipped  "
+    os << "eval: " << done << "/" << total_ << " files  top-1 " << fixed4(fraction(t.top1, t.images)) << "  top-"
+       << topk_ << " " << fixed4(fraction(t.top5, t.images)) << "  " << t.images << " images, " << t.skipped.size() << " skipped  "
        << fixed1(t.wall_s > 0 ? t.images / t.wall_s : 0.0) << " images/s";
     if (tty_) std::cerr << "\r" << os.str() << "\033[K" << (final_line ? "\n" : "") << std::flush;
     else std::cerr << os.str() << "\n";
