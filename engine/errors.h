@@ -1,6 +1,7 @@
 // Error types: model/user errors carry the file, node and what was expected.
 #pragma once
 
+#include <sstream>
 #include <stdexcept>
 #include <string>
 

@@ -6,7 +6,8 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libprotobuf-dev protobuf-compiler libonnx-dev
   libcli11-dev nlohmann-json3-dev googletest libgtest-dev
-  python3 python3-numpy python3-torch python3-torchvision python3-onnx
+  libjpeg62-turbo-dev libpng-dev
+  python3 python3-numpy python3-torch python3-torchvision python3-onnx python3-pil python3-sklearn
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -25,6 +25,28 @@ struct RunOptions {
   std::string out_dir;
 };
 
+struct EvalOptions {
+  std::string model;
+  std::string images;                    // image root: class folders, or the base of --labels paths
+  std::string labels;                    // file of "relative/path label" lines; empty: class folders
+  std::string class_names;               // optional file, one class name per line (for printing)
+  int64_t resize = 256;                  // shorter side after resizing; 0: no resizing
+  int64_t crop = 224;                    // centre crop side; must match the model's input H and W
+  std::string mean = "0.485,0.456,0.406";
+  std::string std = "0.229,0.224,0.225";
+  std::string device = "ref";
+  int64_t batch = 0;                     // <= 0: the model's own batch (symbolic -> 1)
+  int64_t limit = 0;                     // > 0: stop after this many evaluated images
+  std::string json_path;                 // write the record here ("-" for stdout)
+  bool per_image = false;                // add per-image path, label, prediction to the record
+  bool quiet = false;                    // no progress and no summary on the terminal
+  int64_t debug_interrupt_after = 0;     // hidden, for tests: raise SIGINT after this many batches
+};
+
+// Single-centre-crop top-1/top-5 accuracy of a classifier on labelled images; returns the exit status (0, or
+// 130 when interrupted by Ctrl-C, after printing and writing the partial result). Record: docs/RESULTS.md.
+int eval_command(const EvalOptions& opt);
+
 // The JSON document of `info` for a plan (schema in docs/RESULTS.md).
 nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std::string>& notes);
 // The terminal table of `info`.

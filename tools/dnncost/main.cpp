@@ -1,4 +1,4 @@
-// dnncost command line: info, run. Errors are printed as one message and a non-zero exit.
+// dnncost command line: info, run, eval. Errors are printed as one message and a non-zero exit.
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstdint>
@@ -70,9 +70,47 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--in,-i", run.inputs, "input tensors (.pb), one per graph input, in order")->required();
   run_cmd->add_option("--out,-o", run.out_dir, "folder for the output tensors")->required();
 
-  if (argc < 2) return print_error("no command given; expected one of: info, run (see --help)");
-  if (argv[1][0] != '-' && std::strcmp(argv[1], "info") != 0 && std::strcmp(argv[1], "run") != 0) {
-    return print_error(std::string("unknown command '") + argv[1] + "'; expected one of: info, run (see --help)");
+  EvalOptions eval;
+  CLI::App* eval_cmd = app.add_subcommand(
+      "eval", "Single-centre-crop top-1/top-5 accuracy of an image classifier on labelled JPEG/PNG images:\n"
+              "resize the shorter side (bilinear, antialiased as torchvision/PIL), centre crop, /255, normalise.\n"
+              "Example: dnncost eval resnet50.onnx --images imagenet/val --batch 16 --json resnet50-eval.json");
+  eval_cmd->add_option("model", eval.model, "ONNX model file (one input [N, 3, H, W], class scores [N, C] out)")
+      ->required();
+  eval_cmd->add_option("--images", eval.images,
+                       "image folder: one sub-folder per class (sorted names = class indices, as torchvision's "
+                       "ImageFolder), or the base of the --labels paths")
+      ->required();
+  eval_cmd->add_option("--labels", eval.labels, "file of 'relative/path label' lines (instead of class folders)");
+  eval_cmd->add_option("--class-names", eval.class_names, "file with one class name per line, for printing");
+  eval_cmd->add_option("--resize", eval.resize, "shorter side after resizing (0: no resizing)")
+      ->capture_default_str();
+  eval_cmd->add_option("--crop", eval.crop, "side of the centre crop (the model's input H and W)")
+      ->capture_default_str();
+  eval_cmd->add_option("--mean", eval.mean, "per-channel mean R,G,B subtracted after scaling to [0, 1]")
+      ->capture_default_str();
+  eval_cmd->add_option("--std", eval.std, "per-channel standard deviation R,G,B divided by")->capture_default_str();
+  eval_cmd->add_option("--device,-d", eval.device, "device to run on: ref (plain loops, the oracle)")
+      ->capture_default_str();
+  eval_cmd->add_option("--batch,-b", eval.batch, "images per batch (default: the model's own; symbolic -> 1)")
+      ->check(kPositiveInteger);
+  eval_cmd->add_option("--limit", eval.limit, "stop after this many evaluated images")->check(kPositiveInteger);
+  eval_cmd->add_option("--json", eval.json_path, "write the result record to FILE ('-': stdout)");
+  eval_cmd->add_flag("--per-image", eval.per_image, "add each image's path, label and prediction to the record");
+  eval_cmd->add_flag("--quiet,-q", eval.quiet, "no progress and no summary on the terminal");
+  eval_cmd->add_option("--debug-interrupt-after", eval.debug_interrupt_after,
+                       "raise SIGINT after this many batches (tests the Ctrl-C path)")
+      ->group("");
+
+  std::string commands;
+  bool known = false;
+  for (const CLI::App* sub : app.get_subcommands({})) {
+    commands += (commands.empty() ? "" : ", ") + sub->get_name();
+    known = known || (argc >= 2 && sub->get_name() == argv[1]);
+  }
+  if (argc < 2) return print_error("no command given; expected one of: " + commands + " (see --help)");
+  if (argv[1][0] != '-' && !known) {
+    return print_error(std::string("unknown command '") + argv[1] + "'; expected one of: " + commands + " (see --help)");
   }
   try {
     app.parse(argc, argv);
@@ -84,6 +122,7 @@ int main(int argc, char** argv) {
   try {
     if (*info_cmd) return info_command(info);
     if (*run_cmd) return run_command(run);
+    if (*eval_cmd) return eval_command(eval);
   } catch (const ModelError& e) {
     return print_error(e.what());
   } catch (const std::bad_alloc&) {
