@@ -102,6 +102,31 @@ int main(int argc, char** argv) {
                        "raise SIGINT after this many batches (tests the Ctrl-C path)")
       ->group("");
 
+  ProfileOptions profile;
+  CLI::App* profile_cmd = app.add_subcommand(
+      "profile",
+      "Measure latency (warm-up, then repeat until --min-iters and --min-time; median and spread), memory and,\n"
+      "with --per-layer, each layer's time in a separate pass, for every model and batch size. One JSON record per\n"
+      "(model, batch) is appended to --json FILE (JSON Lines) as soon as it is measured.\n"
+      "Example: dnncost profile resnet18.onnx resnet50.onnx --batch 1,2,4,8 --per-layer --json results.jsonl");
+  profile_cmd->add_option("models", profile.models, "ONNX model files")->required();
+  profile_cmd->add_option("--device,-d", profile.device, "device: ref (plain loops), cpu, cuda[:N]")
+      ->capture_default_str();
+  profile_cmd->add_option("--threads", profile.threads, "CPU threads (0: the library's default)")
+      ->capture_default_str();
+  profile_cmd->add_option("--batch,-b", profile.batches, "batch sizes, comma-separated (e.g. 1,2,4,8,16,32,64)")
+      ->delimiter(',')
+      ->check(kPositiveInteger)
+      ->capture_default_str();
+  profile_cmd->add_option("--warmup", profile.warmup, "untimed runs before timing")->capture_default_str();
+  profile_cmd->add_option("--min-iters", profile.min_iters, "timed runs at least")->capture_default_str();
+  profile_cmd->add_option("--min-time", profile.min_time, "timed seconds at least")->capture_default_str();
+  profile_cmd->add_flag("--per-layer", profile.per_layer,
+                        "also time each layer (separate pass), with GFLOP/s, GB/s and a time-vs-FLOPs fit");
+  profile_cmd->add_option("--json", profile.json_path, "append one JSON record per measurement to FILE (JSON Lines)");
+  profile_cmd->add_flag("--quiet,-q", profile.quiet, "no progress line or per-layer summary");
+  profile_cmd->add_option("--seed", profile.seed, "seed of the random inputs")->capture_default_str();
+
   std::string commands;
   bool known = false;
   for (const CLI::App* sub : app.get_subcommands({})) {
@@ -123,6 +148,7 @@ int main(int argc, char** argv) {
     if (*info_cmd) return info_command(info);
     if (*run_cmd) return run_command(run);
     if (*eval_cmd) return eval_command(eval);
+    if (*profile_cmd) return profile_command(profile);
   } catch (const ModelError& e) {
     return print_error(e.what());
   } catch (const std::bad_alloc&) {
