@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/memory_cap.h"
 #include "engine/memory_plan.h"
 #include "engine/plan.h"
 
@@ -19,6 +20,7 @@ struct DeviceSpec {
   std::string kind = "ref";  // ref, cpu, cuda
   int index = 0;             // cuda:N
   int threads = 0;           // cpu: 0 = the library's default
+  MemoryCap memory_cap;      // a session whose plan needs more is refused before allocating (default: no cap)
   std::string str() const { return kind == "cuda" ? "cuda:" + std::to_string(index) : kind; }
 };
 
@@ -87,6 +89,7 @@ class DeviceRegistry {
   std::map<std::string, std::string> descriptions_;
 };
 
+// Checks the plan against spec.memory_cap (MemoryCapError when above), then creates the device's session.
 std::unique_ptr<Session> make_session(const Plan& plan, const DeviceSpec& spec);
 
 // The reference device: plain-loop layers over one host arena laid out by the memory plan.

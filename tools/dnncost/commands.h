@@ -23,6 +23,7 @@ struct RunOptions {
   std::string device = "ref";
   std::vector<std::string> inputs;  // TensorProto files, graph-input order
   std::string out_dir;
+  std::string max_memory;           // --max-memory: a size, "none", or "" for the device's free memory
 };
 
 struct EvalOptions {
@@ -41,6 +42,7 @@ struct EvalOptions {
   bool per_image = false;                // add per-image path, label, prediction to the record
   bool quiet = false;                    // no progress and no summary on the terminal
   int64_t debug_interrupt_after = 0;     // hidden, for tests: raise SIGINT after this many batches
+  std::string max_memory;                // --max-memory: a size, "none", or "" for the device's free memory
 };
 
 // Single-centre-crop top-1/top-5 accuracy of a classifier on labelled images; returns the exit status (0, or
@@ -59,9 +61,10 @@ struct ProfileOptions {
   std::string json_path;  // JSON Lines: one record appended per (model, batch)
   bool quiet = false;
   unsigned seed = 1;
+  std::string max_memory;  // --max-memory: a size, "none", or "" for the device's free memory
 };
 
-// Exit status: 0 all measured, 1 some configuration failed (recorded), 130 interrupted.
+// Exit status: 0 all measured, 1 some configuration failed (recorded), 130 interrupted by SIGINT, 143 by SIGTERM.
 int profile_command(const ProfileOptions& opt);
 
 // The JSON document of `info` for a plan (schema in docs/RESULTS.md).
@@ -73,9 +76,10 @@ int info_command(const InfoOptions& opt);
 
 // Loads the model, plans it for the given input tensors and runs it on `device`; returns the outputs in
 // graph-output order with their names. This is the code path of `dnncost run` (and of the conformance tests).
+// max_memory is --max-memory's text ("none": no cap, "": the device's free memory).
 std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
                                                       const std::vector<std::shared_ptr<const Tensor>>& inputs,
-                                                      const std::string& device);
+                                                      const std::string& device, const std::string& max_memory = "none");
 int run_command(const RunOptions& opt);
 
 }  // namespace dnncost

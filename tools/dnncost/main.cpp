@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "engine/errors.h"
+#include "engine/memory_cap.h"
 #include "tools/dnncost/commands.h"
 
 namespace {
@@ -45,8 +46,11 @@ int main(int argc, char** argv) {
       "dnncost"};
   app.require_subcommand(1);
   app.footer(
-      "Exit status: 0 success; 2 error in the model, an input or the command line (one 'dnncost: error:' message\n"
-      "on stderr naming the file, the node and what was expected); 3 out of memory; 4 internal error (a bug).");
+      "Exit status: 0 success; 1 profile: some configuration failed (each is recorded with its status and error);\n"
+      "2 error in the model, an input or the command line (one 'dnncost: error:' message on stderr naming the file,\n"
+      "the node and what was expected); 3 out of memory (the plan needs more than --max-memory, or an allocation\n"
+      "failed); 4 internal error (a bug); 130 / 143 interrupted by SIGINT / SIGTERM (profile and eval keep what was\n"
+      "measured). See docs/RELIABILITY.md.");
   app.set_version_flag("--version", std::string("dnncost ") + DNNCOST_VERSION);
 
   InfoOptions info;
@@ -69,6 +73,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run_cmd->add_option("--in,-i", run.inputs, "input tensors (.pb), one per graph input, in order")->required();
   run_cmd->add_option("--out,-o", run.out_dir, "folder for the output tensors")->required();
+  const std::string max_memory_help =
+      "refuse a plan needing more than SIZE bytes (weights + activation arena), e.g. 4G, 512M; 'none': no cap\n"
+      "(default: the device's free memory: MemAvailable for ref/cpu, cudaMemGetInfo for cuda)";
+  run_cmd->add_option("--max-memory", run.max_memory, max_memory_help);
 
   EvalOptions eval;
   CLI::App* eval_cmd = app.add_subcommand(
@@ -96,6 +104,7 @@ int main(int argc, char** argv) {
       ->check(kPositiveInteger);
   eval_cmd->add_option("--limit", eval.limit, "stop after this many evaluated images")->check(kPositiveInteger);
   eval_cmd->add_option("--json", eval.json_path, "write the result record to FILE ('-': stdout)");
+  eval_cmd->add_option("--max-memory", eval.max_memory, max_memory_help);
   eval_cmd->add_flag("--per-image", eval.per_image, "add each image's path, label and prediction to the record");
   eval_cmd->add_flag("--quiet,-q", eval.quiet, "no progress and no summary on the terminal");
   eval_cmd->add_option("--debug-interrupt-after", eval.debug_interrupt_after,
@@ -126,6 +135,8 @@ int main(int argc, char** argv) {
   profile_cmd->add_option("--json", profile.json_path, "append one JSON record per measurement to FILE (JSON Lines)");
   profile_cmd->add_flag("--quiet,-q", profile.quiet, "no progress line or per-layer summary");
   profile_cmd->add_option("--seed", profile.seed, "seed of the random inputs")->capture_default_str();
+  profile_cmd->add_option("--max-memory", profile.max_memory,
+                          max_memory_help + "; a batch above it is recorded as out_of_memory and the sweep goes on");
 
   std::string commands;
   bool known = false;
@@ -149,6 +160,9 @@ int main(int argc, char** argv) {
     if (*run_cmd) return run_command(run);
     if (*eval_cmd) return eval_command(eval);
     if (*profile_cmd) return profile_command(profile);
+  } catch (const MemoryCapError& e) {
+    print_error(e.what());
+    return kExitOutOfMemory;
   } catch (const ModelError& e) {
     return print_error(e.what());
   } catch (const std::bad_alloc&) {

@@ -1,13 +1,18 @@
 // `dnncost profile`: latency, memory and per-layer time of models over a batch-size sweep; one JSON record per
 // (model, batch) appended to a JSON Lines file as soon as it is measured.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 
@@ -22,9 +27,40 @@
 namespace dnncost {
 namespace {
 
-std::atomic<bool> g_interrupted{false};
+// The signal (SIGINT or SIGTERM) that asked the sweep to stop, 0 while none has. The handler is reset to the
+// default once it has run, so a second Ctrl-C ends the process at once (every record written stays whole).
+std::atomic<int> g_stop_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free, "the signal handler needs a lock-free flag");
 
-void on_profile_sigint(int) { g_interrupted = true; }
+extern "C" void on_profile_stop_signal(int sig) { g_stop_signal = sig; }
+
+bool stop_requested() { return g_stop_signal.load() != 0; }
+
+// Installs the stop handler for SIGINT and SIGTERM for the lifetime of the object.
+class StopSignalGuard {
+ public:
+  StopSignalGuard() {
+    g_stop_signal = 0;
+    struct sigaction action {};
+    action.sa_handler = on_profile_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &action, &previous_int_);
+    sigaction(SIGTERM, &action, &previous_term_);
+  }
+  ~StopSignalGuard() {
+    sigaction(SIGINT, &previous_int_, nullptr);
+    sigaction(SIGTERM, &previous_term_, nullptr);
+  }
+  StopSignalGuard(const StopSignalGuard&) = delete;
+  StopSignalGuard& operator=(const StopSignalGuard&) = delete;
+
+ private:
+  struct sigaction previous_int_ {};
+  struct sigaction previous_term_ {};
+};
+
+std::string stop_signal_name() { return g_stop_signal.load() == SIGTERM ? "SIGTERM" : "SIGINT"; }
 
 // Seeded inputs for every graph input: floats uniform in [0, 1) (image-like, non-zero), integers 0.
 std::vector<std::shared_ptr<const Tensor>> random_inputs(const Plan& plan, unsigned seed) {
@@ -85,10 +121,10 @@ LayerTimes time_layers(Session& s, const TimingPolicy& policy) {
       if (record) samples[i].push_back((now_s() - t0) * 1000.0);
     }
   };
-  for (int w = 0; w < policy.warmup && !g_interrupted; ++w) one_pass(false);
+  for (int w = 0; w < policy.warmup && !stop_requested(); ++w) one_pass(false);
   const double start = now_s();
   int iters = 0;
-  while (!g_interrupted && iters < policy.max_iters &&
+  while (!stop_requested() && iters < policy.max_iters &&
          (iters < policy.min_iters || now_s() - start < policy.min_time_s)) {
     one_pass(true);
     ++iters;
@@ -107,23 +143,56 @@ struct Row {
   int64_t memory = 0, rss = 0;
 };
 
+// Appends one JSON record per line. Each record is one write() to a file opened with O_APPEND, so a record is
+// either whole or absent: an interrupted or crashed sweep leaves only valid lines. A failed write is undone.
 class RecordSink {
  public:
   explicit RecordSink(const std::string& path) : path_(path) {
     if (path_.empty()) return;
-    f_.open(path_, std::ios::app);
-    if (!f_) throw ModelError("--json " + path_ + ": cannot open the file for appending");
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw ModelError("--json " + path_ + ": cannot open the file for appending (" + std::strerror(errno) + ")");
+    struct stat st {};
+    if (fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+      ::close(fd_);
+      fd_ = -1;
+      throw ModelError("--json " + path_ + ": is not a regular file; expected a JSON Lines file to append to");
+    }
+    // A last line without its newline (a writer that died mid-line) must not swallow the next record.
+    if (st.st_size > 0) {
+      char last = '\n';
+      if (::pread(fd_, &last, 1, st.st_size - 1) == 1 && last != '\n') needs_newline_ = true;
+    }
   }
+  ~RecordSink() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RecordSink(const RecordSink&) = delete;
+  RecordSink& operator=(const RecordSink&) = delete;
+
   void write(const nlohmann::json& record) {
-    if (path_.empty()) return;
-    f_ << record.dump() << "\n";
-    f_.flush();
-    if (!f_) throw ModelError("--json " + path_ + ": write failed");
+    if (fd_ < 0) return;
+    const std::string line = (needs_newline_ ? "\n" : "") + record.dump() + "\n";
+    const off_t before = ::lseek(fd_, 0, SEEK_END);
+    size_t done = 0;
+    while (done < line.size()) {
+      const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const std::string why = n < 0 ? std::strerror(errno) : "nothing written";
+        if (before >= 0 && ::ftruncate(fd_, before) != 0) {
+          // the partial line stays; nothing more can be done
+        }
+        throw ModelError("--json " + path_ + ": write failed (" + why + ")");
+      }
+      done += static_cast<size_t>(n);
+    }
+    needs_newline_ = false;
   }
 
  private:
   std::string path_;
-  std::ofstream f_;
+  int fd_ = -1;
+  bool needs_newline_ = false;
 };
 
 // One progress line, rewritten in place on a terminal; nothing when stderr is a file or a pipe.
@@ -150,8 +219,8 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
   policy.min_time_s = opt.min_time;
   progress(opt.quiet, label + ": timing the whole network");
   const std::vector<double> samples = time_repeated(
-      policy, [&] { session->run(); }, [&] { session->synchronize(); }, [] { return g_interrupted.load(); });
-  if (g_interrupted) throw std::runtime_error("interrupted");
+      policy, [&] { session->run(); }, [&] { session->synchronize(); }, [] { return stop_requested(); });
+  if (stop_requested()) throw std::runtime_error("interrupted");
   const TimingStats st = summarize(samples);
   record["latency"] = stats_json(st);
   record["per_image_ms"] = st.median_ms / static_cast<double>(batch);
@@ -182,7 +251,7 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
   if (!opt.per_layer) return;
   progress(opt.quiet, label + ": timing each layer");
   const LayerTimes lt = time_layers(*session, policy);
-  if (g_interrupted) throw std::runtime_error("interrupted");
+  if (stop_requested()) throw std::runtime_error("interrupted");
   double sum = 0;
   for (double m : lt.median_ms) sum += m;
   nlohmann::json layers = nlohmann::json::array();
@@ -255,31 +324,35 @@ std::string per_layer_summary(const nlohmann::json& record) {
 }  // namespace
 
 int profile_command(const ProfileOptions& opt) {
-  const DeviceSpec spec = parse_device(opt.device, opt.threads);
+  DeviceSpec spec = parse_device(opt.device, opt.threads);
+  spec.memory_cap = resolve_memory_cap(opt.max_memory, spec);
   DNNCOST_EXPECT(!opt.batches.empty(), "--batch: expected at least one batch size");
   for (int64_t b : opt.batches) DNNCOST_EXPECT(b >= 1, "--batch: batch sizes must be positive, got " << b);
   DNNCOST_EXPECT(opt.warmup >= 0, "--warmup: expected 0 or more, got " << opt.warmup);
   DNNCOST_EXPECT(opt.min_iters >= 1, "--min-iters: expected 1 or more, got " << opt.min_iters);
   DNNCOST_EXPECT(opt.min_time >= 0, "--min-time: expected 0 or more seconds, got " << opt.min_time);
   RecordSink sink(opt.json_path);
-  g_interrupted = false;
-  auto previous = std::signal(SIGINT, on_profile_sigint);
+  const nlohmann::json cap_json = {{"bytes", spec.memory_cap.limited() ? nlohmann::json(spec.memory_cap.bytes) : nullptr},
+                                   {"source", spec.memory_cap.limited() ? spec.memory_cap.source : "none"}};
+  std::optional<StopSignalGuard> stop_guard(std::in_place);
 
   std::vector<Row> rows;
   int failures = 0;
   const size_t total = opt.models.size() * opt.batches.size();
   size_t done = 0;
-  for (size_t m = 0; m < opt.models.size() && !g_interrupted; ++m) {
+  for (size_t m = 0; m < opt.models.size() && !stop_requested(); ++m) {
     const std::string& model = opt.models[m];
     std::unique_ptr<Graph> g;
     std::string load_error;
     try {
       g = std::make_unique<Graph>(load_onnx(model));
-    } catch (const ModelError& e) {
+    } catch (const std::bad_alloc&) {
+      load_error = model + ": out of memory while loading the model";
+    } catch (const std::exception& e) {
       load_error = e.what();
     }
     for (int64_t batch : opt.batches) {
-      if (g_interrupted) break;
+      if (stop_requested()) break;
       ++done;
       const std::string label =
           "[" + std::to_string(done) + "/" + std::to_string(total) + "] " + model + " batch " + std::to_string(batch);
@@ -292,6 +365,7 @@ int profile_command(const ProfileOptions& opt) {
                                {"device", {{"kind", spec.kind}, {"requested", opt.device}, {"threads", spec.threads}}},
                                {"policy",
                                 {{"warmup", opt.warmup}, {"min_iters", opt.min_iters}, {"min_time_s", opt.min_time}}},
+                               {"memory_cap", cap_json},
                                {"status", "ok"}};
       if (g) record["graph"] = {{"producer", g->producer}, {"opset", g->opset}, {"name", g->name}};
       Row row;
@@ -303,12 +377,17 @@ int profile_command(const ProfileOptions& opt) {
         measure(*g, opt, spec, batch, label, record, row);
       } catch (const std::bad_alloc&) {
         record["status"] = "out_of_memory";
-        record["error"] = "out of memory at batch " + std::to_string(batch);
+        record["error"] = "out of memory at batch " + std::to_string(batch) + " (an allocation failed)";
+        row.status = "out of memory";
+      } catch (const MemoryCapError& e) {  // refused before allocating: above --max-memory
+        record["status"] = "out_of_memory";
+        record["error"] = e.what();
         row.status = "out of memory";
       } catch (const std::exception& e) {
-        const bool intr = g_interrupted.load();
+        const bool intr = stop_requested();
         record["status"] = intr ? "interrupted" : "error";
-        record["error"] = intr ? "interrupted by SIGINT before this measurement finished" : e.what();
+        record["error"] = intr ? "interrupted by " + stop_signal_name() + " before this measurement finished" : e.what();
+        if (intr) record["signal"] = stop_signal_name();
         row.status = intr ? "interrupted" : "error";
         if (!intr) {
           progress(opt.quiet, "");
@@ -326,7 +405,8 @@ int profile_command(const ProfileOptions& opt) {
     }
   }
   progress(opt.quiet, "");
-  std::signal(SIGINT, previous);
+  const int stop_signal = g_stop_signal.load();
+  stop_guard.reset();
 
   TextTable t({"model", "batch", "median ms", "p10-p90 ms", "ms/image", "images/s", "GFLOP/s", "memory", "peak RSS"},
               {true, false, false, false, false, false, false, false, false});
@@ -355,10 +435,11 @@ int profile_command(const ProfileOptions& opt) {
             << "\n"
             << t.str();
   if (!opt.json_path.empty()) std::cout << rows.size() << " record(s) appended to " << opt.json_path << "\n";
-  if (g_interrupted) {
-    std::cerr << "dnncost: interrupted; every record measured so far is in "
+  if (stop_signal != 0) {
+    std::cerr << "dnncost: interrupted by " << (stop_signal == SIGTERM ? "SIGTERM" : "SIGINT")
+              << "; every record measured so far is in "
               << (opt.json_path.empty() ? std::string("the table above") : opt.json_path) << "\n";
-    return 130;
+    return 128 + stop_signal;  // 130 for SIGINT, 143 for SIGTERM, as a shell reports a process they end
   }
   return failures ? 1 : 0;
 }
