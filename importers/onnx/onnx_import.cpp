@@ -124,6 +124,9 @@ ValueInfo value_info_from_proto(const onnx::ValueInfoProto& v, const std::string
 std::string confined_path(const std::string& base_dir, const std::string& location, const std::string& ctx) {
   fs::path loc(location);
   if (location.empty()) throw ModelError(ctx + "external data has an empty location");
+  if (location.find('\0') != std::string::npos) {  // the OS would stop reading the name at the NUL
+    throw ModelError(ctx + "external data location contains a NUL byte; expected a file name");
+  }
   if (loc.is_absolute()) throw ModelError(ctx + "external data location '" + location + "' is absolute; expected a path relative to the model's folder");
   for (const auto& part : loc)
     if (part == "..") throw ModelError(ctx + "external data location '" + location + "' leaves the model's folder ('..')");
