@@ -149,16 +149,12 @@ class RecordSink {
  public:
   explicit RecordSink(const std::string& path) : path_(path) {
     if (path_.empty()) return;
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    fd_ = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);  // read: the last byte
+    if (fd_ < 0 && errno == EACCES) fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) throw ModelError("--json " + path_ + ": cannot open the file for appending (" + std::strerror(errno) + ")");
-    struct stat st {};
-    if (fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
-      ::close(fd_);
-      fd_ = -1;
-      throw ModelError("--json " + path_ + ": is not a regular file; expected a JSON Lines file to append to");
-    }
     // A last line without its newline (a writer that died mid-line) must not swallow the next record.
-    if (st.st_size > 0) {
+    struct stat st {};
+    if (fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
       char last = '\n';
       if (::pread(fd_, &last, 1, st.st_size - 1) == 1 && last != '\n') needs_newline_ = true;
     }
@@ -172,7 +168,7 @@ class RecordSink {
   void write(const nlohmann::json& record) {
     if (fd_ < 0) return;
     const std::string line = (needs_newline_ ? "\n" : "") + record.dump() + "\n";
-    const off_t before = ::lseek(fd_, 0, SEEK_END);
+    const off_t before = ::lseek(fd_, 0, SEEK_END);  // -1 for a pipe or a terminal: nothing to undo there
     size_t done = 0;
     while (done < line.size()) {
       const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
