@@ -194,6 +194,8 @@ int64_t Plan::input_bytes() const {
 // Creates the node's layer, infers its outputs, and either folds it (evaluates it now) or appends a step
 // with its cost. Errors propagate to the caller, which adds the node's context.
 void Plan::add_node(const Node& node, const OpContext& ctx, std::set<int>& charged) {
+  DNNCOST_EXPECT(!node.outputs.empty() && !node.outputs[0].empty(),
+                 "has no first output; expected output 0 to be named (every op produces it)");
   std::unique_ptr<Layer> layer = LayerRegistry::instance().create(node, ctx);
   std::vector<int> in_ids;
   std::vector<ValueDesc> in_desc;
@@ -232,6 +234,9 @@ void Plan::add_node(const Node& node, const OpContext& ctx, std::set<int>& charg
     out_ids.push_back(add_value(std::move(v)));
     out_desc.push_back(describe(out_ids.back()));
   }
+  // Outputs the op has but the node leaves out are absent optional outputs for count() and forward_ref().
+  out_ids.resize(outs.size(), -1);
+  out_desc.resize(outs.size());
 
   if (layer->shape_only() || all_const) {
     // Evaluate now: shape subgraphs and constants become plan-time values. Bounded in memory (per value and in

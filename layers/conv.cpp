@@ -31,10 +31,11 @@ class Conv : public Layer {
     const int64_t c_out = w[0];
     const int64_t group = geom_.group;
     DNNCOST_LAYER_EXPECT(c_in >= 1, "input X must have at least one channel, got shape " << shape_str(x));
-    DNNCOST_LAYER_EXPECT(c_in == w[1] * group, "input channels " << c_in << " (X " << shape_str(x)
-                                                                 << ") must equal W.shape[1] * group = " << w[1]
-                                                                 << " * " << group << " = " << w[1] * group << " (W "
-                                                                 << shape_str(w) << ")");
+    const int64_t w_channels = checked_mul(attrs(), w[1], group, "W.shape[1] * group");
+    DNNCOST_LAYER_EXPECT(c_in == w_channels, "input channels " << c_in << " (X " << shape_str(x)
+                                                               << ") must equal W.shape[1] * group = " << w[1]
+                                                               << " * " << group << " = " << w_channels << " (W "
+                                                               << shape_str(w) << ")");
     DNNCOST_LAYER_EXPECT(c_out % group == 0,
                          "output channels W.shape[0] = " << c_out << " must be divisible by group " << group);
     if (in.size() > 2 && in[2].present) {
@@ -68,7 +69,7 @@ class Conv : public Layer {
         case AutoPad::kSameLower: {
           // Output ceil(size / stride); the total padding needed is split, the odd one at the end (UPPER) or
           // at the beginning (LOWER).
-          out = (size + stride - 1) / stride;
+          out = size / stride + (size % stride != 0);  // ceil without overflowing for huge strides
           const int64_t needed =
               checked_add(attrs(), checked_mul(attrs(), out - 1, stride, "padding"), extent, "padding");
           const int64_t total = std::max<int64_t>(0, needed - size);
