@@ -80,7 +80,8 @@ class ConvTranspose : public Layer {
         geom_.pads_end[d] = total - geom_.pads_begin[d];
       } else {
         if (geom_.auto_pad == AutoPad::kValid) geom_.pads_begin[d] = geom_.pads_end[d] = 0;
-        out = natural - geom_.pads_begin[d] - geom_.pads_end[d];
+        const int64_t after_begin = natural - geom_.pads_begin[d];  // pads are >= 0: no overflow
+        out = geom_.pads_end[d] > after_begin - 1 ? 0 : after_begin - geom_.pads_end[d];
       }
       DNNCOST_LAYER_EXPECT(out >= 1, "output size along spatial axis "
                                          << d << " would be " << out << " (input " << size << ", stride " << stride
