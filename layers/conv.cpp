@@ -90,9 +90,6 @@ class Conv : public Layer {
     macs_ = checked_mul(attrs(), shape_numel(y), c_in / group, "MAC count");
     for (int64_t k : geom_.kernel) macs_ = checked_mul(attrs(), macs_, k, "MAC count");
     checked_mul(attrs(), macs_, 2, "FLOP count");
-    // The output is the dense side: each output position gathers from input positions o*stride + k*dil - pad.
-    const std::vector<int64_t> x_spatial(x.begin() + 2, x.end()), y_spatial(y.begin() + 2, y.end());
-    taps_ = build_conv_tap_plan(y_spatial, x_spatial, geom_.kernel, geom_.strides, geom_.dilations, geom_.pads_begin);
     return {{DType::kFloat32, y}};
   }
 
@@ -114,6 +111,13 @@ class Conv : public Layer {
     const int64_t c_in_per_group = c_in / group, c_out_per_group = c_out / group;
     const int64_t in_plane = shape_numel(in_spatial), out_plane = shape_numel(out_spatial);
     const int64_t kernel_size = shape_numel(geom_.kernel);
+    // The tap plan is built on the first run, not in infer(): planning (dnncost info) must stay cheap even for
+    // a model whose activations could never be allocated, and its size follows the output's.
+    if (!taps_built_) {
+      taps_ = build_conv_tap_plan(out_spatial, in_spatial, geom_.kernel, geom_.strides, geom_.dilations,
+                                  geom_.pads_begin);
+      taps_built_ = true;
+    }
     const float* x = in[0]->data<float>();
     const float* w = in[1]->data<float>();
     const float* b = in.size() > 2 && in[2] ? in[2]->data<float>() : nullptr;
@@ -145,7 +149,8 @@ class Conv : public Layer {
   ConvAttributes geom_;
   bool has_bias_ = false;
   int64_t macs_ = 0;
-  ConvTapPlan taps_;  // built by infer(): forward_ref only reads members
+  ConvTapPlan taps_;  // built by the first forward_ref() from the geometry infer() resolved
+  bool taps_built_ = false;
 };
 
 DNNCOST_REGISTER_LAYER("Conv", Conv);
