@@ -7,7 +7,13 @@ exactly one "dnncost: error:" message containing every required substring, and n
 case (positive control): exit 0 and no error. For "error_or_ok" (random corruption): one of the two.
 Prints one line per case and a closing line "N passed, N failed".
 
-usage: check_bad_models.py --dnncost BIN --corpus DIR [--valgrind VALGRIND] [--only SUBSTRING] [--verbose]
+With --strace, every case also runs under strace, and a file it opens is a failure when it lies outside the
+case's folder (symlinks resolved) but inside the corpus, or is one of the hostile targets the corpus points at
+(/etc/hostname, /proc/self/mem, /dev/zero), unless the command line names it: dnncost must never read outside
+the model's folder.
+
+usage: check_bad_models.py --dnncost BIN --corpus DIR [--valgrind VALGRIND | --strace STRACE] [--only SUBSTRING]
+                           [--verbose]
 """
 import argparse
 import json
@@ -35,6 +41,29 @@ def run_dnncost(cmd, timeout):
         os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
         return None, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+OPENED = re.compile(r'^\d+\s+(?:open|openat|openat2|creat)\((?:[^,]*, )?"((?:[^"\\]|\\.)*)".*\)\s+=\s+(\d+)')
+HOSTILE_TARGETS = ("/etc/hostname", "/dev/zero")
+
+
+def outside_reads(log_path, corpus, folder, argv):
+    """Files a traced run opened outside the case's folder (see the module docstring)."""
+    allowed = {os.path.realpath(a) for a in argv if os.path.exists(a)}
+    corpus, folder = os.path.realpath(corpus), os.path.realpath(folder)
+    bad = []
+    with open(log_path, errors="replace") as f:
+        for line in f:
+            m = OPENED.match(line)
+            if not m:
+                continue
+            real = os.path.realpath(m.group(1))
+            inside_corpus = real == corpus or real.startswith(corpus + os.sep)
+            inside_case = real == folder or real.startswith(folder + os.sep)
+            hostile = real in HOSTILE_TARGETS or re.match(r"^/proc/[^/]+/mem$", real)
+            if real not in allowed and ((inside_corpus and not inside_case) or hostile):
+                bad.append(m.group(1) + (f" (-> {real})" if real != m.group(1) else ""))
+    return bad
 
 
 def check_case(case, result, contains, valgrind):
@@ -83,6 +112,8 @@ def main():
     ap.add_argument("--corpus", required=True, help="folder written by make_bad_models.py")
     ap.add_argument("--valgrind", metavar="VALGRIND",
                     help="run the cases marked valgrind under this valgrind executable (memcheck)")
+    ap.add_argument("--strace", metavar="STRACE",
+                    help="run every case under this strace and fail on any file opened outside the case's folder")
     ap.add_argument("--only", default="", help="run the cases whose name contains this")
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds per case (x6 under valgrind)")
     ap.add_argument("--verbose", action="store_true", help="print each case's whole stderr")
@@ -108,8 +139,18 @@ def main():
             skipped += 1
             continue
         cmd = ([args.valgrind, *VALGRIND_OPTIONS] if args.valgrind else []) + [args.dnncost, *argv]
+        trace_log = os.path.join(corpus, "strace.log")
+        if args.strace:
+            cmd = [args.strace, "-f", "-qq", "-e", "trace=open,openat,openat2,creat", "-e", "signal=none",
+                   "-o", trace_log] + cmd
         result = run_dnncost(cmd, timeout)
         problems = check_case(case, result, contains, args.valgrind)
+        if args.strace:
+            if not os.path.exists(trace_log) or os.path.getsize(trace_log) == 0:
+                problems.append("strace wrote no trace (is ptrace allowed here?)")
+            else:
+                problems += ["opened outside the model's folder: " + p
+                             for p in outside_reads(trace_log, corpus, folder, argv)]
         rc, out, err = result
         first = next((line for line in err.splitlines() if not line.startswith("==")), "")
         shown = first if first else (out.splitlines()[0] if out.strip() else "")
