@@ -823,6 +823,21 @@ def hostile_files(c):
              files=(("W.bin", good),))
     ext_case("ext_location_proc", "location /proc/self/mem", "/proc/self/mem", ["tensor 'W'", "absolute"])
 
+    # A sparse external-data file of 1 TiB: the bytes are "there", but no host can hold them.
+    name = "ext_sparse_terabyte"
+    folder = c.folder(name)
+    try:
+        with open(os.path.join(folder, "W.bin"), "wb") as f:
+            f.truncate(1 << 40)
+    except OSError:  # a file system without sparse files of that size: skip the case
+        shutil.rmtree(folder)
+        return
+    t = external_tensor("W", [1 << 38], "W.bin")
+    path = c.write_model(name, weight_model(t))
+    c.add(name, "external data: a 1 TiB sparse file for W float [2^38]", info(path), expect="out_of_memory",
+          contains=[name + ".onnx", "tensor 'W'", "1099511627776 bytes", "MemAvailable", "nothing was allocated"],
+          valgrind=True)
+
 
 def command_lines_and_run_inputs(c):
     path = c.write_model("cli_base", base_model())
