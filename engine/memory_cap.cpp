@@ -72,7 +72,9 @@ MemoryCap resolve_memory_cap(const std::string& text, const DeviceSpec& spec) {
   if (spec.kind == "cuda") {
     std::string why;
     const int64_t free_bytes = cuda_free_memory(spec.index, &why);
-    if (free_bytes < 0) throw ModelError("--device " + spec.str() + ": cannot read the GPU's free memory (" + why + ")");
+    if (free_bytes < 0) {
+      throw ModelError("--device " + spec.str() + ": cannot read the GPU's free memory (" + why + ")");
+    }
     cap.bytes = free_bytes;
     cap.source = "the free memory of " + spec.str() + " (the default of --max-memory)";
     return cap;

@@ -79,7 +79,8 @@ int info_command(const InfoOptions& opt);
 // max_memory is --max-memory's text ("none": no cap, "": the device's free memory).
 std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
                                                       const std::vector<std::shared_ptr<const Tensor>>& inputs,
-                                                      const std::string& device, const std::string& max_memory = "none");
+                                                      const std::string& device,
+                                                      const std::string& max_memory = "none");
 int run_command(const RunOptions& opt);
 
 }  // namespace dnncost

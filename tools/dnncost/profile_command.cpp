@@ -151,7 +151,9 @@ class RecordSink {
     if (path_.empty()) return;
     fd_ = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);  // read: the last byte
     if (fd_ < 0 && errno == EACCES) fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw ModelError("--json " + path_ + ": cannot open the file for appending (" + std::strerror(errno) + ")");
+    if (fd_ < 0) {
+      throw ModelError("--json " + path_ + ": cannot open the file for appending (" + std::strerror(errno) + ")");
+    }
     // A last line without its newline (a writer that died mid-line) must not swallow the next record.
     struct stat st {};
     if (fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
@@ -328,8 +330,9 @@ int profile_command(const ProfileOptions& opt) {
   DNNCOST_EXPECT(opt.min_iters >= 1, "--min-iters: expected 1 or more, got " << opt.min_iters);
   DNNCOST_EXPECT(opt.min_time >= 0, "--min-time: expected 0 or more seconds, got " << opt.min_time);
   RecordSink sink(opt.json_path);
-  const nlohmann::json cap_json = {{"bytes", spec.memory_cap.limited() ? nlohmann::json(spec.memory_cap.bytes) : nullptr},
-                                   {"source", spec.memory_cap.limited() ? spec.memory_cap.source : "none"}};
+  const MemoryCap& cap = spec.memory_cap;
+  const nlohmann::json cap_json = {{"bytes", cap.limited() ? nlohmann::json(cap.bytes) : nlohmann::json(nullptr)},
+                                   {"source", cap.limited() ? cap.source : "none"}};
   std::optional<StopSignalGuard> stop_guard(std::in_place);
 
   std::vector<Row> rows;
@@ -382,7 +385,8 @@ int profile_command(const ProfileOptions& opt) {
       } catch (const std::exception& e) {
         const bool intr = stop_requested();
         record["status"] = intr ? "interrupted" : "error";
-        record["error"] = intr ? "interrupted by " + stop_signal_name() + " before this measurement finished" : e.what();
+        record["error"] =
+            intr ? "interrupted by " + stop_signal_name() + " before this measurement finished" : e.what();
         if (intr) record["signal"] = stop_signal_name();
         row.status = intr ? "interrupted" : "error";
         if (!intr) {
