@@ -59,6 +59,11 @@ struct ProfileOptions {
   std::string json_path;  // JSON Lines: one record appended per (model, batch)
   bool quiet = false;
   unsigned seed = 1;
+  std::string trace_path;      // Chrome trace event JSON of the per-layer pass and network runs
+  std::string csv_path;        // the records flattened, one row per record (rewritten after each record)
+  std::string layer_csv_path;  // the per-layer entries, one row per layer
+  bool peaks = true;           // measure the device's peak GFLOP/s and GB/s once (device.peaks)
+  double peaks_time = 1.0;     // seconds spent on the peaks
 };
 
 // Exit status: 0 all measured, 1 some configuration failed (recorded), 130 interrupted.

@@ -7,6 +7,7 @@
 
 #include "engine/errors.h"
 #include "tools/dnncost/commands.h"
+#include "tools/dnncost/report_command.h"
 
 namespace {
 
@@ -126,6 +127,33 @@ int main(int argc, char** argv) {
   profile_cmd->add_option("--json", profile.json_path, "append one JSON record per measurement to FILE (JSON Lines)");
   profile_cmd->add_flag("--quiet,-q", profile.quiet, "no progress line or per-layer summary");
   profile_cmd->add_option("--seed", profile.seed, "seed of the random inputs")->capture_default_str();
+  profile_cmd->add_option("--trace", profile.trace_path,
+                          "write an execution trace (Chrome trace event JSON; opens in ui.perfetto.dev): one span "
+                          "per layer per iteration of the per-layer pass (run even without --per-layer), the "
+                          "network runs, memory counters");
+  profile_cmd->add_option("--csv", profile.csv_path, "also write the records flattened to CSV, one row per record");
+  profile_cmd->add_option("--layer-csv", profile.layer_csv_path, "write the per-layer entries as CSV, one row per layer");
+  profile_cmd->add_flag("!--no-peaks", profile.peaks,
+                        "do not measure the device's peak GFLOP/s and GB/s (device.peaks, used by rooflines)");
+
+  ReportOptions report;
+  CLI::App* report_cmd = app.add_subcommand(
+      "report",
+      "Write the study's figures and findings as one self-contained HTML page (inline SVG, works offline) from\n"
+      "profile, eval and info records: accuracy, operations, time, memory and power vs batch size, fits, per-layer\n"
+      "breakdowns and rooflines. Accuracy comes from eval records, else the zoo manifest's published top-1.\n"
+      "Example: dnncost report results/profile.jsonl results/*.eval.json --out results/report.html");
+  report_cmd->add_option("records", report.records, "record files (JSON or JSON Lines)")->required();
+  report_cmd->add_option("--out,-o", report.out, "the HTML file to write")->required();
+  report_cmd->add_option("--device,-d", report.device, "device kind to plot (default: the one with the most records)");
+  report_cmd->add_option("--zoo-manifest", report.zoo_manifest,
+                         "manifest with published top-1 (default: $DNNCOST_ZOO_MANIFEST, else tools/zoo/manifest.json "
+                         "of the source tree)");
+  report_cmd->add_option("--trace", report.trace, "an execution trace to name in the report");
+  report_cmd->add_flag("--quiet,-q", report.quiet, "print nothing");
+
+  CLI::App* devices_cmd = app.add_subcommand(
+      "devices", "List the devices of this build, one per line: name, available or unavailable (why), description.");
 
   std::string commands;
   bool known = false;
@@ -149,6 +177,8 @@ int main(int argc, char** argv) {
     if (*run_cmd) return run_command(run);
     if (*eval_cmd) return eval_command(eval);
     if (*profile_cmd) return profile_command(profile);
+    if (*report_cmd) return report_command(report);
+    if (*devices_cmd) return devices_command();
   } catch (const ModelError& e) {
     return print_error(e.what());
   } catch (const std::bad_alloc&) {

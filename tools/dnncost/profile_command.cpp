@@ -13,11 +13,14 @@
 
 #include "engine/session.h"
 #include "importers/onnx/onnx_import.h"
+#include "metrics/device_peaks.h"
 #include "metrics/fit.h"
 #include "metrics/host_info.h"
 #include "metrics/timing.h"
 #include "tools/dnncost/commands.h"
 #include "tools/dnncost/format.h"
+#include "tools/dnncost/profile_trace.h"
+#include "tools/dnncost/records_csv.h"
 
 namespace dnncost {
 namespace {
@@ -74,23 +77,28 @@ struct LayerTimes {
   int iterations = 0;
 };
 
-LayerTimes time_layers(Session& s, const TimingPolicy& policy) {
+// Timed iterations go to the trace: an iteration marker, then one span per layer.
+LayerTimes time_layers(Session& s, const TimingPolicy& policy, ProfileTrace& trace) {
   const size_t n = s.plan().steps().size();
   std::vector<std::vector<double>> samples(n);
-  auto one_pass = [&](bool record) {
+  auto one_pass = [&](bool record, int iteration) {
+    if (record) trace.layer_iteration(iteration, now_s());
     for (size_t i = 0; i < n; ++i) {
       const double t0 = now_s();
       s.run_step(i);
       s.synchronize();
-      if (record) samples[i].push_back((now_s() - t0) * 1000.0);
+      const double t1 = now_s();
+      if (!record) continue;
+      samples[i].push_back((t1 - t0) * 1000.0);
+      trace.layer_span(i, iteration, t0, t1);
     }
   };
-  for (int w = 0; w < policy.warmup && !g_interrupted; ++w) one_pass(false);
+  for (int w = 0; w < policy.warmup && !g_interrupted; ++w) one_pass(false, w);
   const double start = now_s();
   int iters = 0;
   while (!g_interrupted && iters < policy.max_iters &&
          (iters < policy.min_iters || now_s() - start < policy.min_time_s)) {
-    one_pass(true);
+    one_pass(true, iters);
     ++iters;
   }
   LayerTimes lt;
@@ -135,22 +143,36 @@ void progress(bool quiet, const std::string& line) {
 
 // Measures one (model, batch): fills `record` and `row`; throws on failure (the caller records it).
 void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, int64_t batch, const std::string& label,
-             nlohmann::json& record, Row& row) {
+             const nlohmann::json& peaks, ProfileTrace& trace, nlohmann::json& record, Row& row) {
   progress(opt.quiet, label + ": planning");
   const Plan plan(g, bind_batch(g, batch));
   record["costs"] = cost_totals_json(plan);
   progress(opt.quiet, label + ": allocating");
   std::unique_ptr<Session> session = make_session(plan, spec);
   record["device"] = session->device_json();
+  record["device"]["peaks"] = peaks;
   session->set_inputs(random_inputs(plan, opt.seed));
+  trace.begin_configuration(g.path, batch, *session);
 
   TimingPolicy policy;
   policy.warmup = opt.warmup;
   policy.min_iters = opt.min_iters;
   policy.min_time_s = opt.min_time;
   progress(opt.quiet, label + ": timing the whole network");
+  double run_start = 0;
+  int run_index = -policy.warmup;
   const std::vector<double> samples = time_repeated(
-      policy, [&] { session->run(); }, [&] { session->synchronize(); }, [] { return g_interrupted.load(); });
+      policy,
+      [&] {
+        run_start = now_s();
+        session->run();
+      },
+      [&] {
+        session->synchronize();
+        if (run_index >= 0) trace.network_run(run_index, run_start, now_s());
+        ++run_index;
+      },
+      [] { return g_interrupted.load(); });
   if (g_interrupted) throw std::runtime_error("interrupted");
   const TimingStats st = summarize(samples);
   record["latency"] = stats_json(st);
@@ -179,9 +201,9 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
   row.memory = mem.planned() + mem.weight_bytes;
   row.rss = peak_rss_bytes();
 
-  if (!opt.per_layer) return;
+  if (!opt.per_layer && !trace.enabled()) return;
   progress(opt.quiet, label + ": timing each layer");
-  const LayerTimes lt = time_layers(*session, policy);
+  const LayerTimes lt = time_layers(*session, policy, trace);
   if (g_interrupted) throw std::runtime_error("interrupted");
   double sum = 0;
   for (double m : lt.median_ms) sum += m;
@@ -200,6 +222,8 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
                       {"flops", s.cost.flops},
                       {"macs", s.cost.macs},
                       {"bytes", s.cost.bytes_read + s.cost.bytes_written},
+                      {"weight_bytes", s.cost.weight_bytes},
+                      {"activation_bytes", s.cost.activation_bytes},
                       {"gflops", secs > 0 ? static_cast<double>(s.cost.flops) / secs / 1e9 : 0.0},
                       {"gbs", secs > 0 ? static_cast<double>(s.cost.bytes_read + s.cost.bytes_written) / secs / 1e9
                                        : 0.0}});
@@ -252,6 +276,17 @@ std::string per_layer_summary(const nlohmann::json& record) {
   return os.str();
 }
 
+// The device's measured peaks (metrics/device_peaks.h), once per run; null with the reason when not measured.
+nlohmann::json profile_device_peaks(const ProfileOptions& opt, const DeviceSpec& spec) {
+  if (!opt.peaks) return {{"gflops", nullptr}, {"gbs", nullptr}, {"note", "not measured (--no-peaks)"}};
+  progress(opt.quiet, "measuring the device's peak GFLOP/s and GB/s");
+  try {
+    return peaks_json(measure_device_peaks(spec, opt.peaks_time, [] { return g_interrupted.load(); }));
+  } catch (const std::bad_alloc&) {
+    return {{"gflops", nullptr}, {"gbs", nullptr}, {"note", "not measured: out of memory"}};
+  }
+}
+
 }  // namespace
 
 int profile_command(const ProfileOptions& opt) {
@@ -264,6 +299,10 @@ int profile_command(const ProfileOptions& opt) {
   RecordSink sink(opt.json_path);
   g_interrupted = false;
   auto previous = std::signal(SIGINT, on_profile_sigint);
+  ProfileTrace trace(opt.trace_path);
+  std::vector<nlohmann::json> csv_records;
+  const nlohmann::json peaks = profile_device_peaks(opt, spec);
+  trace.note("device_peaks", peaks);
 
   std::vector<Row> rows;
   int failures = 0;
@@ -300,7 +339,7 @@ int profile_command(const ProfileOptions& opt) {
       row.status = "ok";
       try {
         if (!load_error.empty()) throw ModelError(load_error);
-        measure(*g, opt, spec, batch, label, record, row);
+        measure(*g, opt, spec, batch, label, peaks, trace, record, row);
       } catch (const std::bad_alloc&) {
         record["status"] = "out_of_memory";
         record["error"] = "out of memory at batch " + std::to_string(batch);
@@ -318,6 +357,14 @@ int profile_command(const ProfileOptions& opt) {
       if (row.status != "ok") ++failures;
       record["memory_peak_rss"] = peak_rss_bytes();
       sink.write(record);
+      trace.flush();
+      if (!opt.csv_path.empty() || !opt.layer_csv_path.empty()) {
+        csv_records.push_back(record);
+        if (!opt.csv_path.empty()) write_text_file(opt.csv_path, records_csv(csv_records), "--csv");
+        if (!opt.layer_csv_path.empty()) {
+          write_text_file(opt.layer_csv_path, layers_csv(csv_records), "--layer-csv");
+        }
+      }
       rows.push_back(row);
       if (!opt.quiet && opt.per_layer && row.status == "ok") {
         progress(false, "");
@@ -355,6 +402,12 @@ int profile_command(const ProfileOptions& opt) {
             << "\n"
             << t.str();
   if (!opt.json_path.empty()) std::cout << rows.size() << " record(s) appended to " << opt.json_path << "\n";
+  if (!opt.csv_path.empty()) std::cout << "records as CSV: " << opt.csv_path << "\n";
+  if (!opt.layer_csv_path.empty()) std::cout << "per-layer CSV: " << opt.layer_csv_path << "\n";
+  if (trace.enabled()) {
+    std::cout << "trace (" << trace.events() << " events; open in ui.perfetto.dev or chrome://tracing): "
+              << opt.trace_path << "\n";
+  }
   if (g_interrupted) {
     std::cerr << "dnncost: interrupted; every record measured so far is in "
               << (opt.json_path.empty() ? std::string("the table above") : opt.json_path) << "\n";
