@@ -141,16 +141,44 @@ void progress(bool quiet, const std::string& line) {
   std::cerr << "\r\033[K" << line << std::flush;
 }
 
+// The device's measured peaks (metrics/device_peaks.h): measured when the first configuration starts (so that
+// Ctrl-C during it is recorded like any interruption), then reused by every record of the run; null with the
+// reason when not measured.
+class DevicePeaksOnce {
+ public:
+  DevicePeaksOnce(const ProfileOptions& opt, const DeviceSpec& spec) : opt_(opt), spec_(spec) {}
+  const nlohmann::json& get(const std::string& label) {
+    if (!value_.is_null()) return value_;
+    if (!opt_.peaks) return value_ = {{"gflops", nullptr}, {"gbs", nullptr}, {"note", "not measured (--no-peaks)"}};
+    progress(opt_.quiet, label + ": measuring the device's peak GFLOP/s and GB/s");
+    try {
+      nlohmann::json j = peaks_json(measure_device_peaks(spec_, opt_.peaks_time, [] { return g_interrupted.load(); }));
+      if (g_interrupted) throw std::runtime_error("interrupted");
+      value_ = std::move(j);
+    } catch (const std::bad_alloc&) {
+      value_ = {{"gflops", nullptr}, {"gbs", nullptr}, {"note", "not measured: out of memory"}};
+    }
+    return value_;
+  }
+  const nlohmann::json& value() const { return value_; }  // null until measured
+
+ private:
+  const ProfileOptions& opt_;
+  DeviceSpec spec_;
+  nlohmann::json value_;
+};
+
 // Measures one (model, batch): fills `record` and `row`; throws on failure (the caller records it).
 void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, int64_t batch, const std::string& label,
-             const nlohmann::json& peaks, ProfileTrace& trace, nlohmann::json& record, Row& row) {
+             DevicePeaksOnce& peaks, ProfileTrace& trace, nlohmann::json& record, Row& row) {
+  const nlohmann::json& device_peaks = peaks.get(label);
   progress(opt.quiet, label + ": planning");
   const Plan plan(g, bind_batch(g, batch));
   record["costs"] = cost_totals_json(plan);
   progress(opt.quiet, label + ": allocating");
   std::unique_ptr<Session> session = make_session(plan, spec);
   record["device"] = session->device_json();
-  record["device"]["peaks"] = peaks;
+  record["device"]["peaks"] = device_peaks;
   session->set_inputs(random_inputs(plan, opt.seed));
   trace.begin_configuration(g.path, batch, *session);
 
@@ -276,17 +304,6 @@ std::string per_layer_summary(const nlohmann::json& record) {
   return os.str();
 }
 
-// The device's measured peaks (metrics/device_peaks.h), once per run; null with the reason when not measured.
-nlohmann::json profile_device_peaks(const ProfileOptions& opt, const DeviceSpec& spec) {
-  if (!opt.peaks) return {{"gflops", nullptr}, {"gbs", nullptr}, {"note", "not measured (--no-peaks)"}};
-  progress(opt.quiet, "measuring the device's peak GFLOP/s and GB/s");
-  try {
-    return peaks_json(measure_device_peaks(spec, opt.peaks_time, [] { return g_interrupted.load(); }));
-  } catch (const std::bad_alloc&) {
-    return {{"gflops", nullptr}, {"gbs", nullptr}, {"note", "not measured: out of memory"}};
-  }
-}
-
 }  // namespace
 
 int profile_command(const ProfileOptions& opt) {
@@ -301,8 +318,7 @@ int profile_command(const ProfileOptions& opt) {
   auto previous = std::signal(SIGINT, on_profile_sigint);
   ProfileTrace trace(opt.trace_path);
   std::vector<nlohmann::json> csv_records;
-  const nlohmann::json peaks = profile_device_peaks(opt, spec);
-  trace.note("device_peaks", peaks);
+  DevicePeaksOnce peaks(opt, spec);
 
   std::vector<Row> rows;
   int failures = 0;
@@ -357,6 +373,7 @@ int profile_command(const ProfileOptions& opt) {
       if (row.status != "ok") ++failures;
       record["memory_peak_rss"] = peak_rss_bytes();
       sink.write(record);
+      if (!peaks.value().is_null()) trace.note("device_peaks", peaks.value());
       trace.flush();
       if (!opt.csv_path.empty() || !opt.layer_csv_path.empty()) {
         csv_records.push_back(record);
