@@ -16,3 +16,5 @@ for m in $MODELS; do
 done
 echo
 echo "per-layer JSON: results/*.info.json"
+# The study: profile a default model set on the default device, write the HTML report and the trace.
+bash scripts/study.sh

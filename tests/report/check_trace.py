@@ -191,6 +191,28 @@ def main():
     if p.returncode != 0 or rec["device"]["peaks"]["gflops"] is not None or "per_layer" in rec:
         fail(f"--no-peaks: exit {p.returncode}, peaks {rec['device'].get('peaks')}, per_layer {'per_layer' in rec}")
     print("--no-peaks: ok")
+
+    # eval --csv: the record flattened into one row.
+    from PIL import Image
+    images = os.path.join(work, "images")
+    for k, cls in enumerate(("cat", "dog")):
+        os.makedirs(os.path.join(images, cls), exist_ok=True)
+        for i in range(2):
+            Image.new("RGB", (40, 36), (40 * k + 10 * i, 100, 200)).save(os.path.join(images, cls, f"{i}.png"))
+    ev_json, ev_csv = os.path.join(work, "eval.json"), os.path.join(work, "eval.csv")
+    p = subprocess.run([dnncost, "eval", model, "--images", images, "--resize", "32", "--crop", "32", "--batch", "2",
+                        "--json", ev_json, "--csv", ev_csv, "--quiet"], capture_output=True, text=True, timeout=120)
+    if p.returncode != 0:
+        fail(f"eval --csv exited {p.returncode}: {p.stderr}")
+    with open(ev_json) as f:
+        ev = json.load(f)
+    with open(ev_csv, newline="") as f:
+        rows = list(csv.DictReader(f))
+    if len(rows) != 1 or rows[0]["schema"] != "dnncost.eval/1" or int(rows[0]["images"]) != ev["images"] != 4 or \
+            abs(float(rows[0]["top1"]) - ev["top1"]) > 1e-9 or len(rows[0]["preprocess.mean"].split()) != 3 or \
+            "per_class" in rows[0]:
+        fail(f"eval CSV {rows} vs record {ev}")
+    print("eval --csv: ok")
     print("PASS")
 
 

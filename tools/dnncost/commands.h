@@ -38,6 +38,7 @@ struct EvalOptions {
   int64_t batch = 0;                     // <= 0: the model's own batch (symbolic -> 1)
   int64_t limit = 0;                     // > 0: stop after this many evaluated images
   std::string json_path;                 // write the record here ("-" for stdout)
+  std::string csv_path;                  // also write the record flattened to CSV (docs/RESULTS.md)
   bool per_image = false;                // add per-image path, label, prediction to the record
   bool quiet = false;                    // no progress and no summary on the terminal
   int64_t debug_interrupt_after = 0;     // hidden, for tests: raise SIGINT after this many batches

@@ -20,6 +20,7 @@
 #include "importers/onnx/onnx_import.h"
 #include "tools/dnncost/commands.h"
 #include "tools/dnncost/format.h"
+#include "tools/dnncost/records_csv.h"
 
 namespace dnncost {
 namespace {
@@ -476,6 +477,10 @@ int eval_command(const EvalOptions& opt) {
     std::cout << eval_summary(opt, pre, set, names, classes, image.batch, topk, notes, tally);
   if (!opt.json_path.empty())
     write_record(opt.json_path, eval_json(opt, pre, set, names, classes, image.batch, topk, notes, tally), opt.quiet);
+  if (!opt.csv_path.empty()) {
+    write_text_file(opt.csv_path,
+                    records_csv({eval_json(opt, pre, set, names, classes, image.batch, topk, notes, tally)}), "--csv");
+  }
   return tally.interrupted ? 130 : 0;
 }
 

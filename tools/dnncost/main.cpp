@@ -97,6 +97,7 @@ int main(int argc, char** argv) {
       ->check(kPositiveInteger);
   eval_cmd->add_option("--limit", eval.limit, "stop after this many evaluated images")->check(kPositiveInteger);
   eval_cmd->add_option("--json", eval.json_path, "write the result record to FILE ('-': stdout)");
+  eval_cmd->add_option("--csv", eval.csv_path, "also write the record flattened to CSV (one row, dotted columns)");
   eval_cmd->add_flag("--per-image", eval.per_image, "add each image's path, label and prediction to the record");
   eval_cmd->add_flag("--quiet,-q", eval.quiet, "no progress and no summary on the terminal");
   eval_cmd->add_option("--debug-interrupt-after", eval.debug_interrupt_after,
