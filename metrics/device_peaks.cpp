@@ -2,6 +2,7 @@
 #include "metrics/device_peaks.h"
 
 #include <algorithm>
+#include <map>
 #include <random>
 
 #include "engine/graph.h"
@@ -13,7 +14,8 @@ namespace {
 
 // A graph with one node `op` over float32 graph inputs of the given shapes (graph inputs, not initializers,
 // so the node is not folded at plan time).
-Graph one_node_graph(const std::string& op, const std::vector<Shape>& input_shapes) {
+Graph one_node_graph(const std::string& op, const std::vector<Shape>& input_shapes,
+                     const std::map<std::string, Attribute>& attributes = {}) {
   Graph g;
   g.path = "<device peak: " + op + ">";
   g.name = "device_peak_" + op;
@@ -21,6 +23,7 @@ Graph one_node_graph(const std::string& op, const std::vector<Shape>& input_shap
   Node n;
   n.name = op;
   n.op_type = op;
+  n.attributes = attributes;
   for (size_t i = 0; i < input_shapes.size(); ++i) {
     ValueInfo vi;
     vi.name = "in" + std::to_string(i);
@@ -83,9 +86,20 @@ double one_run_seconds(const Graph& g, const DeviceSpec& spec) {
 
 }  // namespace
 
+// A 3 x 3 convolution, stride 1, padding 1, of N images of C x 56 x 56 with C filters.
+Graph conv_graph(int64_t n, int64_t c) {
+  Attribute pads;
+  pads.type = Attribute::Type::kInts;
+  pads.ints = {1, 1, 1, 1};
+  return one_node_graph("Conv", {{n, c, 56, 56}, {c, c, 3, 3}}, {{"pads", pads}});
+}
+
 DevicePeaks measure_device_peaks(const DeviceSpec& spec, double seconds, const std::function<bool()>& stop) {
   DevicePeaks peaks;
-  const double share = std::max(seconds, 0.0) / 2;
+  const double share = std::max(seconds, 0.0) / 3;
+  auto rate = [](int64_t amount, const OneNodeTiming& t) {
+    return t.best_s > 0 ? static_cast<double>(amount) / t.best_s / 1e9 : 0.0;
+  };
 
   int64_t n = 128;
   while (n < 4096 && one_run_seconds(one_node_graph("MatMul", {{n, n}, {n, n}}), spec) < 0.05) {
@@ -93,7 +107,17 @@ DevicePeaks measure_device_peaks(const DeviceSpec& spec, double seconds, const s
     n *= 2;
   }
   const OneNodeTiming gemm = time_one_node(one_node_graph("MatMul", {{n, n}, {n, n}}), spec, share, 3, stop);
-  peaks.gflops = gemm.best_s > 0 ? static_cast<double>(gemm.cost.flops) / gemm.best_s / 1e9 : 0.0;
+  const double gemm_gflops = rate(gemm.cost.flops, gemm);
+
+  const int64_t channels = 128;
+  int64_t images = 1;
+  while (images < 64 && one_run_seconds(conv_graph(images, channels), spec) < 0.05) {
+    if (stop && stop()) break;
+    images *= 2;
+  }
+  const OneNodeTiming conv = time_one_node(conv_graph(images, channels), spec, share, 3, stop);
+  const double conv_gflops = rate(conv.cost.flops, conv);
+  peaks.gflops = std::max(gemm_gflops, conv_gflops);
 
   int64_t m = int64_t{8} << 20;
   while (m < (int64_t{64} << 20) && one_run_seconds(one_node_graph("Add", {{m}, {m}}), spec) < 0.002) {
@@ -102,16 +126,21 @@ DevicePeaks measure_device_peaks(const DeviceSpec& spec, double seconds, const s
   }
   const OneNodeTiming add = time_one_node(one_node_graph("Add", {{m}, {m}}), spec, share, 3, stop);
   const int64_t add_bytes = add.cost.bytes_read + add.cost.bytes_written;
-  peaks.gbs = add.best_s > 0 ? static_cast<double>(add_bytes) / add.best_s / 1e9 : 0.0;
+  peaks.gbs = rate(add_bytes, add);
 
   peaks.detail = {
-      {"compute", {{"op", "MatMul"}, {"m", n}, {"n", n}, {"k", n}, {"flops", gemm.cost.flops}, {"runs", gemm.runs},
-                   {"best_ms", gemm.best_s * 1e3}}},
+      {"compute_op", gemm_gflops >= conv_gflops ? "MatMul" : "Conv"},
+      {"matmul", {{"m", n}, {"n", n}, {"k", n}, {"flops", gemm.cost.flops}, {"runs", gemm.runs},
+                  {"best_ms", gemm.best_s * 1e3}, {"gflops", gemm_gflops}}},
+      {"conv", {{"input", {images, channels, 56, 56}}, {"weight", {channels, channels, 3, 3}}, {"pads", 1},
+                {"flops", conv.cost.flops}, {"runs", conv.runs}, {"best_ms", conv.best_s * 1e3},
+                {"gflops", conv_gflops}}},
       {"bandwidth", {{"op", "Add"}, {"elements", m}, {"bytes", add_bytes}, {"runs", add.runs},
                      {"best_ms", add.best_s * 1e3}}},
       {"method",
-       "fastest of repeated runs of a one-node float32 graph through this device's session: MatMul n x n x n "
-       "(2 n^3 FLOPs) for compute, Add of two m-element vectors (bytes read + written = 12 m) for bandwidth"}};
+       "fastest of repeated runs of one-node float32 graphs through this device's session: compute is the "
+       "faster of a MatMul n x n x n (2 n^3 FLOPs) and a 3x3 Conv of N x 128 x 56 x 56 with 128 filters; "
+       "bandwidth is an Add of two m-element vectors (bytes read + written = 12 m)"}};
   return peaks;
 }
 

@@ -82,6 +82,14 @@ struct Study {
 
 double to_percent(double v) { return v <= 1.0 ? v * 100.0 : v; }
 
+// A layer name short enough for a chart label: its last `n` characters (the informative end of torch's paths).
+std::string short_name(const std::string& s, size_t n = 30) {
+  if (s.size() <= n) return s;
+  size_t start = s.size() - (n - 1);
+  while (start < s.size() && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) ++start;  // UTF-8 boundary
+  return "\u2026" + s.substr(start);
+}
+
 std::map<std::string, Accuracy> published_accuracy(const json& manifest) {
   std::map<std::string, Accuracy> out;
   if (!manifest.is_object() || !manifest.contains("models") || !manifest["models"].is_array()) return out;
@@ -225,6 +233,36 @@ const Config* at_ref(const Study& st, const Model& m) {
   return &m.by_batch.rbegin()->second;
 }
 
+// A layer's name for a chart: torch's path without the trailing op ("/layer4/layer4.1/conv1/Conv" ->
+// "layer4/layer4.1/conv1"); when long, its first part and as many last parts as fit ("inception3b/…/conv").
+std::string layer_label(const std::string& name, const std::string& op, size_t n = 32) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(name);
+  while (std::getline(in, part, '/'))
+    if (!part.empty()) parts.push_back(part);
+  if (parts.size() > 1 && parts.back() == op) parts.pop_back();
+  if (parts.empty()) return name.empty() ? op : short_name(name, n);
+  std::string joined;
+  for (const auto& p : parts) joined += (joined.empty() ? "" : "/") + p;
+  if (joined.size() <= n) return joined;
+  std::string tail;
+  for (size_t i = parts.size(); i-- > 1;) {
+    const std::string candidate = parts[i] + (tail.empty() ? "" : "/" + tail);
+    if (parts[0].size() + 3 + candidate.size() > n) break;
+    tail = candidate;
+  }
+  return tail.empty() ? short_name(joined, n) : parts[0] + "/\u2026/" + tail;
+}
+
+// Every batch size measured, as ticks for a batch axis.
+std::vector<double> batch_ticks(const Study& st) {
+  std::set<int64_t> b;
+  for (const Model& m : st.models)
+    for (const auto& bc : m.by_batch) b.insert(bc.first);
+  return std::vector<double>(b.begin(), b.end());
+}
+
 std::string ref_batch_text(const Study& st) {
   return st.ref_batch ? "batch " + std::to_string(st.ref_batch)
                       : "each network's largest measured batch (no batch size measured for all)";
@@ -349,6 +387,7 @@ void figure_time_batch(Page& p, const Study& st) {
   c.x.title = "batch size (images)";
   c.y.title = "time per image (ms, median / batch)";
   c.x.log = c.y.log = true;
+  c.x.ticks = batch_ticks(st);
   for (const Model& m : st.models) {
     Series s;
     s.name = m.key;
@@ -374,6 +413,7 @@ void figure_power_batch(Page& p, const Study& st) {
   c.x.title = "batch size (images)";
   c.y.title = "average power (W)";
   c.x.log = true;
+  c.x.ticks = batch_ticks(st);
   c.y.include_zero = true;
   for (const Model& m : st.models) {
     Series s;
@@ -392,6 +432,7 @@ void figure_memory_batch(Page& p, const Study& st) {
   c.x.title = "batch size (images)";
   c.y.title = "memory (MB: weights + activations + workspace)";
   c.x.log = true;
+  c.x.ticks = batch_ticks(st);
   c.y.include_zero = true;
   for (const Model& m : st.models) {
     Series s;
@@ -717,7 +758,7 @@ void model_section(Page& p, const Study& st, const Model& m) {
     const json& l = *order[i];
     const double lm = num_at(l, {"weight_bytes"}) + num_at(l, {"activation_bytes"});
     if (i < shown) {
-      c.categories.push_back(str_at(l, {"name"}) + " (" + str_at(l, {"op"}) + ")");
+      c.categories.push_back(layer_label(str_at(l, {"name"}), str_at(l, {"op"})) + " (" + str_at(l, {"op"}) + ")");
       time.values.push_back(share(num_at(l, {"median_ms"}), total_ms));
       macs.values.push_back(share(num_at(l, {"macs"}), total_macs));
       mem.values.push_back(share(lm, total_mem));
@@ -786,7 +827,8 @@ void model_section(Page& p, const Study& st, const Model& m) {
     roof.line = true;
     roof.points = {{x0, x0 * bw}, {ridge, peak}, {x1, peak}};
     rc.series.push_back(roof);
-    rc.notes.push_back("roof: " + fmt("%.3g", peak) + " GFLOP/s (MatMul) and " + fmt("%.3g", bw) +
+    rc.notes.push_back("roof: " + fmt("%.3g", peak) + " GFLOP/s (" + str_at(st.peaks, {"compute_op"}) + ") and " +
+                       fmt("%.3g", bw) +
                        " GB/s (Add) measured on this device; ridge at " + fmt("%.3g", ridge) + " FLOPs/byte");
   } else {
     rc.notes.push_back("no roof: the records carry no measured device peaks (profile ran with --no-peaks or "
@@ -796,7 +838,8 @@ void model_section(Page& p, const Study& st, const Model& m) {
   p.figure("fig-roofline-" + m.key, roofline_title, render(rc), false,
            "Each point is one layer at batch " + std::to_string(m.per_layer->batch) +
                ": its FLOPs over the bytes it reads and writes, against the FLOP rate it achieved in the per-layer "
-               "pass. Points far below the roof are neither compute- nor bandwidth-bound on this device.");
+               "pass. Points far below the roof are neither compute- nor bandwidth-bound on this device; the memory "
+               "roof is main-memory bandwidth, so layers whose data stay in the caches can rise above it.");
   p.html << "</section>\n";
 }
 
@@ -1038,8 +1081,11 @@ std::string build_report_html(const ReportInputs& in, ReportSummary* summary) {
     row("tool", esc(str_at(r, {"tool", "name"}) + " " + str_at(r, {"tool", "version"})));
   }
   if (num_at(st.peaks, {"gflops"}) > 0) {
-    row("device peaks", esc(fmt("%.3g", num_at(st.peaks, {"gflops"}))) + " GFLOP/s (MatMul " +
-                            esc(fmt("%.0f", num_at(st.peaks, {"compute", "n"}))) + "\u00b3), " +
+    row("device peaks", esc(fmt("%.3g", num_at(st.peaks, {"gflops"}))) + " GFLOP/s (" +
+                            esc(str_at(st.peaks, {"compute_op"})) + "; MatMul " +
+                            esc(fmt("%.0f", num_at(st.peaks, {"matmul", "n"}))) + "\u00b3: " +
+                            esc(fmt("%.3g", num_at(st.peaks, {"matmul", "gflops"}))) + ", 3\u00d73 Conv: " +
+                            esc(fmt("%.3g", num_at(st.peaks, {"conv", "gflops"}))) + "), " +
                             esc(fmt("%.3g", num_at(st.peaks, {"gbs"}))) + " GB/s (Add of " +
                             esc(compact_number(num_at(st.peaks, {"bandwidth", "elements"}))) + " floats)");
   } else {

@@ -22,9 +22,12 @@ std::string num(double v) {  // coordinates
   return buf;
 }
 
+// At most n bytes of s, cut at a UTF-8 character boundary, with an ellipsis when cut.
 std::string truncate(const std::string& s, size_t n) {
   if (s.size() <= n) return s;
-  return s.substr(0, n - 1) + "\u2026";
+  size_t end = n - 1;
+  while (end > 0 && (static_cast<unsigned char>(s[end]) & 0xC0) == 0x80) --end;
+  return s.substr(0, end) + "\u2026";
 }
 
 // One axis mapped onto [p0, p1] in pixels.
@@ -49,7 +52,7 @@ double nice_step(double raw) {
 }
 
 // Range and ticks from the data values (finite; > 0 for log) and the axis' settings.
-Scale make_scale(const Axis& axis, std::vector<double> values, double p0, double p1) {
+Scale make_scale_auto(const Axis& axis, std::vector<double> values, double p0, double p1) {
   Scale s;
   s.log = axis.log;
   s.p0 = p0;
@@ -105,6 +108,16 @@ Scale make_scale(const Axis& axis, std::vector<double> values, double p0, double
   if (s.ticks.size() < 2) {  // a narrow range: ticks at both ends
     s.ticks = {s.lo, s.hi};
   }
+  return s;
+}
+
+Scale make_scale(const Axis& axis, const std::vector<double>& values, double p0, double p1) {
+  Scale s = make_scale_auto(axis, values, p0, p1);
+  if (axis.ticks.empty()) return s;
+  std::vector<double> ticks;
+  for (double v : axis.ticks)
+    if (s.contains(v) && v >= s.lo * (1 - 1e-9) && v <= s.hi * (1 + 1e-9)) ticks.push_back(v);
+  if (ticks.size() >= 2) s.ticks = ticks;
   return s;
 }
 
@@ -333,7 +346,10 @@ std::string render(const XYChart& c) {
     }
   }
   o << "</g>";
-  for (size_t si = 0; si < c.series.size(); ++si) {  // labels on top, not clipped
+  // Labels on top, not clipped; a label that would overlap one already placed moves down a line.
+  std::vector<std::pair<double, double>> placed_x;  // [left, right] of each placed label
+  std::vector<double> placed_y;
+  for (size_t si = 0; si < c.series.size(); ++si) {
     const Series& s = c.series[si];
     if (!s.labels) continue;
     for (const Point& p : s.points) {
@@ -341,7 +357,22 @@ std::string render(const XYChart& c) {
       const double px = sx.px(p.x), py = sy.px(p.y);
       if (px < x0 - 1 || px > x1 + 1 || py < y0 - 1 || py > y1 + 1) continue;
       const bool flip = px > x1 - 90;
-      o << text(flip ? px - 7 : px + 7, py - 6, p.label, flip ? "end" : "start", "fill=\"#222\" font-size=\"11\"");
+      const double w = 6.5 * static_cast<double>(p.label.size());
+      const double left_x = flip ? px - 7 - w : px + 7;
+      double ty = py - 6;
+      for (bool moved = true; moved;) {
+        moved = false;
+        for (size_t k = 0; k < placed_y.size(); ++k) {
+          const bool overlap_x = left_x < placed_x[k].second && left_x + w > placed_x[k].first;
+          if (overlap_x && std::fabs(ty - placed_y[k]) < 12) {
+            ty = placed_y[k] + 12;
+            moved = true;
+          }
+        }
+      }
+      placed_x.push_back({left_x, left_x + w});
+      placed_y.push_back(ty);
+      o << text(flip ? px - 7 : px + 7, ty, p.label, flip ? "end" : "start", "fill=\"#222\" font-size=\"11\"");
     }
   }
   if (!legend.empty()) draw_legend(o, legend, x1 + 16, y0 + 10, c.height - 12.0);
@@ -371,7 +402,7 @@ std::string render(const BarChart& c) {
   const double note_h = 16 * static_cast<double>(c.notes.size());
   if (c.horizontal) {
     size_t longest = 0;
-    for (const auto& cat : c.categories) longest = std::max(longest, std::min<size_t>(cat.size(), 34));
+    for (const auto& cat : c.categories) longest = std::max(longest, std::min<size_t>(cat.size(), 44));
     const double band = std::max(18.0, 6.0 + 11.0 * static_cast<double>(ns));
     const double legend_h = legend.empty() ? 0 : 24;
     const int height = c.height > 0 ? c.height : static_cast<int>(14 + note_h + legend_h + band * n + 56);
@@ -396,7 +427,7 @@ std::string render(const BarChart& c) {
     const double bar_h = std::max(4.0, (real_band - 6) / static_cast<double>(ns));
     for (size_t ci = 0; ci < n; ++ci) {
       const double by = y0 + real_band * static_cast<double>(ci) + 3;
-      o << text(left - 6, by + real_band / 2 + 1, truncate(c.categories[ci], 34), "end", "fill=\"#222\"");
+      o << text(left - 6, by + real_band / 2 + 1, truncate(c.categories[ci], 44), "end", "fill=\"#222\"");
       for (size_t si = 0; si < c.series.size(); ++si) {
         const double v = ci < c.series[si].values.size() ? c.series[si].values[ci] : NAN;
         if (!s.contains(v)) continue;

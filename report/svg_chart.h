@@ -16,6 +16,7 @@ struct Axis {
   bool log = false;   // log10 scale (values <= 0 are left out, and counted in a note)
   std::optional<double> min, max;  // fixed range; otherwise from the data with a margin
   bool include_zero = false;       // linear axes: extend the range to 0
+  std::vector<double> ticks;       // explicit tick values (e.g. the batch sizes measured); empty = automatic
 };
 
 struct Point {

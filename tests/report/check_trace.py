@@ -172,7 +172,7 @@ def main():
     if [r["batch"] for r in recs] != [1, 2] or any("per_layer" not in r for r in recs):
         fail("expected records for batch 1 and 2, each with the per-layer pass that --trace runs")
     peaks = recs[0]["device"]["peaks"]
-    if not (peaks["gflops"] > 0 and peaks["gbs"] > 0 and peaks["compute"]["n"] >= 128 and
+    if not (peaks["gflops"] > 0 and peaks["gbs"] > 0 and peaks["matmul"]["n"] >= 128 and peaks["compute_op"] in ("MatMul", "Conv") and
             peaks["bandwidth"]["elements"] >= 8 << 20 and peaks == recs[1]["device"]["peaks"]):
         fail(f"device peaks {peaks}")
     with open(trace_path) as f:

@@ -12,8 +12,10 @@ record is from another device (cpu). No record has power.
 import json
 import os
 
-PEAKS = {"gflops": 12.0, "gbs": 40.0,
-         "compute": {"op": "MatMul", "m": 1024, "n": 1024, "k": 1024, "flops": 2147483648, "runs": 3, "best_ms": 179.0},
+PEAKS = {"gflops": 12.0, "gbs": 40.0, "compute_op": "MatMul",
+         "matmul": {"m": 1024, "n": 1024, "k": 1024, "flops": 2147483648, "runs": 3, "best_ms": 179.0, "gflops": 12.0},
+         "conv": {"input": [1, 128, 56, 56], "weight": [128, 128, 3, 3], "pads": 1, "flops": 924844032, "runs": 3,
+                  "best_ms": 92.0, "gflops": 10.05},
          "bandwidth": {"op": "Add", "elements": 8388608, "bytes": 100663296, "runs": 100, "best_ms": 2.5},
          "method": "fixed test values"}
 HOST = {"cpu": "Test CPU", "logical_cpus": 2, "os": "Linux", "hostname": "test"}
