@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 
+#include "engine/cuda_device.h"
 #include "engine/session.h"
 #include "importers/onnx/onnx_import.h"
 #include "metrics/device_peaks.h"
@@ -133,6 +134,19 @@ class RecordSink {
   std::string path_;
   std::ofstream f_;
 };
+
+// How this dnncost was built: compiler, and the CUDA/cuDNN versions compiled in (null in CPU-only builds).
+nlohmann::json build_json() {
+  const std::string cuda = cuda_build_versions();
+#if defined(__clang__)
+  const std::string compiler = "clang " __clang_version__;
+#elif defined(__GNUC__)
+  const std::string compiler = "GCC " __VERSION__;
+#else
+  const std::string compiler = "unknown";
+#endif
+  return {{"compiler", compiler}, {"cuda", cuda.empty() ? nlohmann::json() : nlohmann::json(cuda)}};
+}
 
 // One progress line, rewritten in place on a terminal; nothing when stderr is a file or a pipe.
 void progress(bool quiet, const std::string& line) {
@@ -342,6 +356,7 @@ int profile_command(const ProfileOptions& opt) {
                                {"tool", {{"name", "dnncost"}, {"version", DNNCOST_VERSION}}},
                                {"time", utc_timestamp()},
                                {"host", host_json()},
+                               {"build", build_json()},
                                {"model", model},
                                {"batch", batch},
                                {"device", {{"kind", spec.kind}, {"requested", opt.device}, {"threads", spec.threads}}},
