@@ -134,7 +134,8 @@ int main(int argc, char** argv) {
                           "network runs, memory counters");
   profile_cmd->add_option("--csv", profile.csv_path, "also write the records flattened to CSV, one row per record");
   profile_cmd->add_option("--layer-csv", profile.layer_csv_path, "write the per-layer entries as CSV, one row per layer");
-  profile_cmd->add_flag("!--no-peaks", profile.peaks,
+  bool no_peaks = false;
+  profile_cmd->add_flag("--no-peaks", no_peaks,
                         "do not measure the device's peak GFLOP/s and GB/s (device.peaks, used by rooflines)");
 
   ReportOptions report;
@@ -177,7 +178,10 @@ int main(int argc, char** argv) {
     if (*info_cmd) return info_command(info);
     if (*run_cmd) return run_command(run);
     if (*eval_cmd) return eval_command(eval);
-    if (*profile_cmd) return profile_command(profile);
+    if (*profile_cmd) {
+      profile.peaks = !no_peaks;
+      return profile_command(profile);
+    }
     if (*report_cmd) return report_command(report);
     if (*devices_cmd) return devices_command();
   } catch (const ModelError& e) {
