@@ -197,9 +197,11 @@ void draw_legend(std::ostringstream& o, const std::vector<LegendEntry>& entries,
 }  // namespace
 
 std::string palette_color(size_t i) {
-  // Okabe-Ito and Tableau colours that stay apart for common colour-vision deficiencies.
+  // Okabe-Ito first (distinct under common colour-vision deficiencies), then Tableau-20-like hues: 20 colours.
   static const char* const kColors[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
-                                        "#8C564B", "#7F7F7F", "#BCBD22", "#17BECF", "#1F3A93", "#F0A0A0"};
+                                        "#8C564B", "#7F7F7F", "#BCBD22", "#17BECF", "#1F3A93", "#F0A0A0",
+                                        "#2CA02C", "#9467BD", "#A0522D", "#000000", "#FFBB78", "#98DF8A",
+                                        "#C5B0D5", "#B22222"};
   return kColors[i % (sizeof kColors / sizeof kColors[0])];
 }
 
@@ -299,7 +301,8 @@ std::string render(const XYChart& c) {
   }
   const double left = 74, bottom = 52, right = legend.empty() ? 24 : 200;
   const double top = 14 + 16 * static_cast<double>(notes.size());
-  const double x0 = left, x1 = c.width - right, y0 = top, y1 = c.height - bottom;
+  const int height = std::max(c.height, static_cast<int>(top + 30 + 18 * static_cast<double>(legend.size())));
+  const double x0 = left, x1 = c.width - right, y0 = top, y1 = height - bottom;
   const Scale sx = make_scale(c.x, xs, x0, x1);
   const Scale sy = make_scale(c.y, ys, y1, y0);
 
@@ -310,7 +313,7 @@ std::string render(const XYChart& c) {
         if (std::isfinite(p.size)) max_size = std::max(max_size, p.size);
 
   std::ostringstream o;
-  o << svg_open(c.width, c.height, c.title);
+  o << svg_open(c.width, height, c.title);
   for (size_t i = 0; i < notes.size(); ++i) {
     o << text(x0, 14 + 16 * static_cast<double>(i), notes[i], "start", "fill=\"#444\" font-style=\"italic\"");
   }
@@ -375,7 +378,7 @@ std::string render(const XYChart& c) {
       o << text(flip ? px - 7 : px + 7, ty, p.label, flip ? "end" : "start", "fill=\"#222\" font-size=\"11\"");
     }
   }
-  if (!legend.empty()) draw_legend(o, legend, x1 + 16, y0 + 10, c.height - 12.0);
+  if (!legend.empty()) draw_legend(o, legend, x1 + 16, y0 + 10, height - 12.0);
   o << "</svg>";
   return o.str();
 }
