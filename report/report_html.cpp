@@ -65,6 +65,7 @@ struct Model {
   std::map<int64_t, Config> by_batch;
   double params = NAN, flops_per_image = NAN;
   std::optional<Accuracy> accuracy;
+  bool in_study = false;  // the manifest marks it as one of the networks Canziani et al. compared
   std::string color;
   const Config* per_layer = nullptr;  // the smallest batch with a per-layer pass
 };
@@ -107,6 +108,16 @@ std::map<std::string, Accuracy> published_accuracy(const json& manifest) {
     if (!std::isfinite(a.top1)) continue;
     if (a.source.empty()) a.source = "zoo manifest (no source given)";
     out[m["name"].get<std::string>()] = a;
+  }
+  return out;
+}
+
+std::set<std::string> manifest_in_study(const json& manifest) {
+  std::set<std::string> out;
+  if (!manifest.is_object() || !manifest.contains("models") || !manifest["models"].is_array()) return out;
+  for (const json& m : manifest["models"]) {
+    if (m.is_object() && m.contains("name") && m["name"].is_string() && m.value("in_study", false) == true)
+      out.insert(m["name"].get<std::string>());
   }
   return out;
 }
@@ -186,6 +197,7 @@ Study build_study(const ReportInputs& in) {
   }
   const auto published = published_accuracy(in.manifest);
   const auto titles = manifest_titles(in.manifest);
+  const auto in_study = manifest_in_study(in.manifest);
 
   for (auto& kv : models) {
     Model& m = kv.second;
@@ -196,6 +208,7 @@ Study build_study(const ReportInputs& in) {
     if (mt != measured.end()) m.accuracy = mt->second.second;
     else if (published.count(m.key)) m.accuracy = published.at(m.key);
     m.title = titles.count(m.key) ? titles.at(m.key) : m.key;
+    m.in_study = in_study.count(m.key) != 0;
     for (const auto& bc : m.by_batch) {
       if (bc.second.record->contains("per_layer")) {
         m.per_layer = &bc.second;
@@ -627,16 +640,21 @@ void figure_ops_time_layer(Page& p, const Study& st, LayerFitSummary* out) {
            "linear (drawn as a curve on these log axes).");
 }
 
-void figure_top1_speed(Page& p, const ReportInputs& in, const Study& st, std::optional<LinearFit>* fit_out) {
+void figure_top1_speed(Page& p, const ReportInputs& in, const Study& st, std::optional<LinearFit>* fit_out,
+                       std::optional<LinearFit>* study_fit_out) {
   XYChart c;
   c.title = kTitleTop1Speed;
   c.x.title = "images per second (" + (st.ref_batch ? "batch " + std::to_string(st.ref_batch) : std::string("largest batch")) + ")";
   c.y.title = "top-1 accuracy (%)";
   c.x.log = true;
-  std::vector<double> x, y;
+  std::vector<double> x, y, sx, sy;
   for (const Model& m : st.models) {
     const Config* r = at_ref(st, m);
     if (!m.accuracy || !r) continue;
+    if (m.in_study) {
+      sx.push_back(r->images_per_s);
+      sy.push_back(m.accuracy->top1);
+    }
     Series s;
     s.name = m.key;
     s.color = m.color;
@@ -669,6 +687,13 @@ void figure_top1_speed(Page& p, const ReportInputs& in, const Study& st, std::op
                       " networks");
   } else {
     c.notes.push_back("no fit: fewer than two networks with accuracy and speed");
+  }
+  const LinearFit fs = fit_hyperbolic(sx, sy);
+  if (fs.valid && fs.points >= 3 && fs.points < static_cast<int>(x.size())) {
+    *study_fit_out = fs;
+    c.notes.push_back("the study's own networks only: top-1 = " + fmt("%.2f", fs.intercept) + " % + " +
+                      fmt("%.4g", fs.slope) + " / (images/s), R\u00b2 = " + fmt("%.3f", fs.r2) + " over " +
+                      std::to_string(fs.points));
   }
   if (!st.any_power) c.notes.push_back("energy iso-lines need power: no power data in these records");
   p.figure("fig-top1-speed", kTitleTop1Speed, render(c), false,
@@ -838,8 +863,10 @@ void model_section(Page& p, const Study& st, const Model& m) {
   p.figure("fig-roofline-" + m.key, roofline_title, render(rc), false,
            "Each point is one layer at batch " + std::to_string(m.per_layer->batch) +
                ": its FLOPs over the bytes it reads and writes, against the FLOP rate it achieved in the per-layer "
-               "pass. Points far below the roof are neither compute- nor bandwidth-bound on this device; the memory "
-               "roof is main-memory bandwidth, so layers whose data stay in the caches can rise above it.");
+               "pass. Points far below the roof are neither compute- nor bandwidth-bound on this device. The memory "
+               "roof is main-memory bandwidth, so layers whose data stay in the caches can rise above it; a layer "
+               "above the compute roof ran a faster kernel than the MatMul and Conv the peaks were measured with (or "
+               "the machine was less loaded at that moment).");
   p.html << "</section>\n";
 }
 
@@ -856,6 +883,7 @@ std::string verdict_class(const std::string& v) {
 }
 
 std::vector<Finding> findings(const Study& st, const std::optional<LinearFit>& hyper,
+                              const std::optional<LinearFit>& hyper_study,
                               const std::optional<LinearFit>& net_all, const std::optional<LinearFit>& net_ref,
                               const LayerFitSummary& layer) {
   std::vector<Finding> out;
@@ -888,6 +916,11 @@ std::vector<Finding> findings(const Study& st, const std::optional<LinearFit>& h
                   " / (images/s) at " + ref_batch_text(st) + ", R\u00b2 = " + fmt("%.3f", hyper->r2) + " over " +
                   std::to_string(hyper->points) + " networks" +
                   (hyper->slope <= 0 ? ": the faster networks are not the less accurate ones here." : ".");
+    if (hyper_study) {
+      f2.evidence += " Over the " + std::to_string(hyper_study->points) +
+                     " networks of the study itself (the manifest's in_study): R\u00b2 = " + fmt("%.3f", hyper_study->r2) +
+                     " (b = " + fmt("%.4g", hyper_study->slope) + ").";
+    }
   }
   out.push_back(f2);
   // 3. energy bounds accuracy.
@@ -1016,12 +1049,12 @@ std::string build_report_html(const ReportInputs& in, ReportSummary* summary) {
   h << ". " << st.models.size() << " network(s), " << st.device_records.size() << " measured configuration(s)";
   if (!in.generated_at.empty()) h << "; generated " << esc(in.generated_at);
   h << ".</p>\n";
-  h << "<nav><b>Contents</b><ul><li><a href=\"#study\">The study's figures</a></li><li><a href=\"#models\">Per "
-       "network: layers and roofline</a></li><li><a href=\"#findings\">The four findings, measured here</a></li>"
+  h << "<nav><b>Contents</b><ul><li><a href=\"#study\">The study's figures</a></li><li><a href=\"#findings\">The "
+       "four findings, measured here</a></li><li><a href=\"#models\">Per network: layers and roofline</a></li>"
        "<li><a href=\"#records\">Records and method</a></li></ul></nav>\n";
 
-  // Findings are computed with the figures; they are written after the per-model sections.
-  std::optional<LinearFit> hyper, net_all, net_ref;
+  // Findings are computed with the figures and written right after them.
+  std::optional<LinearFit> hyper, hyper_study, net_all, net_ref;
   LayerFitSummary layer_fit;
   h << "<section id=\"study\"><h2>The study's figures</h2>\n";
   figure_top1(p, in, st);
@@ -1032,16 +1065,11 @@ std::string build_report_html(const ReportInputs& in, ReportSummary* summary) {
   figure_memory_params(p, st);
   figure_ops_time_network(p, st, &net_all, &net_ref);
   figure_ops_time_layer(p, st, &layer_fit);
-  figure_top1_speed(p, in, st, &hyper);
+  figure_top1_speed(p, in, st, &hyper, &hyper_study);
   figure_density(p, in, st);
   h << "</section>\n";
 
-  h << "<section id=\"models\"><h2>Per network: where the time, the operations and the memory are</h2>\n";
-  if (st.models.empty()) h << "<p class=\"missing\">No measured profile records: nothing to break down.</p>\n";
-  for (const Model& m : st.models) model_section(p, st, m);
-  h << "</section>\n";
-
-  const std::vector<Finding> fs = findings(st, hyper, net_all, net_ref, layer_fit);
+  const std::vector<Finding> fs = findings(st, hyper, hyper_study, net_all, net_ref, layer_fit);
   h << "<section id=\"findings\"><h2>The study's four findings, measured here</h2>\n<ol>\n";
   for (const Finding& f : fs) {
     h << "<li class=\"finding\" data-verdict=\"" << verdict_class(f.verdict) << "\"><b>" << esc(f.claim)
@@ -1049,6 +1077,12 @@ std::string build_report_html(const ReportInputs& in, ReportSummary* summary) {
       << esc(f.evidence) << "</li>\n";
   }
   h << "</ol></section>\n";
+
+  h << "<section id=\"models\"><h2>Per network: where the time, the operations and the memory are</h2>\n";
+  if (st.models.empty()) h << "<p class=\"missing\">No measured profile records: nothing to break down.</p>\n";
+  for (const Model& m : st.models) model_section(p, st, m);
+  h << "</section>\n";
+
 
   // Records and method.
   h << "<section id=\"records\"><h2>Records and method</h2>\n<table><tr><th class=\"l\">what</th>"

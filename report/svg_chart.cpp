@@ -189,7 +189,7 @@ void draw_legend(std::ostringstream& o, const std::vector<LegendEntry>& entries,
       o << "<circle cx=\"" << num(x + 9) << "\" cy=\"" << num(row - 4) << "\" r=\"4.5\" fill=\"" << e.color
         << "\" fill-opacity=\"0.8\" stroke=\"" << e.color << "\"/>";
     }
-    o << text(x + 24, row, truncate(e.name, 26), "start", "fill=\"#222\"");
+    o << text(x + 24, row, truncate(e.name, 32), "start", "fill=\"#222\"");
     row += 18;
   }
 }
@@ -299,7 +299,7 @@ std::string render(const XYChart& c) {
   if (dropped) {
     notes.push_back(std::to_string(dropped) + " point(s) not drawn (zero, negative or not a number on a log axis)");
   }
-  const double left = 74, bottom = 52, right = legend.empty() ? 24 : 200;
+  const double left = 74, bottom = 52, right = legend.empty() ? 24 : 240;
   const double top = 14 + 16 * static_cast<double>(notes.size());
   const int height = std::max(c.height, static_cast<int>(top + 30 + 18 * static_cast<double>(legend.size())));
   const double x0 = left, x1 = c.width - right, y0 = top, y1 = height - bottom;
@@ -451,7 +451,7 @@ std::string render(const BarChart& c) {
     return o.str();
   }
   const int height = c.height > 0 ? c.height : 420;
-  const double left = 74, right = legend.empty() ? 24 : 200, top = 14 + note_h, bottom = 110;
+  const double left = 74, right = legend.empty() ? 24 : 240, top = 14 + note_h, bottom = 110;
   const double x0 = left, x1 = c.width - right, y0 = top, y1 = height - bottom;
   const Scale s = make_scale(va, values, y1, y0);
   o << svg_open(c.width, height, c.title);
