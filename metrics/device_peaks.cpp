@@ -70,8 +70,8 @@ OneNodeTiming time_one_node(const Graph& g, const DeviceSpec& spec, double secon
   policy.min_iters = min_runs;
   policy.min_time_s = seconds;
   policy.max_iters = 1000;
-  const std::vector<double> ms =
-      time_repeated(policy, [&] { session->run(); }, [&] { session->synchronize(); }, stop);
+  const std::vector<double> ms = time_repeated(
+      policy, [&] { session->run(); }, [&] { session->synchronize(); }, stop);
   OneNodeTiming r;
   r.runs = static_cast<int>(ms.size());
   r.best_s = ms.empty() ? 0.0 : *std::min_element(ms.begin(), ms.end()) / 1000.0;
@@ -80,9 +80,7 @@ OneNodeTiming time_one_node(const Graph& g, const DeviceSpec& spec, double secon
 }
 
 // Seconds of one run of the graph (after one untimed run), to choose a size.
-double one_run_seconds(const Graph& g, const DeviceSpec& spec) {
-  return time_one_node(g, spec, 0.0, 1, {}).best_s;
-}
+double one_run_seconds(const Graph& g, const DeviceSpec& spec) { return time_one_node(g, spec, 0.0, 1, {}).best_s; }
 
 }  // namespace
 
@@ -130,13 +128,24 @@ DevicePeaks measure_device_peaks(const DeviceSpec& spec, double seconds, const s
 
   peaks.detail = {
       {"compute_op", gemm_gflops >= conv_gflops ? "MatMul" : "Conv"},
-      {"matmul", {{"m", n}, {"n", n}, {"k", n}, {"flops", gemm.cost.flops}, {"runs", gemm.runs},
-                  {"best_ms", gemm.best_s * 1e3}, {"gflops", gemm_gflops}}},
-      {"conv", {{"input", {images, channels, 56, 56}}, {"weight", {channels, channels, 3, 3}}, {"pads", 1},
-                {"flops", conv.cost.flops}, {"runs", conv.runs}, {"best_ms", conv.best_s * 1e3},
-                {"gflops", conv_gflops}}},
-      {"bandwidth", {{"op", "Add"}, {"elements", m}, {"bytes", add_bytes}, {"runs", add.runs},
-                     {"best_ms", add.best_s * 1e3}}},
+      {"matmul",
+       {{"m", n},
+        {"n", n},
+        {"k", n},
+        {"flops", gemm.cost.flops},
+        {"runs", gemm.runs},
+        {"best_ms", gemm.best_s * 1e3},
+        {"gflops", gemm_gflops}}},
+      {"conv",
+       {{"input", {images, channels, 56, 56}},
+        {"weight", {channels, channels, 3, 3}},
+        {"pads", 1},
+        {"flops", conv.cost.flops},
+        {"runs", conv.runs},
+        {"best_ms", conv.best_s * 1e3},
+        {"gflops", conv_gflops}}},
+      {"bandwidth",
+       {{"op", "Add"}, {"elements", m}, {"bytes", add_bytes}, {"runs", add.runs}, {"best_ms", add.best_s * 1e3}}},
       {"method",
        "fastest of repeated runs of one-node float32 graphs through this device's session: compute is the "
        "faster of a MatMul n x n x n (2 n^3 FLOPs) and a 3x3 Conv of N x 128 x 56 x 56 with 128 filters; "

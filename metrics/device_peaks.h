@@ -10,8 +10,8 @@
 namespace dnncost {
 
 struct DevicePeaks {
-  double gflops = 0;  // best FLOPs / time of the MatMul or the Conv, the higher
-  double gbs = 0;     // best (bytes read + written) / time of Add over two vectors of m float32
+  double gflops = 0;      // best FLOPs / time of the MatMul or the Conv, the higher
+  double gbs = 0;         // best (bytes read + written) / time of Add over two vectors of m float32
   nlohmann::json detail;  // sizes, run counts, best times, method
 };
 
@@ -21,8 +21,7 @@ struct DevicePeaks {
 // Conv: 50 ms or N = 64; Add: 2 ms or m = 64 Mi elements, starting at 8 Mi = 32 MiB per operand, beyond caches);
 // then each is repeated for about `seconds` / 3 (at least 3 runs) and the fastest run gives the peak.
 // `stop` is polled between runs (Ctrl-C). Throws what the session throws (e.g. std::bad_alloc).
-DevicePeaks measure_device_peaks(const DeviceSpec& spec, double seconds = 1.0,
-                                 const std::function<bool()>& stop = {});
+DevicePeaks measure_device_peaks(const DeviceSpec& spec, double seconds = 1.0, const std::function<bool()>& stop = {});
 
 nlohmann::json peaks_json(const DevicePeaks& p);
 

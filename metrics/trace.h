@@ -23,8 +23,8 @@ class TraceWriter {
   void span(int pid, int tid, const std::string& name, const std::string& category, double ts_us, double dur_us,
             nlohmann::json args = nlohmann::json::object());
   // An instant marker ("i" event) on one thread (scope "t") or across the process (scope "p").
-  void instant(int pid, int tid, const std::string& name, const std::string& category, double ts_us,
-               bool process_scope, nlohmann::json args = nlohmann::json::object());
+  void instant(int pid, int tid, const std::string& name, const std::string& category, double ts_us, bool process_scope,
+               nlohmann::json args = nlohmann::json::object());
   // A counter track sample ("C" event): each key of `values` is one series of the track `name`.
   void counter(int pid, const std::string& name, double ts_us, const nlohmann::json& values);
   // Free-form facts written under "otherData" (device, power source, how to read the trace).

@@ -205,8 +205,10 @@ Study build_study(const ReportInputs& in) {
     m.params = first.params;
     m.flops_per_image = first.flops / static_cast<double>(first.batch);
     auto mt = measured.find(m.key);
-    if (mt != measured.end()) m.accuracy = mt->second.second;
-    else if (published.count(m.key)) m.accuracy = published.at(m.key);
+    if (mt != measured.end())
+      m.accuracy = mt->second.second;
+    else if (published.count(m.key))
+      m.accuracy = published.at(m.key);
     m.title = titles.count(m.key) ? titles.at(m.key) : m.key;
     m.in_study = in_study.count(m.key) != 0;
     for (const auto& bc : m.by_batch) {
@@ -301,8 +303,10 @@ struct Page {
   void figure(const std::string& id, const std::string& title, const std::string& svg, bool is_missing,
               const std::string& caption) {
     ++number;
-    if (is_missing) ++missing;
-    else ++figures;
+    if (is_missing)
+      ++missing;
+    else
+      ++figures;
     html << "<figure class=\"figure\" id=\"" << esc(id) << "\" data-missing=\"" << (is_missing ? "true" : "false")
          << "\"><h3>" << esc(title) << "</h3>" << svg;
     if (!caption.empty()) html << "<figcaption>" << caption << "</figcaption>";
@@ -341,7 +345,8 @@ void figure_top1(Page& p, const ReportInputs& in, const Study& st) {
   std::vector<std::string> without;
   for (const Model& m : st.models) (m.accuracy ? with.push_back(&m) : without.push_back(m.key));
   if (with.empty()) return p.missing_figure("fig-top1", kTitleTop1, no_accuracy_reason(in));
-  std::sort(with.begin(), with.end(), [](const Model* a, const Model* b) { return a->accuracy->top1 > b->accuracy->top1; });
+  std::sort(with.begin(), with.end(),
+            [](const Model* a, const Model* b) { return a->accuracy->top1 > b->accuracy->top1; });
   BarChart c;
   c.title = kTitleTop1;
   c.horizontal = true;
@@ -453,9 +458,9 @@ void figure_memory_batch(Page& p, const Study& st) {
     s.color = m.color;
     s.line = true;
     for (const auto& bc : m.by_batch) {
-      s.points.push_back({static_cast<double>(bc.first), bc.second.memory / 1e6, 0, "",
-                          m.key + " batch " + std::to_string(bc.first) + ": " + fmt("%.1f", bc.second.memory / 1e6) +
-                              " MB"});
+      s.points.push_back(
+          {static_cast<double>(bc.first), bc.second.memory / 1e6, 0, "",
+           m.key + " batch " + std::to_string(bc.first) + ": " + fmt("%.1f", bc.second.memory / 1e6) + " MB"});
     }
     c.series.push_back(s);
   }
@@ -480,16 +485,15 @@ void figure_memory_params(Page& p, const Study& st) {
     Series s;
     s.color = m.color;
     s.labels = true;
-    s.points.push_back({m.params / 1e6, cf.memory / 1e6, 0, m.key,
-                        m.key + ": " + fmt("%.2f", m.params / 1e6) + " M params, " + fmt("%.1f", cf.memory / 1e6) +
-                            " MB"});
+    s.points.push_back(
+        {m.params / 1e6, cf.memory / 1e6, 0, m.key,
+         m.key + ": " + fmt("%.2f", m.params / 1e6) + " M params, " + fmt("%.1f", cf.memory / 1e6) + " MB"});
     c.series.push_back(s);
     x.push_back(m.params / 1e6);
     y.push_back(cf.memory / 1e6);
   }
   if (c.series.empty()) {
-    return p.missing_figure("fig-memory-params", kTitleMemoryParams,
-                            "no batch size was measured for every network");
+    return p.missing_figure("fig-memory-params", kTitleMemoryParams, "no batch size was measured for every network");
   }
   const LinearFit f = fit_linear(x, y);
   if (f.valid) {
@@ -538,7 +542,8 @@ void figure_ops_time_network(Page& p, const Study& st, std::optional<LinearFit>*
       ry.push_back(r->median_ms);
     }
   }
-  if (c.series.empty()) return p.missing_figure("fig-ops-time-network", kTitleOpsTimeNet, "no measured profile records");
+  if (c.series.empty())
+    return p.missing_figure("fig-ops-time-network", kTitleOpsTimeNet, "no measured profile records");
   const LinearFit f = fit_linear(x, y);
   const LinearFit fr = fit_linear(rx, ry);
   if (f.valid) {
@@ -552,10 +557,10 @@ void figure_ops_time_network(Page& p, const Study& st, std::optional<LinearFit>*
     const double xstart = f.intercept < 0 && f.slope > 0 ? -f.intercept / f.slope : 0.0;  // from time 0 on
     fs.points = {{xstart, f.intercept + f.slope * xstart}, {xmax, f.intercept + f.slope * xmax}};
     c.series.push_back(fs);
-    c.notes.push_back("all " + std::to_string(f.points) + " runs: time = " + fmt("%.3g", f.slope) + " ms/GFLOP \u00d7 " +
-                      "GFLOPs " + (f.intercept < 0 ? "\u2212 " : "+ ") + fmt("%.3g", std::fabs(f.intercept)) +
-                      " ms, R\u00b2 = " + fmt("%.3f", f.r2) + " (effective " + fmt("%.1f", 1e3 / f.slope) +
-                      " GFLOP/s)");
+    c.notes.push_back("all " + std::to_string(f.points) + " runs: time = " + fmt("%.3g", f.slope) +
+                      " ms/GFLOP \u00d7 " + "GFLOPs " + (f.intercept < 0 ? "\u2212 " : "+ ") +
+                      fmt("%.3g", std::fabs(f.intercept)) + " ms, R\u00b2 = " + fmt("%.3f", f.r2) + " (effective " +
+                      fmt("%.1f", 1e3 / f.slope) + " GFLOP/s)");
   }
   if (fr.valid) {
     *ref_out = fr;
@@ -644,7 +649,8 @@ void figure_top1_speed(Page& p, const ReportInputs& in, const Study& st, std::op
                        std::optional<LinearFit>* study_fit_out) {
   XYChart c;
   c.title = kTitleTop1Speed;
-  c.x.title = "images per second (" + (st.ref_batch ? "batch " + std::to_string(st.ref_batch) : std::string("largest batch")) + ")";
+  c.x.title = "images per second (" +
+              (st.ref_batch ? "batch " + std::to_string(st.ref_batch) : std::string("largest batch")) + ")";
   c.y.title = "top-1 accuracy (%)";
   c.x.log = true;
   std::vector<double> x, y, sx, sy;
@@ -660,9 +666,9 @@ void figure_top1_speed(Page& p, const ReportInputs& in, const Study& st, std::op
     s.color = m.color;
     s.labels = true;
     s.marker_radius = 5;
-    s.points.push_back({r->images_per_s, m.accuracy->top1, 0, m.key,
-                        m.key + ": " + fmt("%.3g", r->images_per_s) + " images/s, top-1 " +
-                            fmt("%.1f", m.accuracy->top1) + " %"});
+    s.points.push_back(
+        {r->images_per_s, m.accuracy->top1, 0, m.key,
+         m.key + ": " + fmt("%.3g", r->images_per_s) + " images/s, top-1 " + fmt("%.1f", m.accuracy->top1) + " %"});
     c.series.push_back(s);
     x.push_back(r->images_per_s);
     y.push_back(m.accuracy->top1);
@@ -731,8 +737,8 @@ void model_section(Page& p, const Study& st, const Model& m) {
   p.html << "<p>" << esc(m.path) << ": " << compact_number(m.params) << " parameters, "
          << fmt("%.3f", m.flops_per_image / 1e9) << " GFLOPs per image";
   if (m.accuracy) {
-    p.html << ", top-1 " << fmt("%.1f", m.accuracy->top1) << " % ("
-           << (m.accuracy->measured ? "measured" : "published") << ")";
+    p.html << ", top-1 " << fmt("%.1f", m.accuracy->top1) << " % (" << (m.accuracy->measured ? "measured" : "published")
+           << ")";
   }
   p.html << ".</p>\n<table><tr><th>batch</th><th>median ms</th><th>p10\u2013p90 ms</th><th>ms / image</th>"
             "<th>images/s</th><th>GFLOP/s</th><th>memory MB</th><th>peak RSS MB</th></tr>";
@@ -767,9 +773,8 @@ void model_section(Page& p, const Study& st, const Model& m) {
   }
   std::vector<const json*> order;
   for (const json& l : layers) order.push_back(&l);
-  std::stable_sort(order.begin(), order.end(), [](const json* a, const json* b) {
-    return num_at(*a, {"median_ms"}) > num_at(*b, {"median_ms"});
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [](const json* a, const json* b) { return num_at(*a, {"median_ms"}) > num_at(*b, {"median_ms"}); });
   const size_t shown = std::min<size_t>(order.size(), 12);
   BarChart c;
   c.title = breakdown_title;
@@ -800,8 +805,11 @@ void model_section(Page& p, const Study& st, const Model& m) {
     mem.values.push_back(share(rest_mem, total_mem));
   }
   c.series = {time, macs};
-  if (total_mem > 0) c.series.push_back(mem);
-  else c.notes.push_back("memory shares need per-layer weight and activation bytes (records before they existed lack them)");
+  if (total_mem > 0)
+    c.series.push_back(mem);
+  else
+    c.notes.push_back(
+        "memory shares need per-layer weight and activation bytes (records before they existed lack them)");
   p.figure("fig-layers-" + m.key, breakdown_title, render(c), false,
            "The " + std::to_string(shown) + " slowest of " + std::to_string(order.size()) + " layers at batch " +
                std::to_string(m.per_layer->batch) + " (per-layer pass: layer sum " +
@@ -828,9 +836,9 @@ void model_section(Page& p, const Study& st, const Model& m) {
     Series& s = by_op[op];
     s.name = op;
     s.marker_radius = 4;
-    s.points.push_back({f / b, g, 0, "",
-                        str_at(l, {"name"}) + " (" + op + "): " + fmt("%.3g", f / b) + " FLOPs/byte, " +
-                            fmt("%.3g", g) + " GFLOP/s"});
+    s.points.push_back(
+        {f / b, g, 0, "",
+         str_at(l, {"name"}) + " (" + op + "): " + fmt("%.3g", f / b) + " FLOPs/byte, " + fmt("%.3g", g) + " GFLOP/s"});
     lo = std::min(lo, f / b);
     hi = std::max(hi, f / b);
   }
@@ -853,11 +861,12 @@ void model_section(Page& p, const Study& st, const Model& m) {
     roof.points = {{x0, x0 * bw}, {ridge, peak}, {x1, peak}};
     rc.series.push_back(roof);
     rc.notes.push_back("roof: " + fmt("%.3g", peak) + " GFLOP/s (" + str_at(st.peaks, {"compute_op"}) + ") and " +
-                       fmt("%.3g", bw) +
-                       " GB/s (Add) measured on this device; ridge at " + fmt("%.3g", ridge) + " FLOPs/byte");
+                       fmt("%.3g", bw) + " GB/s (Add) measured on this device; ridge at " + fmt("%.3g", ridge) +
+                       " FLOPs/byte");
   } else {
-    rc.notes.push_back("no roof: the records carry no measured device peaks (profile ran with --no-peaks or "
-                       "predates them)");
+    rc.notes.push_back(
+        "no roof: the records carry no measured device peaks (profile ran with --no-peaks or "
+        "predates them)");
   }
   if (skipped) rc.notes.push_back(std::to_string(skipped) + " layers without FLOPs are not drawn");
   p.figure("fig-roofline-" + m.key, roofline_title, render(rc), false,
@@ -883,9 +892,8 @@ std::string verdict_class(const std::string& v) {
 }
 
 std::vector<Finding> findings(const Study& st, const std::optional<LinearFit>& hyper,
-                              const std::optional<LinearFit>& hyper_study,
-                              const std::optional<LinearFit>& net_all, const std::optional<LinearFit>& net_ref,
-                              const LayerFitSummary& layer) {
+                              const std::optional<LinearFit>& hyper_study, const std::optional<LinearFit>& net_all,
+                              const std::optional<LinearFit>& net_ref, const LayerFitSummary& layer) {
   std::vector<Finding> out;
   // 1. power independent of batch size and architecture.
   Finding f1{"Power draw is (nearly) independent of batch size and architecture.", "not testable here", ""};
@@ -917,9 +925,10 @@ std::vector<Finding> findings(const Study& st, const std::optional<LinearFit>& h
                   std::to_string(hyper->points) + " networks" +
                   (hyper->slope <= 0 ? ": the faster networks are not the less accurate ones here." : ".");
     if (hyper_study) {
-      f2.evidence += " Over the " + std::to_string(hyper_study->points) +
-                     " networks of the study itself (the manifest's in_study): R\u00b2 = " + fmt("%.3f", hyper_study->r2) +
-                     " (b = " + fmt("%.4g", hyper_study->slope) + ").";
+      f2.evidence +=
+          " Over the " + std::to_string(hyper_study->points) +
+          " networks of the study itself (the manifest's in_study): R\u00b2 = " + fmt("%.3f", hyper_study->r2) +
+          " (b = " + fmt("%.4g", hyper_study->slope) + ").";
     }
   }
   out.push_back(f2);
@@ -935,9 +944,10 @@ std::vector<Finding> findings(const Study& st, const std::optional<LinearFit>& h
     const double r2 = net_ref ? net_ref->r2 : net_all->r2;
     f4.verdict = r2 >= 0.9 ? "supported" : r2 >= 0.7 ? "partly supported" : "contradicted";
     std::ostringstream e;
-    e << "Per network: R\u00b2 = " << fmt("%.3f", net_all->r2) << " for time against FLOPs over all "
-      << net_all->points << " runs";
-    if (net_ref) e << ", " << fmt("%.3f", net_ref->r2) << " over the " << net_ref->points << " networks at " << ref_batch_text(st);
+    e << "Per network: R\u00b2 = " << fmt("%.3f", net_all->r2) << " for time against FLOPs over all " << net_all->points
+      << " runs";
+    if (net_ref)
+      e << ", " << fmt("%.3f", net_ref->r2) << " over the " << net_ref->points << " networks at " << ref_batch_text(st);
     e << ".";
     if (layer.pooled) {
       e << " Per layer: R\u00b2 = " << fmt("%.3f", layer.pooled->r2) << " over " << layer.pooled->points
@@ -964,7 +974,8 @@ std::vector<Finding> findings(const Study& st, const std::optional<LinearFit>& h
 const char* const kStyle = R"(
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: #222;
        max-width: 1080px; margin: 0 auto; padding: 16px 24px 48px; line-height: 1.45; background: #fff; }
-h1 { font-size: 1.7em; margin-bottom: 0.2em; } h2 { border-bottom: 2px solid #ddd; padding-bottom: 4px; margin-top: 2em; }
+h1 { font-size: 1.7em; margin-bottom: 0.2em; }
+h2 { border-bottom: 2px solid #ddd; padding-bottom: 4px; margin-top: 2em; }
 h3 { margin: 0.2em 0 0.4em; font-size: 1.08em; }
 figure.figure { margin: 18px 0; padding: 10px 12px; border: 1px solid #e3e3e3; border-radius: 6px; }
 figure.figure svg { max-width: 100%; height: auto; display: block; }
@@ -974,7 +985,8 @@ table { border-collapse: collapse; font-size: 0.88em; margin: 8px 0 12px; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; } th { background: #f4f4f4; }
 td.l, th.l { text-align: left; }
 .finding { margin-bottom: 12px; } .verdict { font-weight: 700; padding: 1px 6px; border-radius: 4px; }
-.verdict.supported { background: #d9f2e3; } .verdict.partly-supported, .verdict.weakly-supported { background: #fff1c7; }
+.verdict.supported { background: #d9f2e3; }
+.verdict.partly-supported, .verdict.weakly-supported { background: #fff1c7; }
 .verdict.contradicted { background: #fbd9d3; } .verdict.not-testable-here { background: #e8e8e8; }
 nav ul { columns: 2; } .meta { color: #555; font-size: 0.9em; }
 section.model { border-top: 1px dashed #ccc; margin-top: 24px; }
@@ -1025,8 +1037,8 @@ std::string model_key(const std::string& model_path) {
 
 const std::vector<std::string>& study_figure_titles() {
   static const std::vector<std::string> kTitles = {
-      kTitleTop1,        kTitleTop1Ops,      kTitleTimeBatch,   kTitlePowerBatch, kTitleMemoryBatch,
-      kTitleMemoryParams, kTitleOpsTimeNet,  kTitleOpsTimeLayer, kTitleTop1Speed, kTitleDensity};
+      kTitleTop1,         kTitleTop1Ops,    kTitleTimeBatch,    kTitlePowerBatch, kTitleMemoryBatch,
+      kTitleMemoryParams, kTitleOpsTimeNet, kTitleOpsTimeLayer, kTitleTop1Speed,  kTitleDensity};
   return kTitles;
 }
 
@@ -1083,7 +1095,6 @@ std::string build_report_html(const ReportInputs& in, ReportSummary* summary) {
   for (const Model& m : st.models) model_section(p, st, m);
   h << "</section>\n";
 
-
   // Records and method.
   h << "<section id=\"records\"><h2>Records and method</h2>\n<table><tr><th class=\"l\">what</th>"
        "<th class=\"l\">value</th></tr>";
@@ -1099,8 +1110,8 @@ std::string build_report_html(const ReportInputs& in, ReportSummary* summary) {
     h << "<tr><td class=\"l\">" << esc(k) << "</td><td class=\"l\">" << v << "</td></tr>";
   };
   row("record files", esc(files));
-  row("records", std::to_string(n_profile) + " profile, " + std::to_string(n_eval) + " eval, " +
-                     std::to_string(n_info) + " info");
+  row("records",
+      std::to_string(n_profile) + " profile, " + std::to_string(n_eval) + " eval, " + std::to_string(n_info) + " info");
   row("device plotted", esc(device_text(in, st)));
   if (!st.other_devices.empty()) {
     std::string o;
@@ -1117,19 +1128,19 @@ std::string build_report_html(const ReportInputs& in, ReportSummary* summary) {
   if (num_at(st.peaks, {"gflops"}) > 0) {
     row("device peaks", esc(fmt("%.3g", num_at(st.peaks, {"gflops"}))) + " GFLOP/s (" +
                             esc(str_at(st.peaks, {"compute_op"})) + "; MatMul " +
-                            esc(fmt("%.0f", num_at(st.peaks, {"matmul", "n"}))) + "\u00b3: " +
-                            esc(fmt("%.3g", num_at(st.peaks, {"matmul", "gflops"}))) + ", 3\u00d73 Conv: " +
-                            esc(fmt("%.3g", num_at(st.peaks, {"conv", "gflops"}))) + "), " +
+                            esc(fmt("%.0f", num_at(st.peaks, {"matmul", "n"}))) +
+                            "\u00b3: " + esc(fmt("%.3g", num_at(st.peaks, {"matmul", "gflops"}))) +
+                            ", 3\u00d73 Conv: " + esc(fmt("%.3g", num_at(st.peaks, {"conv", "gflops"}))) + "), " +
                             esc(fmt("%.3g", num_at(st.peaks, {"gbs"}))) + " GB/s (Add of " +
                             esc(compact_number(num_at(st.peaks, {"bandwidth", "elements"}))) + " floats)");
   } else {
     row("device peaks", "not measured");
   }
-  row("accuracy", in.manifest_problem.empty()
-                      ? "eval records first, else published top-1 from " + esc(in.manifest_path)
-                      : "eval records only; zoo manifest: " + esc(in.manifest_problem));
+  row("accuracy", in.manifest_problem.empty() ? "eval records first, else published top-1 from " + esc(in.manifest_path)
+                                              : "eval records only; zoo manifest: " + esc(in.manifest_problem));
   row("power", esc(st.any_power ? "power.average_w of the profile records" : "no power data"));
-  if (!in.trace_path.empty()) row("execution trace", esc(in.trace_path) + " (open in ui.perfetto.dev or chrome://tracing)");
+  if (!in.trace_path.empty())
+    row("execution trace", esc(in.trace_path) + " (open in ui.perfetto.dev or chrome://tracing)");
   for (const auto& f : st.failures) row("failed configuration", esc(f));
   for (const auto& w : in.warnings) row("warning", esc(w));
   h << "</table>\n<p class=\"meta\">Operations are exact counts from the plan (1 MAC = 2 FLOPs; rules in "

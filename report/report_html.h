@@ -11,22 +11,22 @@
 namespace dnncost::report {
 
 struct ReportInputs {
-  std::vector<std::string> files;        // the record files, as given (listed in the report)
-  std::vector<nlohmann::json> records;   // profile, eval and info records, in file order
-  std::vector<std::string> warnings;     // problems met while reading (lines skipped, unknown schemas)
-  nlohmann::json manifest;               // the zoo manifest (published top-1); null when absent
-  std::string manifest_path;             // where it was looked for
-  std::string manifest_problem;          // why it is absent or unusable ("" when read)
-  std::string device;                    // device kind to plot; "" = the one with the most measured records
-  std::string trace_path;                // named in the report when given
-  std::string generated_at;              // UTC time stamp written in the page
+  std::vector<std::string> files;       // the record files, as given (listed in the report)
+  std::vector<nlohmann::json> records;  // profile, eval and info records, in file order
+  std::vector<std::string> warnings;    // problems met while reading (lines skipped, unknown schemas)
+  nlohmann::json manifest;              // the zoo manifest (published top-1); null when absent
+  std::string manifest_path;            // where it was looked for
+  std::string manifest_problem;         // why it is absent or unusable ("" when read)
+  std::string device;                   // device kind to plot; "" = the one with the most measured records
+  std::string trace_path;               // named in the report when given
+  std::string generated_at;             // UTC time stamp written in the page
 };
 
 // What the report contains, for the command's summary and for tests.
 struct ReportSummary {
-  int figures = 0;          // figures drawn with data
-  int missing_figures = 0;  // figures replaced by a "no data" notice
-  std::string device;       // the device plotted
+  int figures = 0;                    // figures drawn with data
+  int missing_figures = 0;            // figures replaced by a "no data" notice
+  std::string device;                 // the device plotted
   std::vector<std::string> findings;  // one line per finding, with its number
 };
 

@@ -33,8 +33,8 @@ std::string truncate(const std::string& s, size_t n) {
 // One axis mapped onto [p0, p1] in pixels.
 struct Scale {
   bool log = false;
-  double lo = 0, hi = 1;   // data units (log: the values themselves, > 0)
-  double p0 = 0, p1 = 1;   // pixels
+  double lo = 0, hi = 1;  // data units (log: the values themselves, > 0)
+  double p0 = 0, p1 = 1;  // pixels
   std::vector<double> ticks;
 
   double t(double v) const { return log ? std::log10(v) : v; }
@@ -95,8 +95,9 @@ Scale make_scale_auto(const Axis& axis, std::vector<double> values, double p0, d
   s.lo = std::pow(10.0, a);
   s.hi = std::pow(10.0, b);
   const double span = b - a;
-  std::vector<double> mults = span > 3.5 ? std::vector<double>{1} : span > 1.2 ? std::vector<double>{1, 2, 5}
-                                                                                : std::vector<double>{1, 2, 3, 5, 7};
+  std::vector<double> mults = span > 3.5   ? std::vector<double>{1}
+                              : span > 1.2 ? std::vector<double>{1, 2, 5}
+                                           : std::vector<double>{1, 2, 3, 5, 7};
   const int stride = span > 9 ? 2 : 1;
   for (int k = static_cast<int>(std::floor(a)); k <= static_cast<int>(std::ceil(b)); ++k) {
     if (stride > 1 && k % stride != 0) continue;
@@ -198,10 +199,9 @@ void draw_legend(std::ostringstream& o, const std::vector<LegendEntry>& entries,
 
 std::string palette_color(size_t i) {
   // Okabe-Ito first (distinct under common colour-vision deficiencies), then Tableau-20-like hues: 20 colours.
-  static const char* const kColors[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9",
-                                        "#8C564B", "#7F7F7F", "#BCBD22", "#17BECF", "#1F3A93", "#F0A0A0",
-                                        "#2CA02C", "#9467BD", "#A0522D", "#000000", "#FFBB78", "#98DF8A",
-                                        "#C5B0D5", "#B22222"};
+  static const char* const kColors[] = {"#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C564B",
+                                        "#7F7F7F", "#BCBD22", "#17BECF", "#1F3A93", "#F0A0A0", "#2CA02C", "#9467BD",
+                                        "#A0522D", "#000000", "#FFBB78", "#98DF8A", "#C5B0D5", "#B22222"};
   return kColors[i % (sizeof kColors / sizeof kColors[0])];
 }
 
@@ -209,12 +209,23 @@ std::string xml_escape(const std::string& s) {
   std::string o;
   for (char c : s) {
     switch (c) {
-      case '&': o += "&amp;"; break;
-      case '<': o += "&lt;"; break;
-      case '>': o += "&gt;"; break;
-      case '"': o += "&quot;"; break;
-      case '\'': o += "&#39;"; break;
-      default: o += c;
+      case '&':
+        o += "&amp;";
+        break;
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      case '\'':
+        o += "&#39;";
+        break;
+      default:
+        o += c;
     }
   }
   return o;
@@ -341,9 +352,8 @@ std::string render(const XYChart& c) {
       if (s.bubbles && max_size > 0 && std::isfinite(p->size) && p->size > 0) {
         r = std::max(3.0, kMaxBubbleRadius * std::sqrt(p->size / max_size));
       }
-      o << "<circle cx=\"" << num(sx.px(p->x)) << "\" cy=\"" << num(sy.px(p->y)) << "\" r=\"" << num(r)
-        << "\" fill=\"" << color << "\" fill-opacity=\"" << (s.bubbles ? "0.45" : "0.8") << "\" stroke=\"" << color
-        << "\">";
+      o << "<circle cx=\"" << num(sx.px(p->x)) << "\" cy=\"" << num(sy.px(p->y)) << "\" r=\"" << num(r) << "\" fill=\""
+        << color << "\" fill-opacity=\"" << (s.bubbles ? "0.45" : "0.8") << "\" stroke=\"" << color << "\">";
       if (!p->tooltip.empty()) o << "<title>" << xml_escape(p->tooltip) << "</title>";
       o << "</circle>";
     }
@@ -438,8 +448,10 @@ std::string render(const BarChart& c) {
         const double end = s.px(v);
         const double y = by + bar_h * static_cast<double>(si);
         o << "<rect x=\"" << num(std::min(base, end)) << "\" y=\"" << num(y) << "\" width=\""
-          << num(std::max(1.0, std::fabs(end - base))) << "\" height=\"" << num(bar_h - 1) << "\" fill=\""
-          << colors[si] << "\"><title>" << xml_escape(c.categories[ci] + (c.series.size() > 1 ? " · " + c.series[si].name : "") + ": " + compact_number(v))
+          << num(std::max(1.0, std::fabs(end - base))) << "\" height=\"" << num(bar_h - 1) << "\" fill=\"" << colors[si]
+          << "\"><title>"
+          << xml_escape(c.categories[ci] + (c.series.size() > 1 ? " · " + c.series[si].name : "") + ": " +
+                        compact_number(v))
           << "</title></rect>";
         if (!c.value_format.empty()) {
           o << text(std::max(base, end) + 4, y + bar_h / 2 + 3, format_number(c.value_format.c_str(), v), "start",

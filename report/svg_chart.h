@@ -12,8 +12,8 @@
 namespace dnncost::report {
 
 struct Axis {
-  std::string title;  // with the unit: "per-image time (ms)"
-  bool log = false;   // log10 scale (values <= 0 are left out, and counted in a note)
+  std::string title;               // with the unit: "per-image time (ms)"
+  bool log = false;                // log10 scale (values <= 0 are left out, and counted in a note)
   std::optional<double> min, max;  // fixed range; otherwise from the data with a margin
   bool include_zero = false;       // linear axes: extend the range to 0
   std::vector<double> ticks;       // explicit tick values (e.g. the batch sizes measured); empty = automatic
@@ -32,12 +32,12 @@ struct Point {
 struct Series {
   std::string name;  // legend entry ("" = not in the legend)
   std::vector<Point> points;
-  std::string color;      // CSS colour; "" = next palette colour
+  std::string color;  // CSS colour; "" = next palette colour
   bool markers = true;
-  bool line = false;      // join the points in order
+  bool line = false;  // join the points in order
   bool dashed = false;
-  bool labels = false;    // write each point's label
-  bool bubbles = false;   // marker area proportional to Point::size (over all bubble series of the chart)
+  bool labels = false;   // write each point's label
+  bool bubbles = false;  // marker area proportional to Point::size (over all bubble series of the chart)
   double marker_radius = 4;
 };
 
@@ -59,9 +59,9 @@ struct BarSeries {
 struct BarChart {
   std::string title;
   std::vector<std::string> categories;
-  std::vector<BarSeries> series;   // several series: grouped bars
-  Axis value_axis;                 // the value scale (linear from 0, or log)
-  bool horizontal = false;         // categories down the left side
+  std::vector<BarSeries> series;  // several series: grouped bars
+  Axis value_axis;                // the value scale (linear from 0, or log)
+  bool horizontal = false;        // categories down the left side
   std::vector<std::string> notes;
   std::string value_format = "%.3g";  // printf format of the value written at the end of each bar ("" = none)
   int width = 900, height = 0;        // height 0: from the number of categories (horizontal) or 420

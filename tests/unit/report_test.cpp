@@ -56,7 +56,7 @@ TEST(ReportSvg, ScatterLogAxesTicksLegendAndNonFinitePoints) {
   EXPECT_NE(svg.find("batch size (images)"), std::string::npos);
   EXPECT_NE(svg.find(">time (ms)</text>"), std::string::npos);
   EXPECT_NE(svg.find(">net &lt;1&gt;</text>"), std::string::npos);  // legend entry, escaped
-  EXPECT_NE(svg.find(">100</text>"), std::string::npos);             // decade ticks
+  EXPECT_NE(svg.find(">100</text>"), std::string::npos);            // decade ticks
   EXPECT_NE(svg.find(">1000</text>"), std::string::npos);
   EXPECT_NE(svg.find("3 point(s) not drawn"), std::string::npos);
   EXPECT_EQ(count(svg, "<circle"), 3u + 1u);  // three drawable points + the legend marker
@@ -134,12 +134,14 @@ TEST(ReportCsv, FlattensRecordsWithDottedColumns) {
   EXPECT_EQ(row1, "s/1,2,ref,,3,1.5,0.1 0.2,\"a, \"\"quoted\"\" text\",\r");
   EXPECT_EQ(row2, "s/1,4,,,,,,,true\r");
   EXPECT_EQ(csv.find("per_layer"), std::string::npos);
-  const nlohmann::json rec = {{"model", "m.onnx"},
-                              {"batch", 1},
-                              {"status", "ok"},
-                              {"device", {{"kind", "ref"}}},
-                              {"per_layer", {{"layers", {{{"index", 0}, {"op", "Conv"}}, {{"index", 1}, {"op", "Relu"}}}}}}};
-  EXPECT_EQ(layers_csv({rec}), "model,batch,device,status,index,op\r\nm.onnx,1,ref,ok,0,Conv\r\nm.onnx,1,ref,ok,1,Relu\r\n");
+  const nlohmann::json rec = {
+      {"model", "m.onnx"},
+      {"batch", 1},
+      {"status", "ok"},
+      {"device", {{"kind", "ref"}}},
+      {"per_layer", {{"layers", {{{"index", 0}, {"op", "Conv"}}, {{"index", 1}, {"op", "Relu"}}}}}}};
+  EXPECT_EQ(layers_csv({rec}),
+            "model,batch,device,status,index,op\r\nm.onnx,1,ref,ok,0,Conv\r\nm.onnx,1,ref,ok,1,Relu\r\n");
 }
 
 TEST(ReportTrace, WriterProducesChromeTraceEvents) {
@@ -222,7 +224,8 @@ TEST(ReportHtml, NoMeasurementsStillGivesEveryFigureWithANotice) {
   const std::string html = report::build_report_html(in, &s);
   EXPECT_EQ(s.figures, 0);
   EXPECT_EQ(s.missing_figures, static_cast<int>(report::study_figure_titles().size()));
-  for (const auto& title : report::study_figure_titles()) EXPECT_NE(html.find(">" + title + "</h3>"), std::string::npos);
+  for (const auto& title : report::study_figure_titles())
+    EXPECT_NE(html.find(">" + title + "</h3>"), std::string::npos);
   EXPECT_EQ(count(html, "data-missing=\"true\""), report::study_figure_titles().size());
   ASSERT_EQ(s.findings.size(), 4u);
   for (const auto& f : s.findings) EXPECT_NE(f.find("[not testable here]"), std::string::npos) << f;

@@ -49,8 +49,10 @@ std::vector<int64_t> live_activation_bytes(const Plan& plan) {
     int root = id;
     for (int guard = 0; mp.alias_of[root] >= 0 && guard < n; ++guard) root = mp.alias_of[root];
     auto it = life.find(root);
-    if (it == life.end()) life[root] = {first[id], last[id]};
-    else it->second = {std::min(it->second.first, first[id]), std::max(it->second.second, last[id])};
+    if (it == life.end())
+      life[root] = {first[id], last[id]};
+    else
+      it->second = {std::min(it->second.first, first[id]), std::max(it->second.second, last[id])};
   }
   std::vector<int64_t> live(steps.size(), 0);
   for (const auto& kv : life) {

@@ -81,8 +81,8 @@ int report_command(const ReportOptions& opt) {
   report::ReportInputs in;
   in.files = opt.records;
   for (const auto& path : opt.records) read_records(path, in.records, in.warnings);
-  DNNCOST_EXPECT(!in.records.empty(), "report: no dnncost records in " << opt.records.front()
-                                                                       << (opt.records.size() > 1 ? " ..." : ""));
+  DNNCOST_EXPECT(!in.records.empty(),
+                 "report: no dnncost records in " << opt.records.front() << (opt.records.size() > 1 ? " ..." : ""));
   in.manifest_path = manifest_path(opt.zoo_manifest);
   std::ifstream mf(in.manifest_path);
   if (!mf) {
