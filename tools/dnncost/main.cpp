@@ -133,7 +133,8 @@ int main(int argc, char** argv) {
                           "per layer per iteration of the per-layer pass (run even without --per-layer), the "
                           "network runs, memory counters");
   profile_cmd->add_option("--csv", profile.csv_path, "also write the records flattened to CSV, one row per record");
-  profile_cmd->add_option("--layer-csv", profile.layer_csv_path, "write the per-layer entries as CSV, one row per layer");
+  profile_cmd->add_option("--layer-csv", profile.layer_csv_path,
+                          "write the per-layer entries as CSV, one row per layer");
   bool no_peaks = false;
   profile_cmd->add_flag("--no-peaks", no_peaks,
                         "do not measure the device's peak GFLOP/s and GB/s (device.peaks, used by rooflines)");
