@@ -8,6 +8,7 @@
 
 #include "engine/graph.h"
 #include "engine/plan.h"
+#include "metrics/power_meter.h"
 
 namespace dnncost {
 
@@ -59,6 +60,7 @@ struct ProfileOptions {
   std::string json_path;  // JSON Lines: one record appended per (model, batch)
   bool quiet = false;
   unsigned seed = 1;
+  PowerOptions power;     // --power, --power-hz, --idle-seconds, --power-window
 };
 
 // Exit status: 0 all measured, 1 some configuration failed (recorded), 130 interrupted.

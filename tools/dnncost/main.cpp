@@ -106,8 +106,9 @@ int main(int argc, char** argv) {
   CLI::App* profile_cmd = app.add_subcommand(
       "profile",
       "Measure latency (warm-up, then repeat until --min-iters and --min-time; median and spread), memory and,\n"
-      "with --per-layer, each layer's time in a separate pass, for every model and batch size. One JSON record per\n"
-      "(model, batch) is appended to --json FILE (JSON Lines) as soon as it is measured.\n"
+      "with --per-layer, each layer's time in a separate pass, for every model and batch size; power and energy per\n"
+      "image where a sensor exists (idle power first, then a --power-window of running per configuration). One JSON\n"
+      "record per (model, batch) is appended to --json FILE (JSON Lines) as soon as it is measured.\n"
       "Example: dnncost profile resnet18.onnx resnet50.onnx --batch 1,2,4,8 --per-layer --json results.jsonl");
   profile_cmd->add_option("models", profile.models, "ONNX model files")->required();
   profile_cmd->add_option("--device,-d", profile.device, "device: ref (plain loops), cpu, cuda[:N]")
@@ -126,6 +127,17 @@ int main(int argc, char** argv) {
   profile_cmd->add_option("--json", profile.json_path, "append one JSON record per measurement to FILE (JSON Lines)");
   profile_cmd->add_flag("--quiet,-q", profile.quiet, "no progress line or per-layer summary");
   profile_cmd->add_option("--seed", profile.seed, "seed of the random inputs")->capture_default_str();
+  profile_cmd->add_option("--power", profile.power.source,
+                          "power sensor: auto (cuda: NVML of that GPU; cpu, ref: RAPL), nvml, rapl, none")
+      ->check(CLI::IsMember({"auto", "nvml", "rapl", "none"}))
+      ->capture_default_str();
+  profile_cmd->add_option("--power-hz", profile.power.hz, "power sampling rate (Hz)")->capture_default_str();
+  profile_cmd->add_option("--idle-seconds", profile.power.idle_seconds,
+                          "idle power measured this long before the first configuration (0: not measured)")
+      ->capture_default_str();
+  profile_cmd->add_option("--power-window", profile.power.window_seconds,
+                          "seconds each configuration keeps running while power is sampled (0: no power windows)")
+      ->capture_default_str();
 
   std::string commands;
   bool known = false;

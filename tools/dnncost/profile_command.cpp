@@ -15,6 +15,7 @@
 #include "importers/onnx/onnx_import.h"
 #include "metrics/fit.h"
 #include "metrics/host_info.h"
+#include "metrics/power_meter.h"
 #include "metrics/timing.h"
 #include "tools/dnncost/commands.h"
 #include "tools/dnncost/format.h"
@@ -104,6 +105,7 @@ struct Row {
   int64_t batch = 0;
   std::string status;
   double median = 0, p10 = 0, p90 = 0, per_image = 0, ips = 0, gflops = 0;
+  double power_w = -1, j_per_image = -1;  // -1: not measured
   int64_t memory = 0, rss = 0;
 };
 
@@ -135,7 +137,10 @@ void progress(bool quiet, const std::string& line) {
 
 // Measures one (model, batch): fills `record` and `row`; throws on failure (the caller records it).
 void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, int64_t batch, const std::string& label,
-             nlohmann::json& record, Row& row) {
+             PowerMeter& power, nlohmann::json& record, Row& row) {
+  if (power.measuring() && !power.idle_measured()) progress(opt.quiet, label + ": measuring idle power");
+  power.measure_idle([] { return g_interrupted.load(); });  // once, before the first configuration runs
+  if (g_interrupted) throw std::runtime_error("interrupted");
   progress(opt.quiet, label + ": planning");
   const Plan plan(g, bind_batch(g, batch));
   record["costs"] = cost_totals_json(plan);
@@ -178,6 +183,15 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
   row.gflops = record["achieved_gflops"];
   row.memory = mem.planned() + mem.weight_bytes;
   row.rss = peak_rss_bytes();
+
+  if (power.measuring()) progress(opt.quiet, label + ": measuring power");
+  record["power"] = power.measure_window([&] { session->run(); session->synchronize(); }, batch,
+                                         [] { return g_interrupted.load(); });
+  if (g_interrupted) throw std::runtime_error("interrupted");
+  if (record["power"]["available"].get<bool>()) {
+    row.power_w = record["power"]["avg_w"];
+    row.j_per_image = record["power"]["energy_per_image_j"];
+  }
 
   if (!opt.per_layer) return;
   progress(opt.quiet, label + ": timing each layer");
@@ -261,7 +275,9 @@ int profile_command(const ProfileOptions& opt) {
   DNNCOST_EXPECT(opt.warmup >= 0, "--warmup: expected 0 or more, got " << opt.warmup);
   DNNCOST_EXPECT(opt.min_iters >= 1, "--min-iters: expected 1 or more, got " << opt.min_iters);
   DNNCOST_EXPECT(opt.min_time >= 0, "--min-time: expected 0 or more seconds, got " << opt.min_time);
+  check_power_options(opt.power);
   RecordSink sink(opt.json_path);
+  PowerMeter power(opt.power, spec.kind, spec.index);
   g_interrupted = false;
   auto previous = std::signal(SIGINT, on_profile_sigint);
 
@@ -300,7 +316,7 @@ int profile_command(const ProfileOptions& opt) {
       row.status = "ok";
       try {
         if (!load_error.empty()) throw ModelError(load_error);
-        measure(*g, opt, spec, batch, label, record, row);
+        measure(*g, opt, spec, batch, label, power, record, row);
       } catch (const std::bad_alloc&) {
         record["status"] = "out_of_memory";
         record["error"] = "out of memory at batch " + std::to_string(batch);
@@ -315,6 +331,7 @@ int profile_command(const ProfileOptions& opt) {
           std::cerr << (opt.quiet ? "" : "\n") << "dnncost: " << label << ": " << e.what() << "\n";
         }
       }
+      if (!record.contains("power") && !power.measuring()) record["power"] = power.unavailable_json();
       if (row.status != "ok") ++failures;
       record["memory_peak_rss"] = peak_rss_bytes();
       sink.write(record);
@@ -328,8 +345,12 @@ int profile_command(const ProfileOptions& opt) {
   progress(opt.quiet, "");
   std::signal(SIGINT, previous);
 
-  TextTable t({"model", "batch", "median ms", "p10-p90 ms", "ms/image", "images/s", "GFLOP/s", "memory", "peak RSS"},
-              {true, false, false, false, false, false, false, false, false});
+  std::vector<std::string> header = {"model",    "batch",   "median ms", "p10-p90 ms", "ms/image",
+                                     "images/s", "GFLOP/s", "memory",    "peak RSS"};
+  if (power.measuring()) header.insert(header.end(), {"avg W", "J/image"});
+  std::vector<bool> left(header.size(), false);
+  left[0] = true;
+  TextTable t(header, left);
   char buf[64];
   for (const Row& r : rows) {
     if (r.status != "ok") {
@@ -349,10 +370,17 @@ int profile_command(const ProfileOptions& opt) {
     cells.push_back(buf);
     cells.push_back(bytes_str(r.memory));
     cells.push_back(bytes_str(r.rss));
+    if (power.measuring()) {
+      std::snprintf(buf, sizeof buf, "%.1f", r.power_w);
+      cells.push_back(r.power_w >= 0 ? buf : "-");
+      std::snprintf(buf, sizeof buf, "%.4g", r.j_per_image);
+      cells.push_back(r.j_per_image >= 0 ? buf : "-");
+    }
     t.add(cells);
   }
   std::cout << "device " << spec.str() << (spec.threads ? ", " + std::to_string(spec.threads) + " threads" : "")
             << "\n"
+            << "power " << power.summary_line() << "\n"
             << t.str();
   if (!opt.json_path.empty()) std::cout << rows.size() << " record(s) appended to " << opt.json_path << "\n";
   if (g_interrupted) {
