@@ -10,13 +10,13 @@
 namespace dnncost {
 
 ScriptedPowerSource::ScriptedPowerSource(std::function<double(double)> watts_at, bool with_counter, double t_origin)
-    : watts_at_(std::move(watts_at)), with_counter_(with_counter), t_origin_(t_origin) {}
+    : watts_at_(std::move(watts_at)), with_counter_(with_counter), counter_t_(t_origin) {}
 
 double ScriptedPowerSource::exact_energy(double t0, double t1) const {
   if (t1 <= t0) return 0;
   // Midpoint rule on steps of at most 10 microseconds: exact for piecewise-linear curves up to the steps that
   // hold a discontinuity (at most 10 us times the jump each).
-  const int64_t steps = std::max<int64_t>(1000, static_cast<int64_t>(std::ceil((t1 - t0) / 1e-5)));
+  const int64_t steps = std::max<int64_t>(100, static_cast<int64_t>(std::ceil((t1 - t0) / 1e-5)));
   const double h = (t1 - t0) / static_cast<double>(steps);
   double sum = 0;
   for (int64_t i = 0; i < steps; ++i) sum += watts_at_(t0 + (static_cast<double>(i) + 0.5) * h);
@@ -27,7 +27,11 @@ PowerSample ScriptedPowerSource::read() {
   PowerSample s;
   s.t_s = now_s();
   s.watts = watts_at_(s.t_s);
-  if (with_counter_) s.energy_j = exact_energy(t_origin_, s.t_s);
+  if (with_counter_) {
+    counter_j_ += exact_energy(counter_t_, s.t_s);
+    counter_t_ = std::max(counter_t_, s.t_s);
+    s.energy_j = counter_j_;
+  }
   return s;
 }
 

@@ -82,7 +82,8 @@ class ScriptedPowerSource : public PowerSource {
  private:
   std::function<double(double)> watts_at_;
   bool with_counter_;
-  double t_origin_;
+  double counter_t_;       // the counter is integrated up to here
+  double counter_j_ = 0;
 };
 
 // --- None and the choice ---------------------------------------------------------------------------------
