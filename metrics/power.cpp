@@ -69,15 +69,17 @@ std::unique_ptr<PowerSource> rapl() {
 
 std::unique_ptr<PowerSource> choose_power_source(const std::string& choice, const std::string& device_kind,
                                                  int device_index) {
-  if (choice == "none") return std::make_unique<UnavailablePowerSource>("none", "power measurement disabled (--power none)");
+  if (choice == "none")
+    return std::make_unique<UnavailablePowerSource>("none", "power measurement disabled (--power none)");
   if (choice == "nvml") return nvml_for(device_kind, device_index);
   if (choice == "rapl") return rapl();
   if (choice != "auto")
-    return std::make_unique<UnavailablePowerSource>("none", "unknown power source '" + choice +
-                                                                "' (expected auto, nvml, rapl or none)");
+    return std::make_unique<UnavailablePowerSource>(
+        "none", "unknown power source '" + choice + "' (expected auto, nvml, rapl or none)");
   if (device_kind == "cuda") return nvml_for(device_kind, device_index);
   if (device_kind == "cpu" || device_kind == "ref") return rapl();
-  return std::make_unique<UnavailablePowerSource>("none", "no power sensor is known for the device '" + device_kind + "'");
+  return std::make_unique<UnavailablePowerSource>("none",
+                                                  "no power sensor is known for the device '" + device_kind + "'");
 }
 
 }  // namespace dnncost

@@ -14,15 +14,15 @@ namespace dnncost {
 
 // One reading. Every number is optional: a field the sensor does not have (or whose read failed) is empty.
 struct PowerSample {
-  double t_s = 0;                      // now_s() when the reading was taken (metrics/timing.h clock)
-  std::optional<double> watts;         // power now (or averaged: see power_is_average)
-  bool power_is_average = false;       // watts is the sensor's own moving average (NVML on Ampere and newer)
-  std::optional<double> energy_j;      // cumulative energy counter in joules (origin arbitrary; deltas count)
-  std::optional<double> sm_clock_mhz;  // GPU: SM clock
-  std::optional<double> mem_clock_mhz; // GPU: memory clock
-  std::optional<double> temperature_c; // GPU: die temperature
-  std::optional<double> power_limit_w; // GPU: enforced power limit
-  std::string error;                   // first failed sensor call of this reading ("" when all succeeded)
+  double t_s = 0;                       // now_s() when the reading was taken (metrics/timing.h clock)
+  std::optional<double> watts;          // power now (or averaged: see power_is_average)
+  bool power_is_average = false;        // watts is the sensor's own moving average (NVML on Ampere and newer)
+  std::optional<double> energy_j;       // cumulative energy counter in joules (origin arbitrary; deltas count)
+  std::optional<double> sm_clock_mhz;   // GPU: SM clock
+  std::optional<double> mem_clock_mhz;  // GPU: memory clock
+  std::optional<double> temperature_c;  // GPU: die temperature
+  std::optional<double> power_limit_w;  // GPU: enforced power limit
+  std::string error;                    // first failed sensor call of this reading ("" when all succeeded)
 };
 
 class PowerSource {
@@ -82,7 +82,7 @@ class ScriptedPowerSource : public PowerSource {
  private:
   std::function<double(double)> watts_at_;
   bool with_counter_;
-  double counter_t_;       // the counter is integrated up to here
+  double counter_t_;  // the counter is integrated up to here
   double counter_j_ = 0;
 };
 
@@ -90,7 +90,8 @@ class ScriptedPowerSource : public PowerSource {
 
 class UnavailablePowerSource : public PowerSource {
  public:
-  UnavailablePowerSource(std::string sensor, std::string reason) : sensor_(std::move(sensor)), reason_(std::move(reason)) {}
+  UnavailablePowerSource(std::string sensor, std::string reason)
+      : sensor_(std::move(sensor)), reason_(std::move(reason)) {}
   std::string sensor() const override { return sensor_; }
   bool available(std::string* reason) override {
     if (reason) *reason = reason_;

@@ -18,14 +18,14 @@ namespace dnncost {
 namespace {
 
 // --- the NVML ABI used (nvml.h) ------------------------------------------------------------------------------
-using nvmlReturn_t = int;                     // enum nvmlReturn_enum
-using nvmlDevice_t = struct nvmlDevice_st*;   // opaque handle
+using nvmlReturn_t = int;                    // enum nvmlReturn_enum
+using nvmlDevice_t = struct nvmlDevice_st*;  // opaque handle
 constexpr nvmlReturn_t NVML_SUCCESS = 0;
 constexpr unsigned NVML_FI_DEV_POWER_INSTANT = 186;  // current GPU power in mW
-constexpr int NVML_CLOCK_SM = 1;                      // nvmlClockType_t
+constexpr int NVML_CLOCK_SM = 1;                     // nvmlClockType_t
 constexpr int NVML_CLOCK_MEM = 2;
-constexpr int NVML_TEMPERATURE_GPU = 0;               // nvmlTemperatureSensors_t
-enum NvmlValueType : int {                            // nvmlValueType_t
+constexpr int NVML_TEMPERATURE_GPU = 0;  // nvmlTemperatureSensors_t
+enum NvmlValueType : int {               // nvmlValueType_t
   NVML_VALUE_TYPE_DOUBLE = 0,
   NVML_VALUE_TYPE_UNSIGNED_INT = 1,
   NVML_VALUE_TYPE_UNSIGNED_LONG = 2,
@@ -48,7 +48,7 @@ struct nvmlFieldValue_t {
   unsigned int scopeId;  // "unused" in older headers: must be 0
   long long timestamp;
   long long latencyUsec;
-  int valueType;         // NvmlValueType
+  int valueType;  // NvmlValueType
   nvmlReturn_t nvmlReturn;
   nvmlValue_t value;
 };
@@ -56,32 +56,47 @@ static_assert(sizeof(nvmlFieldValue_t) == 40, "nvmlFieldValue_t must match nvml.
 
 // The functions, resolved with dlsym. Required ones fail the source when missing; optional ones are nullptr.
 struct NvmlApi {
-  nvmlReturn_t (*init_v2)() = nullptr;                                                  // nvmlInit_v2
-  nvmlReturn_t (*shutdown)() = nullptr;                                                 // nvmlShutdown
-  const char* (*error_string)(nvmlReturn_t) = nullptr;                                  // nvmlErrorString
-  nvmlReturn_t (*handle_by_pci_bus_id)(const char*, nvmlDevice_t*) = nullptr;           // ..._v2
-  nvmlReturn_t (*handle_by_index)(unsigned, nvmlDevice_t*) = nullptr;                   // ..._v2
-  nvmlReturn_t (*power_usage)(nvmlDevice_t, unsigned*) = nullptr;                       // mW
-  nvmlReturn_t (*field_values)(nvmlDevice_t, int, nvmlFieldValue_t*) = nullptr;         // optional
-  nvmlReturn_t (*total_energy)(nvmlDevice_t, unsigned long long*) = nullptr;            // mJ, optional
-  nvmlReturn_t (*enforced_power_limit)(nvmlDevice_t, unsigned*) = nullptr;              // mW, optional
-  nvmlReturn_t (*clock_info)(nvmlDevice_t, int, unsigned*) = nullptr;                   // MHz, optional
-  nvmlReturn_t (*temperature)(nvmlDevice_t, int, unsigned*) = nullptr;                  // C, optional
-  nvmlReturn_t (*name)(nvmlDevice_t, char*, unsigned) = nullptr;                        // optional
-  nvmlReturn_t (*compute_capability)(nvmlDevice_t, int*, int*) = nullptr;               // optional
-  nvmlReturn_t (*driver_version)(char*, unsigned) = nullptr;                            // optional
+  nvmlReturn_t (*init_v2)() = nullptr;                                           // nvmlInit_v2
+  nvmlReturn_t (*shutdown)() = nullptr;                                          // nvmlShutdown
+  const char* (*error_string)(nvmlReturn_t) = nullptr;                           // nvmlErrorString
+  nvmlReturn_t (*handle_by_pci_bus_id)(const char*, nvmlDevice_t*) = nullptr;    // ..._v2
+  nvmlReturn_t (*handle_by_index)(unsigned, nvmlDevice_t*) = nullptr;            // ..._v2
+  nvmlReturn_t (*power_usage)(nvmlDevice_t, unsigned*) = nullptr;                // mW
+  nvmlReturn_t (*field_values)(nvmlDevice_t, int, nvmlFieldValue_t*) = nullptr;  // optional
+  nvmlReturn_t (*total_energy)(nvmlDevice_t, unsigned long long*) = nullptr;     // mJ, optional
+  nvmlReturn_t (*enforced_power_limit)(nvmlDevice_t, unsigned*) = nullptr;       // mW, optional
+  nvmlReturn_t (*clock_info)(nvmlDevice_t, int, unsigned*) = nullptr;            // MHz, optional
+  nvmlReturn_t (*temperature)(nvmlDevice_t, int, unsigned*) = nullptr;           // C, optional
+  nvmlReturn_t (*name)(nvmlDevice_t, char*, unsigned) = nullptr;                 // optional
+  nvmlReturn_t (*compute_capability)(nvmlDevice_t, int*, int*) = nullptr;        // optional
+  nvmlReturn_t (*driver_version)(char*, unsigned) = nullptr;                     // optional
 };
 
 bool field_as_double(const nvmlFieldValue_t& f, double* out) {
   switch (f.valueType) {
-    case NVML_VALUE_TYPE_DOUBLE: *out = f.value.dVal; return true;
-    case NVML_VALUE_TYPE_UNSIGNED_INT: *out = f.value.uiVal; return true;
-    case NVML_VALUE_TYPE_UNSIGNED_LONG: *out = static_cast<double>(f.value.ulVal); return true;
-    case NVML_VALUE_TYPE_UNSIGNED_LONG_LONG: *out = static_cast<double>(f.value.ullVal); return true;
-    case NVML_VALUE_TYPE_SIGNED_LONG_LONG: *out = static_cast<double>(f.value.sllVal); return true;
-    case NVML_VALUE_TYPE_SIGNED_INT: *out = f.value.siVal; return true;
-    case NVML_VALUE_TYPE_UNSIGNED_SHORT: *out = f.value.usVal; return true;
-    default: return false;
+    case NVML_VALUE_TYPE_DOUBLE:
+      *out = f.value.dVal;
+      return true;
+    case NVML_VALUE_TYPE_UNSIGNED_INT:
+      *out = f.value.uiVal;
+      return true;
+    case NVML_VALUE_TYPE_UNSIGNED_LONG:
+      *out = static_cast<double>(f.value.ulVal);
+      return true;
+    case NVML_VALUE_TYPE_UNSIGNED_LONG_LONG:
+      *out = static_cast<double>(f.value.ullVal);
+      return true;
+    case NVML_VALUE_TYPE_SIGNED_LONG_LONG:
+      *out = static_cast<double>(f.value.sllVal);
+      return true;
+    case NVML_VALUE_TYPE_SIGNED_INT:
+      *out = f.value.siVal;
+      return true;
+    case NVML_VALUE_TYPE_UNSIGNED_SHORT:
+      *out = f.value.usVal;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -119,22 +134,30 @@ class NvmlPowerSource : public PowerSource {
       f.fieldId = NVML_FI_DEV_POWER_INSTANT;
       const nvmlReturn_t rc = api_.field_values(device_, 1, &f);
       double mw = 0;
-      if (rc != NVML_SUCCESS) note(&s, "nvmlDeviceGetFieldValues(NVML_FI_DEV_POWER_INSTANT)", rc);
-      else if (f.nvmlReturn != NVML_SUCCESS) note(&s, "NVML_FI_DEV_POWER_INSTANT", f.nvmlReturn);
-      else if (!field_as_double(f, &mw)) s.error = "NVML_FI_DEV_POWER_INSTANT: unknown value type " + std::to_string(f.valueType);
-      else s.watts = mw / 1000.0;
+      if (rc != NVML_SUCCESS)
+        note(&s, "nvmlDeviceGetFieldValues(NVML_FI_DEV_POWER_INSTANT)", rc);
+      else if (f.nvmlReturn != NVML_SUCCESS)
+        note(&s, "NVML_FI_DEV_POWER_INSTANT", f.nvmlReturn);
+      else if (!field_as_double(f, &mw))
+        s.error = "NVML_FI_DEV_POWER_INSTANT: unknown value type " + std::to_string(f.valueType);
+      else
+        s.watts = mw / 1000.0;
     } else {
       unsigned mw = 0;
       const nvmlReturn_t rc = api_.power_usage(device_, &mw);
-      if (rc == NVML_SUCCESS) s.watts = mw / 1000.0;
-      else note(&s, "nvmlDeviceGetPowerUsage", rc);
+      if (rc == NVML_SUCCESS)
+        s.watts = mw / 1000.0;
+      else
+        note(&s, "nvmlDeviceGetPowerUsage", rc);
       s.power_is_average = power_is_average_;
     }
     if (energy_) {
       unsigned long long mj = 0;
       const nvmlReturn_t rc = api_.total_energy(device_, &mj);
-      if (rc == NVML_SUCCESS) s.energy_j = static_cast<double>(mj) / 1000.0;
-      else note(&s, "nvmlDeviceGetTotalEnergyConsumption", rc);
+      if (rc == NVML_SUCCESS)
+        s.energy_j = static_cast<double>(mj) / 1000.0;
+      else
+        note(&s, "nvmlDeviceGetTotalEnergyConsumption", rc);
     }
     const double t_after = now_s();
     s.t_s = 0.5 * (t_before + t_after);  // the middle of the power and energy reads
@@ -146,7 +169,8 @@ class NvmlPowerSource : public PowerSource {
         if (api_.clock_info(device_, NVML_CLOCK_MEM, &v) == NVML_SUCCESS) s.mem_clock_mhz = v;
       }
       if (api_.temperature && api_.temperature(device_, NVML_TEMPERATURE_GPU, &v) == NVML_SUCCESS) s.temperature_c = v;
-      if (api_.enforced_power_limit && api_.enforced_power_limit(device_, &v) == NVML_SUCCESS) s.power_limit_w = v / 1000.0;
+      if (api_.enforced_power_limit && api_.enforced_power_limit(device_, &v) == NVML_SUCCESS)
+        s.power_limit_w = v / 1000.0;
     }
     return s;
   }
@@ -244,10 +268,14 @@ class NvmlPowerSource : public PowerSource {
       f.fieldId = NVML_FI_DEV_POWER_INSTANT;
       rc = api_.field_values(device_, 1, &f);
       double mw = 0;
-      if (rc != NVML_SUCCESS) instant_missing_ = "nvmlDeviceGetFieldValues: " + err(rc);
-      else if (f.nvmlReturn != NVML_SUCCESS) instant_missing_ = "NVML_FI_DEV_POWER_INSTANT: " + err(f.nvmlReturn);
-      else if (!field_as_double(f, &mw)) instant_missing_ = "NVML_FI_DEV_POWER_INSTANT: unknown value type";
-      else instant_ = true;
+      if (rc != NVML_SUCCESS)
+        instant_missing_ = "nvmlDeviceGetFieldValues: " + err(rc);
+      else if (f.nvmlReturn != NVML_SUCCESS)
+        instant_missing_ = "NVML_FI_DEV_POWER_INSTANT: " + err(f.nvmlReturn);
+      else if (!field_as_double(f, &mw))
+        instant_missing_ = "NVML_FI_DEV_POWER_INSTANT: unknown value type";
+      else
+        instant_ = true;
     } else {
       instant_missing_ = library_ + " has no nvmlDeviceGetFieldValues";
     }
@@ -276,8 +304,10 @@ class NvmlPowerSource : public PowerSource {
     if (api_.total_energy) {
       unsigned long long mj = 0;
       rc = api_.total_energy(device_, &mj);
-      if (rc == NVML_SUCCESS) energy_ = true;
-      else energy_missing_ = "nvmlDeviceGetTotalEnergyConsumption: " + err(rc) + " (Volta and newer have it)";
+      if (rc == NVML_SUCCESS)
+        energy_ = true;
+      else
+        energy_missing_ = "nvmlDeviceGetTotalEnergyConsumption: " + err(rc) + " (Volta and newer have it)";
     } else {
       energy_missing_ = library_ + " has no nvmlDeviceGetTotalEnergyConsumption";
     }

@@ -153,8 +153,9 @@ class RaplPowerSource : public PowerSource {
     if (!read_u64(z.energy_path, &v, &e)) {
       *why = "RAPL counter " + z.energy_path + " is not readable: " + e;
       if (e == std::strerror(EACCES))
-        *why += " (since Linux 5.10 only root may read the RAPL energy counters; run as root, or have an "
-                "administrator grant read access to energy_uj)";
+        *why +=
+            " (since Linux 5.10 only root may read the RAPL energy counters; run as root, or have an "
+            "administrator grant read access to energy_uj)";
       return false;
     }
     if (!read_u64(dir + "/max_energy_range_uj", &z.max_range_uj, &e) || z.max_range_uj == 0) {
@@ -169,7 +170,8 @@ class RaplPowerSource : public PowerSource {
     bool exists = false;
     const std::vector<std::string> entries = list_dir(root_, &exists);
     if (!exists) {
-      *why = "RAPL absent: " + root_ + " does not exist (no powercap interface in this kernel, or a container "
+      *why = "RAPL absent: " + root_ +
+             " does not exist (no powercap interface in this kernel, or a container "
              "or virtual machine without it)";
       return false;
     }

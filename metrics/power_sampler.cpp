@@ -35,7 +35,8 @@ std::vector<Point> points(const std::vector<PowerSample>& samples, Field field) 
 }  // namespace
 
 std::optional<double> integrate_power(const std::vector<PowerSample>& samples, double t0, double t1) {
-  const std::vector<Point> p = points(samples, [](const PowerSample& s) -> const std::optional<double>& { return s.watts; });
+  const std::vector<Point> p =
+      points(samples, [](const PowerSample& s) -> const std::optional<double>& { return s.watts; });
   if (p.empty() || t1 < t0) return std::nullopt;
   // Breakpoints: the window's edges and every sample strictly inside it; trapezoids between them.
   std::vector<double> ts = {t0};

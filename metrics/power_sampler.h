@@ -27,16 +27,16 @@ struct PowerWindow {
   bool valid = false;
   std::string invalid_reason;  // when not valid: why there is no energy (every reading failed, ...)
   double t0 = 0, t1 = 0, window_s = 0;
-  int samples = 0;        // readings taken inside [t0, t1]
-  int failed_reads = 0;   // of which with an error
+  int samples = 0;       // readings taken inside [t0, t1]
+  int failed_reads = 0;  // of which with an error
   std::string first_error;
   std::optional<double> energy_counter_j;     // counter delta, when the source has a counter
   std::optional<double> energy_integrated_j;  // integrated power samples, when the source gives power
-  std::string method;     // "energy_counter" or "integrated_samples": where energy_j comes from
+  std::string method;                         // "energy_counter" or "integrated_samples": where energy_j comes from
   double energy_j = 0;
-  double avg_w = 0;       // energy_j / window_s
-  std::optional<double> peak_w;      // highest power sample inside the window
-  bool power_is_average = false;     // the power samples were the sensor's own moving averages
+  double avg_w = 0;               // energy_j / window_s
+  std::optional<double> peak_w;   // highest power sample inside the window
+  bool power_is_average = false;  // the power samples were the sensor's own moving averages
   std::optional<double> sm_clock_mhz_mean, sm_clock_mhz_min, sm_clock_mhz_max, mem_clock_mhz_mean;
   std::optional<double> temperature_c_max, power_limit_w;
 };

@@ -68,11 +68,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     const bool has_value = i + 1 < argc;
-    if (a == "--gpu" && has_value) gpu = std::atoi(argv[++i]);
-    else if (a == "--idle" && has_value) idle_s = std::atof(argv[++i]);
-    else if (a == "--load" && has_value) load_s = std::atof(argv[++i]);
-    else if (a == "--hz" && has_value) hz = std::atof(argv[++i]);
-    else if (a == "--json" && has_value) json_path = argv[++i];
+    if (a == "--gpu" && has_value)
+      gpu = std::atoi(argv[++i]);
+    else if (a == "--idle" && has_value)
+      idle_s = std::atof(argv[++i]);
+    else if (a == "--load" && has_value)
+      load_s = std::atof(argv[++i]);
+    else if (a == "--hz" && has_value)
+      hz = std::atof(argv[++i]);
+    else if (a == "--json" && has_value)
+      json_path = argv[++i];
     else {
       std::cerr << "usage: dnncost_power_check [--gpu N] [--idle S] [--load S] [--hz HZ] [--json FILE]\n";
       return 2;
@@ -82,7 +87,8 @@ int main(int argc, char** argv) {
     std::string why;
     const auto gpus = cuda_devices(&why);
     if (gpu < 0 || gpu >= static_cast<int>(gpus.size())) {
-      std::cout << "SKIP: no GPU " << gpu << ": " << (gpus.empty() ? why : "only " + std::to_string(gpus.size())) << "\n";
+      std::cout << "SKIP: no GPU " << gpu << ": " << (gpus.empty() ? why : "only " + std::to_string(gpus.size()))
+                << "\n";
       return 2;
     }
     const CudaDeviceInfo& d = gpus[static_cast<size_t>(gpu)];

@@ -66,13 +66,20 @@ int nvmlShutdown() { return kSuccess; }
 
 const char* nvmlErrorString(int rc) {
   switch (rc) {
-    case kSuccess: return "Success";
-    case kInvalidArgument: return "Invalid Argument";
-    case kNotSupported: return "Not Supported";
-    case kNotFound: return "Not Found";
-    case kDriverNotLoaded: return "Driver Not Loaded";
-    case kGpuIsLost: return "GPU is lost";
-    default: return "Unknown Error";
+    case kSuccess:
+      return "Success";
+    case kInvalidArgument:
+      return "Invalid Argument";
+    case kNotSupported:
+      return "Not Supported";
+    case kNotFound:
+      return "Not Found";
+    case kDriverNotLoaded:
+      return "Driver Not Loaded";
+    case kGpuIsLost:
+      return "GPU is lost";
+    default:
+      return "Unknown Error";
   }
 }
 
@@ -123,7 +130,7 @@ int nvmlDeviceGetFieldValues(void* device, int count, FieldValue* values) {
   for (int i = 0; i < count; ++i) {
     FieldValue& f = values[i];
     if (f.fieldId == 186 && !flag("FAKE_NVML_NO_INSTANT")) {  // NVML_FI_DEV_POWER_INSTANT, in mW
-      f.valueType = 1;                                         // NVML_VALUE_TYPE_UNSIGNED_INT
+      f.valueType = 1;                                        // NVML_VALUE_TYPE_UNSIGNED_INT
       f.value.uiVal = static_cast<unsigned>(watts() * 1000.0 + 0.5);
       f.nvmlReturn = kSuccess;
     } else {
@@ -149,9 +156,12 @@ int nvmlDeviceGetEnforcedPowerLimit(void* device, unsigned* milliwatts) {
 
 int nvmlDeviceGetClockInfo(void* device, int type, unsigned* mhz) {
   if (!valid(device) || !mhz) return kInvalidArgument;
-  if (type == 1) *mhz = 1980;       // NVML_CLOCK_SM
-  else if (type == 2) *mhz = 2619;  // NVML_CLOCK_MEM
-  else return kNotSupported;
+  if (type == 1)
+    *mhz = 1980;  // NVML_CLOCK_SM
+  else if (type == 2)
+    *mhz = 2619;  // NVML_CLOCK_MEM
+  else
+    return kNotSupported;
   return kSuccess;
 }
 

@@ -1,6 +1,8 @@
 // Unit tests of power measurement on the CPU: integration and window alignment on known power curves, the
 // sampler thread on a scripted source, the RAPL reader on a fake sysfs tree (wrap-around, zones not added),
 // NVML loading failing cleanly, the NVML source on a fake libnvidia-ml, and the profile's PowerMeter.
+#include "metrics/power.h"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,7 +18,6 @@
 
 #include "engine/cuda_device.h"
 #include "engine/errors.h"
-#include "metrics/power.h"
 #include "metrics/power_meter.h"
 #include "metrics/power_sampler.h"
 #include "metrics/timing.h"
@@ -81,9 +82,9 @@ TEST(PowerIntegration, CounterDeltaInterpolatesAtTheEdges) {
   // Counter E(t) = 100 t + 7 J (origin arbitrary), sampled at 4 Hz.
   const auto s = sample_curve([](double) { return 100.0; }, 0.0, 2.0, 4, false, [](double t) { return 100.0 * t + 7; });
   EXPECT_NEAR(*counter_delta(s, 0.1, 1.9), 180.0, 1e-9);
-  EXPECT_FALSE(counter_delta(s, -0.1, 1.0).has_value());  // no counter reading at or before the start
-  EXPECT_FALSE(counter_delta(s, 0.5, 2.5).has_value());   // nor at or after the end
-  EXPECT_FALSE(integrate_power(s, 0.1, 1.9).has_value()); // these samples carry no power
+  EXPECT_FALSE(counter_delta(s, -0.1, 1.0).has_value());   // no counter reading at or before the start
+  EXPECT_FALSE(counter_delta(s, 0.5, 2.5).has_value());    // nor at or after the end
+  EXPECT_FALSE(integrate_power(s, 0.1, 1.9).has_value());  // these samples carry no power
 }
 
 TEST(PowerSummary, PrefersTheCounterAndReportsBoth) {
@@ -168,7 +169,8 @@ TEST(PowerSampler, StopsPromptlyAtALowRate) {
 class FakePowercap {
  public:
   FakePowercap() {
-    root_ = fs::temp_directory_path() / ("dnncost_powercap_" + std::to_string(getpid()) + "_" + std::to_string(counter_++));
+    root_ =
+        fs::temp_directory_path() / ("dnncost_powercap_" + std::to_string(getpid()) + "_" + std::to_string(counter_++));
     fs::remove_all(root_);
     fs::create_directories(root_);
   }
@@ -204,7 +206,7 @@ TEST(RaplPower, SumsPackagesAndDramWithoutCoreOrPsysAndHandlesWrapAround) {
   pc.zone("intel-rapl:1", "package-1", max1 - 1000000, max1);  // about to wrap
   pc.zone("intel-rapl:1/intel-rapl:1:0", "dram", 0);
   pc.zone("intel-rapl:2", "psys", 5000000);
-  pc.zone("intel-rapl:0:0", "core", 500000);  // sysfs also lists subzones at the top level
+  pc.zone("intel-rapl:0:0", "core", 500000);      // sysfs also lists subzones at the top level
   fs::create_directories(pc.path("intel-rapl"));  // the control type folder: no zone
   fs::create_directories(pc.path("dtpm"));
 
@@ -274,12 +276,16 @@ class ScopedEnv {
     const char* old = std::getenv(name);
     had_ = old != nullptr;
     if (had_) old_ = old;
-    if (value) setenv(name, value, 1);
-    else unsetenv(name);
+    if (value)
+      setenv(name, value, 1);
+    else
+      unsetenv(name);
   }
   ~ScopedEnv() {
-    if (had_) setenv(name_.c_str(), old_.c_str(), 1);
-    else unsetenv(name_.c_str());
+    if (had_)
+      setenv(name_.c_str(), old_.c_str(), 1);
+    else
+      unsetenv(name_.c_str());
   }
 
  private:

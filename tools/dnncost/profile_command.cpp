@@ -184,6 +184,8 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
   row.memory = mem.planned() + mem.weight_bytes;
   row.rss = peak_rss_bytes();
 
+  // Power window (metrics/power_meter.h). The trace's power counter track: add_power_counter_track(trace, pid,
+  // power.last_window_samples()) (and idle_samples() once), metrics/power_sampler.h.
   if (power.measuring()) progress(opt.quiet, label + ": measuring power");
   record["power"] = power.measure_window([&] { session->run(); session->synchronize(); }, batch,
                                          [] { return g_interrupted.load(); });
