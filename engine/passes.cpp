@@ -340,18 +340,38 @@ void fold_batchnorm(GraphEditor& ed, std::vector<PassRecord>& log) {
 
 // ---- fuse_sum ---------------------------------------------------------------------------------------------
 
-// Shapes of the imported graph's values, from plans at the model's own batch and at batch 2 (a value whose
-// batch dimension does not follow the batch shows up as a difference at one of them).
+// Shapes of the imported graph's values, from plans at the model's own batch and at other batch sizes: each
+// symbol naming a batch dimension (the same symbol is the same size in ONNX) gets its own size 2, 3, ..., so a
+// value whose batch dimension broadcasts, or follows another input, shows up as a difference. When the model does
+// not plan with those sizes, the sizes it needs are unknown and fuse_sum does not run.
 class ValueShapes {
  public:
   ValueShapes(const Graph& g, std::vector<std::string>& notes) {
-    for (int64_t batch : {int64_t{0}, int64_t{2}}) {
-      try {
-        plans_.push_back(std::make_unique<Plan>(g, bind_batch(g, batch)));
-      } catch (const ModelError& e) {
-        if (batch == 0) notes.push_back(std::string("fuse_sum skipped: the value shapes are unknown (") + e.what() + ")");
-        if (batch == 0) return;
-      }
+    InputBinding binding;
+    try {
+      binding = bind_batch(g, 0);
+      plans_.push_back(std::make_unique<Plan>(g, binding));
+    } catch (const ModelError& e) {
+      notes.push_back(std::string("fuse_sum skipped: the value shapes are unknown (") + e.what() + ")");
+      plans_.clear();
+      return;
+    }
+    std::map<std::string, int64_t> sizes;  // batch symbol -> size for the second plan
+    bool symbolic = false;
+    for (const auto& in : g.inputs) {
+      if (in.dims.empty() || in.dims[0].fixed()) continue;
+      const std::string symbol = in.dims[0].symbol.empty() ? "?" + in.name : in.dims[0].symbol;
+      if (!sizes.count(symbol)) sizes[symbol] = 2 + static_cast<int64_t>(sizes.size());
+      binding.shapes[in.name][0] = sizes[symbol];
+      symbolic = true;
+    }
+    if (!symbolic) return;
+    try {
+      plans_.push_back(std::make_unique<Plan>(g, binding));
+    } catch (const ModelError& e) {
+      notes.push_back(std::string("fuse_sum skipped: the model does not plan with distinct sizes for its batch "
+                                  "symbols, so which values share a shape is unknown (") + e.what() + ")");
+      plans_.clear();
     }
   }
   bool known() const { return !plans_.empty(); }

@@ -28,7 +28,10 @@ class Conv : public Layer {
 
   std::vector<OutputDesc> infer(const std::vector<ValueDesc>& in) override {
     read_fused_attributes();
-    expect_inputs(in, has_sum_ ? 4 : 2, has_sum_ ? 4 : 3);
+    expect_inputs(in, 2, has_sum_ ? 4 : 3);
+    DNNCOST_LAYER_EXPECT(!has_sum_ || (in.size() == 4 && in[3].present),
+                         "dnncost.sum = 1 needs the residual R as input 3 (X, W, B or \"\", R), got "
+                             << in.size() << " input(s)");
     expect_float(in[0], "input X");
     expect_float(in[1], "weight W");
     const Shape& x = in[0].shape;
