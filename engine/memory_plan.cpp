@@ -46,8 +46,12 @@ MemoryPlan plan_memory(const Plan& plan, const ValueBytes& bytes_of) {
       last[id] = std::max(last[id], s);
     }
   }
+  // Graph outputs are read after the run; graph inputs are set once and must survive every run (profiling
+  // repeats run() after one set_inputs), so both live to the end.
   for (int id : plan.output_ids())
     if (first[id] != -2) last[id] = end;
+  for (int id = 0; id < n; ++id)
+    if (is_input[id]) last[id] = end;
 
   // In place: an output takes over an input's slot when the input dies here.
   std::vector<int> root(n);

@@ -25,7 +25,7 @@ struct MemoryPlan {
 using ValueBytes = std::function<int64_t(int value_id)>;
 
 // Places the graph inputs and every value computed by a step. A value is live from the step that writes it
-// (graph inputs: from the start) to its last reader (graph outputs: to the end). A step's output reuses an
+// to its last reader; graph inputs (set once, read by every run) and graph outputs live from start to end. A step's output reuses an
 // input's slot in place when the layer allows it (Layer::in_place_input), the input dies at that step, is not
 // a graph input, and the sizes are equal. Slots are placed greedily by size (largest first) at the lowest
 // offset that does not overlap a slot live at the same time.

@@ -51,6 +51,24 @@ struct EvalOptions {
 // 130 when interrupted by Ctrl-C, after printing and writing the partial result). Record: docs/RESULTS.md.
 int eval_command(const EvalOptions& opt);
 
+struct ProfileOptions {
+  std::vector<std::string> models;
+  std::string device = "ref";
+  std::string passes;  // "" (what the device runs), "none" or "all"
+  int threads = 0;
+  std::vector<int64_t> batches = {1};
+  int warmup = 3;
+  int min_iters = 10;
+  double min_time = 1.0;  // seconds
+  bool per_layer = false;
+  std::string json_path;  // JSON Lines: one record appended per (model, batch)
+  bool quiet = false;
+  unsigned seed = 1;
+};
+
+// Exit status: 0 all measured, 1 some configuration failed (recorded), 130 interrupted.
+int profile_command(const ProfileOptions& opt);
+
 // The graph passes for a command: `option` "" means what the device runs (PassOptions::for_device), else
 // "none" or "all" (a ModelError naming --passes otherwise).
 PassOptions passes_for(const std::string& option, const std::string& device_kind);

@@ -161,8 +161,8 @@ std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::s
     const PlanStep& s = plan.steps()[i];
     std::string name = s.node->name;
     if (name.size() > 40) name = name.substr(0, 18) + "..." + name.substr(name.size() - 19);
-    table.add({std::to_string(i), name, executed_op_label(*s.node), output_shapes(plan, s), si(s.cost.params), si(s.cost.macs),
-               si(s.cost.flops), bytes_str(s.cost.bytes_read + s.cost.bytes_written),
+    table.add({std::to_string(i), name, executed_op_label(*s.node), output_shapes(plan, s), si(s.cost.params),
+               si(s.cost.macs), si(s.cost.flops), bytes_str(s.cost.bytes_read + s.cost.bytes_written),
                percent(t.flops ? static_cast<double>(s.cost.flops) / static_cast<double>(t.flops) : 0.0)});
   }
   table.add_rule();

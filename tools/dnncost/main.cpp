@@ -34,6 +34,10 @@ const CLI::Validator kPositiveInteger(
     },
     "POSITIVE INTEGER");
 
+// --passes of run, eval and profile.
+constexpr const char* kDevicePassesHelp =
+    "graph passes: none or all (default: what the device runs: none on ref, all on cpu and cuda)";
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -76,7 +80,7 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--in,-i", run.inputs, "input tensors (.pb), one per graph input, in order")->required();
   run_cmd->add_option("--out,-o", run.out_dir, "folder for the output tensors")->required();
   run_cmd->add_option("--passes", run.passes,
-                      "graph passes: none or all (default: what the device runs: none on ref, all on cpu and cuda)")
+                      kDevicePassesHelp)
       ->check(CLI::IsMember({"none", "all"}));
 
   EvalOptions eval;
@@ -102,7 +106,7 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--device,-d", eval.device, "device to run on: ref (plain loops, the oracle)")
       ->capture_default_str();
   eval_cmd->add_option("--passes", eval.passes,
-                       "graph passes: none or all (default: what the device runs: none on ref, all on cpu and cuda)")
+                       kDevicePassesHelp)
       ->check(CLI::IsMember({"none", "all"}));
   eval_cmd->add_option("--batch,-b", eval.batch, "images per batch (default: the model's own; symbolic -> 1)")
       ->check(kPositiveInteger);
@@ -113,6 +117,34 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--debug-interrupt-after", eval.debug_interrupt_after,
                        "raise SIGINT after this many batches (tests the Ctrl-C path)")
       ->group("");
+
+  ProfileOptions profile;
+  CLI::App* profile_cmd = app.add_subcommand(
+      "profile",
+      "Measure latency (warm-up, then repeat until --min-iters and --min-time; median and spread), memory and,\n"
+      "with --per-layer, each layer's time in a separate pass, for every model and batch size. One JSON record per\n"
+      "(model, batch) is appended to --json FILE (JSON Lines) as soon as it is measured.\n"
+      "Example: dnncost profile resnet18.onnx resnet50.onnx --batch 1,2,4,8 --per-layer --json results.jsonl");
+  profile_cmd->add_option("models", profile.models, "ONNX model files")->required();
+  profile_cmd->add_option("--device,-d", profile.device, "device: ref (plain loops), cpu, cuda[:N]")
+      ->capture_default_str();
+  profile_cmd->add_option("--passes", profile.passes,
+                           kDevicePassesHelp)
+      ->check(CLI::IsMember({"none", "all"}));
+  profile_cmd->add_option("--threads", profile.threads, "CPU threads (0: the library's default)")
+      ->capture_default_str();
+  profile_cmd->add_option("--batch,-b", profile.batches, "batch sizes, comma-separated (e.g. 1,2,4,8,16,32,64)")
+      ->delimiter(',')
+      ->check(kPositiveInteger)
+      ->capture_default_str();
+  profile_cmd->add_option("--warmup", profile.warmup, "untimed runs before timing")->capture_default_str();
+  profile_cmd->add_option("--min-iters", profile.min_iters, "timed runs at least")->capture_default_str();
+  profile_cmd->add_option("--min-time", profile.min_time, "timed seconds at least")->capture_default_str();
+  profile_cmd->add_flag("--per-layer", profile.per_layer,
+                        "also time each layer (separate pass), with GFLOP/s, GB/s and a time-vs-FLOPs fit");
+  profile_cmd->add_option("--json", profile.json_path, "append one JSON record per measurement to FILE (JSON Lines)");
+  profile_cmd->add_flag("--quiet,-q", profile.quiet, "no progress line or per-layer summary");
+  profile_cmd->add_option("--seed", profile.seed, "seed of the random inputs")->capture_default_str();
 
   std::string commands;
   bool known = false;
@@ -135,6 +167,7 @@ int main(int argc, char** argv) {
     if (*info_cmd) return info_command(info);
     if (*run_cmd) return run_command(run);
     if (*eval_cmd) return eval_command(eval);
+    if (*profile_cmd) return profile_command(profile);
   } catch (const ModelError& e) {
     return print_error(e.what());
   } catch (const std::bad_alloc&) {
