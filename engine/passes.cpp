@@ -332,8 +332,8 @@ void fold_batchnorm(GraphEditor& ed, std::vector<PassRecord>& log) {
     ed.set_input(c, 2, b_name);
     ed.rename_output(c, 0, y);
     std::ostringstream os;
-    os << bn_desc << " (" << c_out << " channels, epsilon " << eps
-       << ") folded into the weights and bias of " << conv_desc;
+    os << bn_desc << " folded into the weights and bias of " << conv_desc << ": " << c_out << " channels, epsilon "
+       << eps;
     log.push_back({"fold_batchnorm", {bn_id}, node_id(ed.node(c)), os.str()});
   }
 }

@@ -9,6 +9,7 @@
 #include "engine/passes.h"
 #include "kernels/fused_activation.h"
 #include "tests/unit/op_test_util.h"
+#include "tools/dnncost/commands.h"
 
 namespace dnncost::testing {
 namespace {
@@ -33,7 +34,9 @@ class GraphBuilder {
     g.inputs.push_back(vi);
     feeds.push_back(std::make_shared<const Tensor>(random_tensor(shape, seed)));
   }
-  void weight(const std::string& name, Tensor t) { g.initializers[name] = std::make_shared<const Tensor>(std::move(t)); }
+  void weight(const std::string& name, Tensor t) {
+    g.initializers[name] = std::make_shared<const Tensor>(std::move(t));
+  }
   Node& node(const std::string& op, const std::string& name, std::vector<std::string> inputs,
              std::vector<std::string> outputs, std::map<std::string, Attribute> attrs = {}) {
     Node n;
@@ -708,6 +711,47 @@ TEST(FuseSum, SkippedWithANoteWhenShapesAreUnknown) {
   EXPECT_EQ(count_records(opt, "fuse_sum"), 0u);
   ASSERT_EQ(opt.notes.size(), 1u);
   EXPECT_NE(opt.notes[0].find("fuse_sum skipped: the value shapes are unknown"), std::string::npos) << opt.notes[0];
+}
+
+// ---- info ---------------------------------------------------------------------------------------------------
+
+TEST(InfoWithPasses, JsonAndTableShowBothGraphs) {
+  GraphBuilder b;
+  b.input("x", {1, 2, 4, 4});
+  b.conv("conv", "x", "c", 2, 3, false, 1);
+  b.batchnorm("bn", "c", "n", 3, 5);
+  b.node("Relu", "relu", {"n"}, {"y"});
+  b.output("y");
+  const InputBinding binding = bind_batch(b.g, 1);
+  const Plan imported(b.g, binding);
+  const OptimizedGraph opt = optimize(b.g, PassOptions::all());
+  const Plan executed(*opt.graph, binding);
+  InfoPasses passes{"all", &imported, opt.log, opt.notes};
+
+  const nlohmann::json j = info_json(executed, 1, {}, &passes);
+  EXPECT_EQ(j["passes_mode"], "all");
+  ASSERT_EQ(j["passes"].size(), 2u);
+  EXPECT_EQ(j["passes"][0]["pass"], "fold_batchnorm");
+  EXPECT_EQ(j["passes"][1]["removed_nodes"], nlohmann::json::array({"relu"}));
+  EXPECT_EQ(j["totals"]["layers"], 1);
+  EXPECT_EQ(j["imported_totals"]["layers"], 3);
+  EXPECT_EQ(j["totals"]["imported_nodes"], 3);
+  EXPECT_EQ(j["totals"]["executed_nodes"], 1);
+  // 2 * MACs + bias 48 + Relu 48 as executed; as imported 2 * MACs + BN (2 * 48 + 5 * 3) + Relu 48.
+  const int64_t macs = 48 * 2 * 9;
+  EXPECT_EQ(j["totals"]["flops"], 2 * macs + 48 + 48);
+  EXPECT_EQ(j["imported_totals"]["flops"], 2 * macs + 2 * 48 + 15 + 48);
+  EXPECT_EQ(j["layers"][0]["op"], "Conv");
+  EXPECT_EQ(j["layers"][0]["executed_op"], "Conv+Relu");
+  EXPECT_EQ(j["layers"][0]["absorbed_nodes"], nlohmann::json::array({"bn", "relu"}));
+
+  const std::string table = info_table(executed, 1, {}, &passes);
+  for (const char* expected :
+       {"Conv+Relu", "passes: all", "1 BatchNormalization folded, 0 Add fused, 1 activations fused",
+        "fold_batchnorm   'bn' (BatchNormalization) folded into", "as imported", "-2 (-66.7%)",
+        "3 imported, 1 after the passes"}) {
+    EXPECT_NE(table.find(expected), std::string::npos) << expected << "\n" << table;
+  }
 }
 
 // ---- the fused Conv layer ---------------------------------------------------------------------------------

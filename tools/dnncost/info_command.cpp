@@ -171,7 +171,7 @@ std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::s
   os << table.str() << "\n";
   if (passes) {
     os << "passes: " << passes->mode;
-    if (passes->mode == "none") os << " (the graph as imported is executed)";
+    if (passes->mode == "none") os << " (the graph as imported is executed)\n";
     os << "\n";
     if (passes->mode != "none") os << "  " << pass_counts(passes->log) << "\n";
     size_t width = 0;
@@ -179,7 +179,7 @@ std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::s
     for (const PassRecord& r : passes->log)
       os << "  " << r.pass << std::string(width - r.pass.size() + 2, ' ') << r.description << "\n";
     for (const auto& n : passes->notes) os << "  note: " << n << "\n";
-    if (passes->imported) {
+    if (passes->imported && passes->mode != "none") {
       const Cost& before = passes->imported->totals();
       const int64_t layers_before = static_cast<int64_t>(passes->imported->steps().size());
       const int64_t layers_after = static_cast<int64_t>(plan.steps().size());
@@ -194,7 +194,7 @@ std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::s
                 change_str(before.activation_bytes, t.activation_bytes)});
       os << "\n" << diff.str() << "\n";
     }
-    os << "totals below: the graph as executed\n";
+    if (passes->mode != "none") os << "totals below: the graph as executed\n";
   }
   os << "params            " << grouped(t.params) << "\n";
   os << "MACs              " << grouped(t.macs) << "  (" << si(t.macs) << ")\n";
