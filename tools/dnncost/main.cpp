@@ -1,4 +1,4 @@
-// dnncost command line: info, run. Errors are printed as one message and a non-zero exit.
+// dnncost command line: info, run, zoo. Errors are printed as one message and a non-zero exit.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -19,7 +19,8 @@ int main(int argc, char** argv) {
   CLI::App* info_cmd = app.add_subcommand(
       "info", "Per-layer table of a model's cost: output shapes, params, MACs, FLOPs, bytes.\n"
               "Example: dnncost info resnet50.onnx --batch 8 --json resnet50.json");
-  info_cmd->add_option("model", info.model, "ONNX model file")->required();
+  info_cmd->add_option("model", info.model, "ONNX model file, or a zoo model name (dnncost zoo list)")->required();
+  info_cmd->add_option("--models", info.models_dir, kModelsOptionHelp);
   info_cmd->add_option("--batch,-b", info.batch,
                        "batch size bound to the inputs' first dimension (default: the model's own; symbolic -> 1)")
       ->check(CLI::PositiveNumber);
@@ -30,11 +31,15 @@ int main(int argc, char** argv) {
   CLI::App* run_cmd = app.add_subcommand(
       "run", "Run a model on input tensors (ONNX TensorProto .pb files, graph-input order) and write\n"
              "DIR/output_0.pb, ... Example: dnncost run model.onnx --in input_0.pb --out out/");
-  run_cmd->add_option("model", run.model, "ONNX model file")->required();
+  run_cmd->add_option("model", run.model, "ONNX model file, or a zoo model name (dnncost zoo list)")->required();
+  run_cmd->add_option("--models", run.models_dir, kModelsOptionHelp);
   run_cmd->add_option("--device,-d", run.device, "device to run on: ref (plain loops, the oracle)")
       ->capture_default_str();
   run_cmd->add_option("--in,-i", run.inputs, "input tensors (.pb), one per graph input, in order")->required();
   run_cmd->add_option("--out,-o", run.out_dir, "folder for the output tensors")->required();
+
+  ZooOptions zoo;
+  CLI::App* zoo_cmd = add_zoo_subcommand(app, zoo);
 
   try {
     app.parse(argc, argv);
@@ -44,6 +49,7 @@ int main(int argc, char** argv) {
   try {
     if (*info_cmd) return info_command(info);
     if (*run_cmd) return run_command(run);
+    if (*zoo_cmd) return zoo_command(zoo);
   } catch (const ModelError& e) {
     std::cerr << "dnncost: error: " << e.what() << "\n";
     return 2;
