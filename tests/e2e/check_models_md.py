@@ -26,8 +26,13 @@ def main():
         print(f"FAIL: dnncost zoo table exited with status {proc.returncode}")
         return 1
     fresh = proc.stdout.replace(f"--models {models_dir}", f"--models {DOC_MODELS_DIR}")
-    with open(doc) as f:
-        committed = f.read()
+    try:
+        with open(doc) as f:
+            committed = f.read()
+    except OSError as e:
+        print(f"FAIL: cannot read {doc} ({e.strerror}); generate it: "
+              f"build/dnncost zoo table --markdown --models {DOC_MODELS_DIR} > {doc}")
+        return 1
     if fresh == committed:
         print(f"PASS: {doc} is what dnncost zoo table --markdown prints")
         return 0

@@ -1,5 +1,7 @@
 // Unit tests of the CLI's zoo support (tools/dnncost/zoo.h): manifest parsing and its errors, the models folder,
 // and resolve_model() for files, folders, zoo names (both forms), unknown names and missing or half-written exports.
+#include "tools/dnncost/zoo.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -9,7 +11,6 @@
 #include <string>
 
 #include "engine/errors.h"
-#include "tools/dnncost/zoo.h"
 
 namespace dnncost {
 namespace {
@@ -180,8 +181,7 @@ TEST_F(ZooTest, HalfWrittenExportIsNotLoaded) {
 TEST_F(ZooTest, UnreadableManifestIsExplainedWhenANameNeedsIt) {
   setenv("DNNCOST_ZOO_MANIFEST", (dir_ / "absent.json").c_str(), 1);
   const std::string e = resolve_error("tiny");
-  EXPECT_NE(e.find("MODEL 'tiny' is neither a file nor a folder, and zoo names cannot be resolved"),
-            std::string::npos)
+  EXPECT_NE(e.find("MODEL 'tiny' is neither a file nor a folder, and zoo names cannot be resolved"), std::string::npos)
       << e;
 }
 

@@ -28,6 +28,24 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// "torchvision.googlenet" with {"aux_logits": false} -> "torchvision.models.googlenet(weights=None, aux_logits=False)";
+// "zoo_models.enet" -> "zoo_models.enet()".
+std::string python_call(const std::string& builder, const nlohmann::json& args) {
+  const bool torchvision = builder.rfind("torchvision.", 0) == 0;
+  std::string call = torchvision ? "torchvision.models." + builder.substr(12) + "(weights=None" : builder + "(";
+  bool first = !torchvision;
+  if (args.is_object()) {
+    for (const auto& [key, value] : args.items()) {
+      std::string v = value.dump();
+      if (value.is_boolean()) v = value.get<bool>() ? "True" : "False";
+      if (value.is_string()) v = "'" + value.get<std::string>() + "'";
+      call += (first ? "" : ", ") + key + "=" + v;
+      first = false;
+    }
+  }
+  return call + ")";
+}
+
 // Reads one model entry; `where` names it in error messages.
 ZooModel parse_model(const nlohmann::json& j, const std::string& where) {
   auto fail = [&](const std::string& what) { throw ModelError(where + ": " + what); };
@@ -39,6 +57,8 @@ ZooModel parse_model(const nlohmann::json& j, const std::string& where) {
   if (ends_with(m.name, kZooBnSuffix)) fail("name '" + m.name + "' must not end in '" + kZooBnSuffix + "'");
   m.title = j.value("title", m.name);
   m.builder = j.value("builder", "");
+  m.definition = j.value("definition", "");
+  m.builder_call = python_call(m.builder, j.value("builder_args", nlohmann::json::object()));
   if (!j.contains("input") || !j["input"].is_array() || j["input"].size() != 3) fail("'input' must be [C, H, W]");
   for (const auto& d : j["input"]) {
     if (!d.is_number_integer() || d.get<int64_t>() <= 0) fail("'input' must hold three positive integers");
@@ -100,7 +120,8 @@ std::string zoo_exporter_path() {
 ZooManifest load_zoo_manifest(const std::string& path) {
   std::ifstream f(path);
   if (!f) {
-    throw ModelError("zoo manifest " + path + ": cannot be read (set DNNCOST_ZOO_MANIFEST to the path of "
+    throw ModelError("zoo manifest " + path +
+                     ": cannot be read (set DNNCOST_ZOO_MANIFEST to the path of "
                      "tools/zoo/manifest.json)");
   }
   nlohmann::json j;
@@ -150,8 +171,8 @@ std::string resolve_model(const std::string& arg, const std::string& models_dir_
   try {
     manifest = load_zoo_manifest(manifest_path);
   } catch (const ModelError& e) {
-    throw ModelError("MODEL '" + arg + "' is neither a file nor a folder, and zoo names cannot be resolved: " +
-                     e.what());
+    throw ModelError("MODEL '" + arg +
+                     "' is neither a file nor a folder, and zoo names cannot be resolved: " + e.what());
   }
   std::string base = arg;
   if (ends_with(arg, kZooBnSuffix)) base = arg.substr(0, arg.size() - std::char_traits<char>::length(kZooBnSuffix));
@@ -166,9 +187,9 @@ std::string resolve_model(const std::string& arg, const std::string& models_dir_
     case ZooExportState::kComplete:
       return (dir / "model.onnx").string();
     case ZooExportState::kIncomplete:
-      throw ModelError("zoo model '" + arg + "': " + dir.string() + " holds an incomplete export (no " + kZooStamp +
-                       " stamp: the export was interrupted); export it again with: " +
-                       export_hint(base, models_dir_option));
+      throw ModelError(
+          "zoo model '" + arg + "': " + dir.string() + " holds an incomplete export (no " + kZooStamp +
+          " stamp: the export was interrupted); export it again with: " + export_hint(base, models_dir_option));
     case ZooExportState::kMissing:
       break;
   }

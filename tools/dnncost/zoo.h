@@ -14,18 +14,20 @@ inline constexpr const char* kZooBnSuffix = "-bn";
 inline constexpr const char* kZooStamp = "EXPORT_COMPLETE";
 
 struct ZooModel {
-  std::string name;     // "resnet50": the folder name of the eval form, NAME-bn the BatchNorm-preserved one
-  std::string title;    // "ResNet-50"
-  std::string builder;  // "torchvision.resnet50" or "zoo_models.enet"
+  std::string name;            // "resnet50": the folder name of the eval form, NAME-bn the BatchNorm-preserved one
+  std::string title;           // "ResNet-50"
+  std::string builder;         // "torchvision.resnet50" or "zoo_models.enet"
+  std::string builder_call;    // the Python call that builds it: "torchvision.models.googlenet(weights=None, ...)"
+  std::string definition;      // where a zoo_models definition comes from
   std::vector<int64_t> input;  // C, H, W
   int64_t params = 0;          // PyTorch's trainable parameter count
   int64_t macs = 0;            // Conv2d + Linear MACs at batch 1 (PyTorch forward hooks)
   bool has_top1 = false;
-  double top1 = 0;             // published single-centre-crop ImageNet top-1, percent
-  std::string top1_source;     // where top1 comes from
-  std::string top1_note;       // why there is none, when there is none
-  std::string params_note;     // why params differs from a documented count, when it does
-  bool in_study = false;       // one of the networks of Canziani et al. (2016)
+  double top1 = 0;          // published single-centre-crop ImageNet top-1, percent
+  std::string top1_source;  // where top1 comes from
+  std::string top1_note;    // why there is none, when there is none
+  std::string params_note;  // why params differs from a documented count, when it does
+  bool in_study = false;    // one of the networks of Canziani et al. (2016)
 };
 
 struct ZooManifest {

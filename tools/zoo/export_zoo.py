@@ -108,7 +108,7 @@ def build_model(entry):
     if source == "torchvision":
         return getattr(torchvision.models, name)(weights=None, **args)
     if source == "zoo_models":
-        return zoo_models.CUSTOM_BUILDERS[name](**args)
+        return zoo_models.BUILDERS[name](**args)
     raise ValueError(f"{entry['name']}: unknown builder {entry['builder']}")
 
 
@@ -484,7 +484,7 @@ def export_model(entry, out_dir, forms, opset, digest):
             print(f"[{name}] error: {p}", file=sys.stderr)
         return False
     documented = DOCUMENTED_MACS.get(name)
-    note = f" (= torchvision's documented count)" if documented == prep.counts["macs"] else ""
+    note = " (= torchvision's documented count)" if documented == prep.counts["macs"] else ""
     prep.torch_float32_rel_l2 = prep.float32_noise()
     print(f"[{name}] built in {prep.seconds_prepare:.1f} s: params {prep.params_torch:,}, MACs at batch 1 "
           f"{prep.counts['macs']:,}{note}; PyTorch float32 vs float64: relative L2 {prep.torch_float32_rel_l2:.2e}",

@@ -173,9 +173,21 @@ class ENetImageNet(nn.Module):
         return self.classifier(torch.flatten(self.features(x), 1))
 
 
-CUSTOM_BUILDERS = {
-    "bn_alexnet": BNAlexNet,
-    "bn_nin": BNNIN,
-    "enet": ENet,
-    "enet_imagenet": ENetImageNet,
-}
+# The builders the manifest names as zoo_models.NAME (like torchvision's model builders).
+def bn_alexnet(num_classes=1000):
+    return BNAlexNet(num_classes)
+
+
+def bn_nin(num_classes=1000):
+    return BNNIN(num_classes)
+
+
+def enet(num_classes=1000):
+    return ENet(num_classes)
+
+
+def enet_imagenet(num_classes=1000):
+    return ENetImageNet(num_classes)
+
+
+BUILDERS = {f.__name__: f for f in (bn_alexnet, bn_nin, enet, enet_imagenet)}
