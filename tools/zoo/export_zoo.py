@@ -446,7 +446,8 @@ def export_form(prep, form, out_dir, opset, key):
         "top1": e.get("top1"),
         "torch_float32_rel_l2_vs_float64": prep.torch_float32_rel_l2,
         "onnx_ops": facts["ops"],
-        "seconds": {"prepare_model": round(prep.seconds_prepare, 2), "onnx_export": round(seconds_export, 2)},
+        "seconds": {"prepare_model": round(prep.seconds_prepare, 2), "float64_reference": round(prep.seconds_float64, 2),
+                    "onnx_export": round(seconds_export, 2)},
     }
     meta["seconds"]["total_form"] = round(time.monotonic() - start, 2)
     with open(os.path.join(tmp, "meta.json"), "w") as f:
@@ -485,7 +486,9 @@ def export_model(entry, out_dir, forms, opset, digest):
         return False
     documented = DOCUMENTED_MACS.get(name)
     note = " (= torchvision's documented count)" if documented == prep.counts["macs"] else ""
+    t0 = time.monotonic()
     prep.torch_float32_rel_l2 = prep.float32_noise()
+    prep.seconds_float64 = time.monotonic() - t0
     print(f"[{name}] built in {prep.seconds_prepare:.1f} s: params {prep.params_torch:,}, MACs at batch 1 "
           f"{prep.counts['macs']:,}{note}; PyTorch float32 vs float64: relative L2 {prep.torch_float32_rel_l2:.2e}",
           flush=True)
