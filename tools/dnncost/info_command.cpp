@@ -7,6 +7,7 @@
 #include "importers/onnx/onnx_import.h"
 #include "tools/dnncost/commands.h"
 #include "tools/dnncost/format.h"
+#include "tools/dnncost/zoo.h"
 
 namespace dnncost {
 namespace {
@@ -213,7 +214,7 @@ std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::s
 
 int info_command(const InfoOptions& opt) {
   const PassOptions pass_options = PassOptions::parse(opt.passes, "--passes");
-  const Graph g = load_onnx(opt.model);
+  const Graph g = load_onnx(resolve_model(opt.model, opt.models_dir));
   std::vector<std::string> notes;
   const InputBinding b = bind_batch(g, opt.batch, &notes);
   // The graph as imported and as executed (after the passes), planned for the same inputs.

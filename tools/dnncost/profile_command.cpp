@@ -18,6 +18,7 @@
 #include "metrics/timing.h"
 #include "tools/dnncost/commands.h"
 #include "tools/dnncost/format.h"
+#include "tools/dnncost/zoo.h"
 
 namespace dnncost {
 namespace {
@@ -279,7 +280,7 @@ int profile_command(const ProfileOptions& opt) {
     std::unique_ptr<Graph> g;
     std::string load_error;
     try {
-      g = std::make_unique<Graph>(load_onnx(model));
+      g = std::make_unique<Graph>(load_onnx(resolve_model(model, opt.models_dir)));
     } catch (const ModelError& e) {
       load_error = e.what();
     }
