@@ -19,6 +19,7 @@
 #include "metrics/timing.h"
 #include "tools/dnncost/commands.h"
 #include "tools/dnncost/format.h"
+#include "tools/dnncost/zoo.h"
 
 namespace dnncost {
 namespace {
@@ -142,7 +143,10 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
   power.measure_idle([] { return g_interrupted.load(); });  // once, before the first configuration runs
   if (g_interrupted) throw std::runtime_error("interrupted");
   progress(opt.quiet, label + ": planning");
-  const Plan plan(g, bind_batch(g, batch));
+  const PassOptions passes = passes_for(opt.passes, spec.kind);
+  const OptimizedGraph executed = optimize(g, passes);  // the graph the device runs
+  const Plan plan(*executed.graph, bind_batch(*executed.graph, batch));
+  record["passes"] = {{"mode", passes.name()}, {"changes", executed.log.size()}};
   record["costs"] = cost_totals_json(plan);
   progress(opt.quiet, label + ": allocating");
   std::unique_ptr<Session> session = make_session(plan, spec);
@@ -211,6 +215,7 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
     layers.push_back({{"index", i},
                       {"name", s.node->name},
                       {"op", s.node->op_type},
+                      {"executed_op", executed_op_label(*s.node)},
                       {"median_ms", ms},
                       {"share", sum > 0 ? ms / sum : 0.0},
                       {"flops", s.cost.flops},
@@ -272,6 +277,7 @@ std::string per_layer_summary(const nlohmann::json& record) {
 
 int profile_command(const ProfileOptions& opt) {
   const DeviceSpec spec = parse_device(opt.device, opt.threads);
+  passes_for(opt.passes, spec.kind);  // a bad --passes fails before anything is measured
   DNNCOST_EXPECT(!opt.batches.empty(), "--batch: expected at least one batch size");
   for (int64_t b : opt.batches) DNNCOST_EXPECT(b >= 1, "--batch: batch sizes must be positive, got " << b);
   DNNCOST_EXPECT(opt.warmup >= 0, "--warmup: expected 0 or more, got " << opt.warmup);
@@ -292,7 +298,7 @@ int profile_command(const ProfileOptions& opt) {
     std::unique_ptr<Graph> g;
     std::string load_error;
     try {
-      g = std::make_unique<Graph>(load_onnx(model));
+      g = std::make_unique<Graph>(load_onnx(resolve_model(model, opt.models_dir)));
     } catch (const ModelError& e) {
       load_error = e.what();
     }
