@@ -112,16 +112,18 @@ struct Row {
 
 class RecordSink {
  public:
+  // "" writes nothing, "-" writes to stdout, anything else appends to that file.
   explicit RecordSink(const std::string& path) : path_(path) {
-    if (path_.empty()) return;
+    if (path_.empty() || path_ == "-") return;
     f_.open(path_, std::ios::app);
     if (!f_) throw ModelError("--json " + path_ + ": cannot open the file for appending");
   }
   void write(const nlohmann::json& record) {
     if (path_.empty()) return;
-    f_ << record.dump() << "\n";
-    f_.flush();
-    if (!f_) throw ModelError("--json " + path_ + ": write failed");
+    std::ostream& os = path_ == "-" ? std::cout : static_cast<std::ostream&>(f_);
+    os << record.dump() << "\n";
+    os.flush();
+    if (!os) throw ModelError("--json " + path_ + ": write failed");
   }
 
  private:
@@ -386,11 +388,15 @@ int profile_command(const ProfileOptions& opt) {
     }
     t.add(cells);
   }
-  std::cout << "device " << spec.str() << (spec.threads ? ", " + std::to_string(spec.threads) + " threads" : "")
+  // With --json - the records own stdout; the table goes to stderr.
+  std::ostream& table_out = opt.json_path == "-" ? std::cerr : std::cout;
+  table_out << "device " << spec.str() << (spec.threads ? ", " + std::to_string(spec.threads) + " threads" : "")
             << "\n"
             << "power " << power.summary_line() << "\n"
             << t.str();
-  if (!opt.json_path.empty()) std::cout << rows.size() << " record(s) appended to " << opt.json_path << "\n";
+  if (!opt.json_path.empty() && opt.json_path != "-") {
+    table_out << rows.size() << " record(s) appended to " << opt.json_path << "\n";
+  }
   if (g_interrupted) {
     std::cerr << "dnncost: interrupted; every record measured so far is in "
               << (opt.json_path.empty() ? std::string("the table above") : opt.json_path) << "\n";
