@@ -57,7 +57,8 @@ struct Config {
   int64_t batch = 0;
   const json* record = nullptr;
   double median_ms = NAN, per_image_ms = NAN, images_per_s = NAN, flops = NAN, macs = NAN, params = NAN;
-  double memory = NAN, power_w = NAN;
+  double memory = NAN;
+  double power_w = NAN, dynamic_w = NAN, energy_per_image_j = NAN;  // power.avg_w etc. when a sensor measured
 };
 
 struct Model {
@@ -78,7 +79,10 @@ struct Study {
   std::vector<const json*> device_records;  // ok profile records of the plotted device
   json peaks;                               // device.peaks of the latest record with numbers
   bool any_power = false;
-  int64_t ref_batch = 0;  // largest batch measured for every model (0: none in common)
+  double idle_w = NAN;          // power.idle_w of the latest record that has it
+  std::string power_sensor;     // power.sensor of the records with numbers
+  std::string no_power_reason;  // power.reason of a record without numbers ("" when none says)
+  int64_t ref_batch = 0;        // largest batch measured for every model (0: none in common)
 };
 
 double to_percent(double v) { return v <= 1.0 ? v * 100.0 : v; }
@@ -172,7 +176,15 @@ Study build_study(const ReportInputs& in) {
     c.macs = num_at(r, {"costs", "macs"});
     c.params = num_at(r, {"costs", "params"});
     c.memory = num_at(r, {"memory", "planned"});
-    c.power_w = num_at(r, {"power", "average_w"});
+    if (r.contains("power") && r["power"].is_object() && r["power"].value("available", false) == true) {
+      c.power_w = num_at(r, {"power", "avg_w"});
+      c.dynamic_w = num_at(r, {"power", "dynamic_w"});
+      c.energy_per_image_j = num_at(r, {"power", "energy_per_image_j"});
+      if (std::isfinite(num_at(r, {"power", "idle_w"}))) st.idle_w = num_at(r, {"power", "idle_w"});
+      st.power_sensor = str_at(r, {"power", "sensor"});
+    } else if (st.no_power_reason.empty() && !str_at(r, {"power", "reason"}).empty()) {
+      st.no_power_reason = str_at(r, {"power", "sensor"}) + ": " + str_at(r, {"power", "reason"});
+    }
     if (std::isfinite(c.power_w)) st.any_power = true;
     m.by_batch[batch] = c;
     st.device_records.push_back(&r);
@@ -330,9 +342,16 @@ const char* const kTitleOpsTimeLayer = "Operations vs inference time, per layer"
 const char* const kTitleTop1Speed = "Top-1 accuracy vs images per second";
 const char* const kTitleDensity = "Top-1 accuracy per parameter (information density)";
 
-const char* const kNoPower =
-    "these records hold no power measurements: dnncost has no power source yet (NVML/RAPL sampling is a later "
-    "issue), so power, energy and their figures cannot be drawn";
+// Why there is no power: the sensor's reason from the records, else that they have no power object.
+std::string no_power(const Study& st) {
+  if (!st.no_power_reason.empty()) {
+    return "these records hold no power measurements (" + st.no_power_reason +
+           "), so power and energy cannot be "
+           "shown";
+  }
+  return "these records hold no power measurements (made with --power none, --power-window 0, or before dnncost "
+         "measured power), so power and energy cannot be shown";
+}
 
 std::string no_accuracy_reason(const ReportInputs& in) {
   std::string why = "no eval record for these networks, and ";
@@ -425,11 +444,11 @@ void figure_time_batch(Page& p, const Study& st) {
 }
 
 void figure_power_batch(Page& p, const Study& st) {
-  if (!st.any_power) return p.missing_figure("fig-power-batch", kTitlePowerBatch, kNoPower);
+  if (!st.any_power) return p.missing_figure("fig-power-batch", kTitlePowerBatch, no_power(st));
   XYChart c;
   c.title = kTitlePowerBatch;
   c.x.title = "batch size (images)";
-  c.y.title = "average power (W)";
+  c.y.title = "average power (W, " + st.power_sensor + ")";
   c.x.log = true;
   c.x.ticks = batch_ticks(st);
   c.y.include_zero = true;
@@ -438,10 +457,28 @@ void figure_power_batch(Page& p, const Study& st) {
     s.name = m.key;
     s.color = m.color;
     s.line = true;
-    for (const auto& bc : m.by_batch) s.points.push_back({static_cast<double>(bc.first), bc.second.power_w});
+    for (const auto& bc : m.by_batch) {
+      s.points.push_back({static_cast<double>(bc.first), bc.second.power_w, 0, "",
+                          m.key + " batch " + std::to_string(bc.first) + ": " + fmt("%.1f", bc.second.power_w) +
+                              " W, " + fmt("%.4g", bc.second.energy_per_image_j) + " J per image"});
+    }
     c.series.push_back(s);
   }
-  p.figure("fig-power-batch", kTitlePowerBatch, render(c), false, "Average power while running each configuration.");
+  if (std::isfinite(st.idle_w)) {
+    const std::vector<double> b = batch_ticks(st);
+    Series idle;
+    idle.name = "idle: " + fmt("%.1f", st.idle_w) + " W";
+    idle.color = "#444";
+    idle.markers = false;
+    idle.line = idle.dashed = true;
+    idle.points = {{b.front(), st.idle_w}, {b.back(), st.idle_w}};
+    c.series.push_back(idle);
+  }
+  p.figure("fig-power-batch", kTitlePowerBatch, render(c), false,
+           "Average power over each configuration's power window (the network running whole batches for several "
+           "seconds while the sensor is sampled); the dashed line is the idle power measured before the first "
+           "configuration. Sensor: " +
+               esc(st.power_sensor) + " (what it sees: docs/RESULTS.md, the power object).");
 }
 
 void figure_memory_batch(Page& p, const Study& st) {
@@ -701,7 +738,39 @@ void figure_top1_speed(Page& p, const ReportInputs& in, const Study& st, std::op
                       fmt("%.4g", fs.slope) + " / (images/s), R\u00b2 = " + fmt("%.3f", fs.r2) + " over " +
                       std::to_string(fs.points));
   }
-  if (!st.any_power) c.notes.push_back("energy iso-lines need power: no power data in these records");
+  if (!st.any_power) {
+    c.notes.push_back("energy iso-lines need power: no power data in these records");
+  } else {
+    // Iso-energy lines at the mean power of these configurations: energy per image = power / (images per second).
+    double sum = 0;
+    int n = 0;
+    for (const Model& m : st.models)
+      if (const Config* r = at_ref(st, m); r && m.accuracy && std::isfinite(r->power_w)) {
+        sum += r->power_w;
+        ++n;
+      }
+    if (n > 0) {
+      const double watts = sum / n;
+      const double lo = *std::min_element(x.begin(), x.end()), hi = *std::max_element(x.begin(), x.end());
+      const double ylo = *std::min_element(y.begin(), y.end()) - 1, yhi = *std::max_element(y.begin(), y.end()) + 1;
+      for (int k = -6; k <= 6; ++k) {
+        for (double mult : {1.0, 10.0 / 3}) {
+          const double joules = mult * std::pow(10.0, k);
+          const double ips = watts / joules;
+          if (ips < lo / 1.2 || ips > hi * 1.2) continue;
+          Series iso;
+          iso.color = "#9a9a9a";
+          iso.markers = false;
+          iso.line = iso.dashed = true;
+          iso.labels = true;
+          iso.points = {{ips, ylo}, {ips, yhi, 0, compact_number(joules) + " J/image"}};
+          c.series.push_back(iso);
+        }
+      }
+      c.notes.push_back("grey dashed: iso-energy lines, energy per image = " + fmt("%.1f", watts) +
+                        " W (mean power) / (images/s)");
+    }
+  }
   p.figure("fig-top1-speed", kTitleTop1Speed, render(c), false,
            "Speed at " + esc(ref_batch_text(st)) +
                ". The fit is least squares of top-1 against 1 / (images per second), i.e. linear in the time per "
@@ -898,7 +967,7 @@ std::vector<Finding> findings(const Study& st, const std::optional<LinearFit>& h
   // 1. power independent of batch size and architecture.
   Finding f1{"Power draw is (nearly) independent of batch size and architecture.", "not testable here", ""};
   if (!st.any_power) {
-    f1.evidence = "No power data: " + std::string(kNoPower) + ".";
+    f1.evidence = "No power data: " + no_power(st) + ".";
   } else {
     std::vector<double> w;
     for (const Model& m : st.models)
@@ -909,8 +978,9 @@ std::vector<Finding> findings(const Study& st, const std::optional<LinearFit>& h
     for (double v : w) var += (v - mean) * (v - mean) / static_cast<double>(w.size());
     const double cov = mean > 0 ? std::sqrt(var) / mean : NAN;
     f1.verdict = cov < 0.1 ? "supported" : cov < 0.25 ? "partly supported" : "contradicted";
-    f1.evidence = "average power over " + std::to_string(w.size()) + " configurations: " + fmt("%.1f", mean) +
-                  " W with a coefficient of variation of " + fmt("%.3f", cov) + ".";
+    f1.evidence = "Average power over " + std::to_string(w.size()) + " configurations (" + st.power_sensor +
+                  "): " + fmt("%.1f", mean) + " W with a coefficient of variation of " + fmt("%.3f", cov) +
+                  (std::isfinite(st.idle_w) ? "; idle " + fmt("%.1f", st.idle_w) + " W" : std::string()) + ".";
   }
   out.push_back(f1);
   // 2. accuracy vs inference time hyperbolic.
@@ -934,9 +1004,48 @@ std::vector<Finding> findings(const Study& st, const std::optional<LinearFit>& h
   out.push_back(f2);
   // 3. energy bounds accuracy.
   Finding f3{"An energy constraint bounds the achievable accuracy and model complexity.", "not testable here", ""};
-  f3.evidence = st.any_power ? "Energy per image is power / (images per second); see the accuracy vs images per "
-                               "second figure for the iso-energy lines."
-                             : "Needs energy per image, i.e. power: " + std::string(kNoPower) + ".";
+  if (!st.any_power) {
+    f3.evidence = "Needs energy per image, i.e. power: " + no_power(st) + ".";
+  } else {
+    // Networks with accuracy and energy per image at the reference batch; the Pareto front is the best accuracy
+    // reachable within each energy budget.
+    std::vector<std::pair<double, const Model*>> pts;
+    for (const Model& m : st.models)
+      if (const Config* r = at_ref(st, m); r && m.accuracy && r->energy_per_image_j > 0)
+        pts.push_back({r->energy_per_image_j, &m});
+    if (pts.size() < 3) {
+      f3.evidence = "Needs top-1 and energy per image for at least three networks; these records give " +
+                    std::to_string(pts.size()) + ".";
+    } else {
+      std::sort(pts.begin(), pts.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      // Spearman rank correlation of energy per image and top-1 (no ties expected in measured energies).
+      const size_t n = pts.size();
+      std::vector<size_t> by_acc(n);
+      for (size_t i = 0; i < n; ++i) by_acc[i] = i;
+      std::sort(by_acc.begin(), by_acc.end(),
+                [&](size_t a, size_t b) { return pts[a].second->accuracy->top1 < pts[b].second->accuracy->top1; });
+      std::vector<double> acc_rank(n);
+      for (size_t r = 0; r < n; ++r) acc_rank[by_acc[r]] = static_cast<double>(r);
+      double d2 = 0;
+      for (size_t i = 0; i < n; ++i)
+        d2 += (static_cast<double>(i) - acc_rank[i]) * (static_cast<double>(i) - acc_rank[i]);
+      const double dn = static_cast<double>(n);
+      const double rho = 1 - 6 * d2 / (dn * (dn * dn - 1));
+      std::string front;
+      double best = -INFINITY;
+      for (const auto& pt : pts) {
+        if (pt.second->accuracy->top1 <= best) continue;
+        best = pt.second->accuracy->top1;
+        front += (front.empty() ? "" : ", ") + pt.second->key + " " + fmt("%.3g", pt.first) + " J " +
+                 fmt("%.1f", best) + " %";
+      }
+      f3.verdict = rho >= 0.5 ? "supported" : rho >= 0.2 ? "partly supported" : "contradicted";
+      f3.evidence =
+          "Energy per image at " + ref_batch_text(st) + " against top-1 over " + std::to_string(n) +
+          " networks: Spearman rank correlation " + fmt("%.2f", rho) +
+          ". Best accuracy within each energy budget (the Pareto front, energy per image and top-1): " + front + ".";
+    }
+  }
   out.push_back(f3);
   // 4. operations predict time.
   Finding f4{"The number of operations is a reliable estimate of inference time.", "not testable here", ""};
@@ -1138,7 +1247,10 @@ std::string build_report_html(const ReportInputs& in, ReportSummary* summary) {
   }
   row("accuracy", in.manifest_problem.empty() ? "eval records first, else published top-1 from " + esc(in.manifest_path)
                                               : "eval records only; zoo manifest: " + esc(in.manifest_problem));
-  row("power", esc(st.any_power ? "power.average_w of the profile records" : "no power data"));
+  row("power", esc(st.any_power ? "sensor " + st.power_sensor +
+                                      (std::isfinite(st.idle_w) ? ", idle " + fmt("%.1f", st.idle_w) + " W" : "") +
+                                      "; power.avg_w and power.energy_per_image_j of the records"
+                                : "no power data: " + no_power(st)));
   if (!in.trace_path.empty())
     row("execution trace", esc(in.trace_path) + " (open in ui.perfetto.dev or chrome://tracing)");
   for (const auto& f : st.failures) row("failed configuration", esc(f));

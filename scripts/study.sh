@@ -9,6 +9,8 @@
 #   STUDY_MODELS="a b"     models to profile (default: per device, below)
 #   STUDY_BATCHES=1,2,4    batch sizes (default: per device, below)
 #   STUDY_TIMING="--warmup 1 --min-iters 2 --min-time 0"   timing policy (default: per device, below)
+#   STUDY_POWER="--idle-seconds 2 --power-window 2"          power options (default: per device, below; power is
+#                          measured where a sensor can be read: RAPL for ref and cpu, NVML for cuda)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-build}
@@ -35,15 +37,18 @@ case $device in
   ref)
     models=${STUDY_MODELS:-"alexnet resnet18 googlenet resnet50"}
     batches=${STUDY_BATCHES:-1,2,4}
-    timing=${STUDY_TIMING:-"--warmup 1 --min-iters 2 --min-time 0"} ;;
+    timing=${STUDY_TIMING:-"--warmup 1 --min-iters 2 --min-time 0"}
+    power=${STUDY_POWER:-"--idle-seconds 2 --power-window 2"} ;;
   cpu)
     models=${STUDY_MODELS:-"alexnet resnet18 googlenet resnet50 inception_v3 vgg16"}
     batches=${STUDY_BATCHES:-1,2,4,8}
-    timing=${STUDY_TIMING:-"--warmup 2 --min-iters 5 --min-time 0.5"} ;;
+    timing=${STUDY_TIMING:-"--warmup 2 --min-iters 5 --min-time 0.5"}
+    power=${STUDY_POWER:-"--idle-seconds 3 --power-window 3"} ;;
   *)
     models=${STUDY_MODELS:-"alexnet resnet18 googlenet resnet50 inception_v3 vgg16"}
     batches=${STUDY_BATCHES:-1,2,4,8,16,32,64}
-    timing=${STUDY_TIMING:-"--warmup 5 --min-iters 20 --min-time 1"} ;;
+    timing=${STUDY_TIMING:-"--warmup 5 --min-iters 20 --min-time 1"}
+    power=${STUDY_POWER:-"--idle-seconds 5 --power-window 5"} ;;
 esac
 
 files=()
@@ -68,8 +73,8 @@ echo
 echo "=== study: profiling ${#files[@]} model(s) at batch $batches on $device ($timing) ==="
 start=$(date +%s)
 status=0
-# shellcheck disable=SC2086  # $timing is a list of options
-"$DNNCOST" profile "${files[@]}" --device "$device" --batch "$batches" $timing --per-layer --quiet \
+# shellcheck disable=SC2086  # $timing and $power are lists of options
+"$DNNCOST" profile "${files[@]}" --device "$device" --batch "$batches" $timing $power --per-layer --quiet \
   --json "$records" --trace "$trace" --csv "$RESULTS_DIR/profile.csv" --layer-csv "$RESULTS_DIR/layers.csv" ||
   status=$?
 if ((status != 0 && status != 1)); then exit "$status"; fi  # 1: some configuration failed, recorded

@@ -7,9 +7,11 @@ usage: check_report.py DNNCOST WORK_DIR [--keep-html PATH]
    missing; the network without a per-layer pass: breakdown and roofline missing), the number of SVG charts,
    no "NaN"/"undefined"/"inf" in the page text, accuracy marked measured vs published with the source, the four
    findings with their verdicts and numbers, the failed configuration and the other device listed.
-2. No manifest and no eval record: the accuracy figures say there is no accuracy data.
-3. A JSON Lines file with a cut last line still gives a report, with a warning.
-4. No records at all is an error (exit 2).
+2. The same records with power numbers (profile_power.jsonl): the power figure is drawn with the idle line, the
+   accuracy vs speed figure has iso-energy lines, findings 1 and 3 have verdicts with their numbers.
+3. No manifest and no eval record: the accuracy figures say there is no accuracy data.
+4. A JSON Lines file with a cut last line still gives a report, with a warning.
+5. No records at all is an error (exit 2).
 """
 import html.parser
 import json
@@ -20,6 +22,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RECORDS = os.path.join(HERE, "records", "profile.jsonl")
+POWER_RECORDS = os.path.join(HERE, "records", "profile_power.jsonl")
 EVAL = os.path.join(HERE, "records", "tiny_a.eval.json")
 MANIFEST = os.path.join(HERE, "manifest.json")
 STUDY_TITLES = [
@@ -150,7 +153,8 @@ def full_report(dnncost, work):
         fail(f"{page.svgs} SVG charts in {len(page.figures)} figures, expected {n_figures}")
     check_text_clean(page, "full report")
     visible = "".join(page.text)
-    for needle in ("No data: these records hold no power measurements",
+    for needle in ("No data: these records hold no power measurements (rapl: RAPL absent: /sys/class/powercap does "
+                   "not exist (test record))",
                    "tiny_a measured: dnncost eval on 500 images",
                    "tiny_b published: test manifest, published value B",
                    "no accuracy data for tiny_d",
@@ -178,6 +182,31 @@ def full_report(dnncost, work):
         fail(f"the command did not print the findings: {p.stdout}")
     print(f"full report: ok ({page.svgs} charts, {len(missing)} without data, {len(text)} bytes)")
     return out
+
+
+def with_power(dnncost, work):
+    out = os.path.join(work, "power.html")
+    report(dnncost, [POWER_RECORDS, EVAL, "--zoo-manifest", MANIFEST], out)
+    _, page = parse(out)
+    missing = {f["title"] for f in page.figures if f["missing"]}
+    if missing != {"Per-layer breakdown: tiny_d", "Roofline: tiny_d"}:
+        fail(f"with power: figures without data {sorted(missing)}")
+    check_text_clean(page, "report with power")
+    visible = "".join(page.text)
+    for needle in ("idle: 20.0 W", "average power (W, rapl)", "iso-energy lines, energy per image = ",
+                   "sensor rapl, idle 20.0 W"):
+        if needle not in visible:
+            fail(f"with power: the page does not say '{needle}'")
+    verdicts = [v for v, _ in page.findings]
+    if verdicts != ["supported", "supported", "supported", "supported"]:
+        fail(f"with power: finding verdicts {verdicts}")
+    # power = 60 W + 0.5 W per image of the batch + 0.5 W per GFLOP per image: mean 63.3 W over 12 configurations.
+    if not re.search(r"Average power over 12 configurations \(rapl\): 63\.3 W with a coefficient of variation of "
+                     r"0\.0\d\d; idle 20\.0 W", page.findings[0][1]):
+        fail(f"finding 1: {page.findings[0][1]}")
+    if "Spearman rank correlation 1.00" not in page.findings[2][1] or "tiny_a 0.6" not in page.findings[2][1]:
+        fail(f"finding 3: {page.findings[2][1]}")
+    print("with power: ok")
 
 
 def no_accuracy(dnncost, work):
@@ -221,6 +250,7 @@ def main():
     dnncost, work = sys.argv[1:3]
     os.makedirs(work, exist_ok=True)
     full_report(dnncost, work)
+    with_power(dnncost, work)
     no_accuracy(dnncost, work)
     cut_line(dnncost, work)
     print("PASS")

@@ -1,20 +1,22 @@
 #!/usr/bin/python3
 """Checks `dnncost profile --trace/--csv/--layer-csv` and the measured device peaks on a small model.
 
-usage: check_trace.py DNNCOST WORK_DIR
+usage: check_trace.py DNNCOST WORK_DIR FAKE_NVML_LIBRARY
 
 A 6-layer CNN (Conv, Relu, MaxPool, Conv, GlobalAveragePool, Flatten, Gemm; seeded weights) is written with
 Debian's python3-onnx, then profiled at batch 1 and 2 with --trace (without --per-layer: the per-layer pass runs
-anyway), --csv and --layer-csv. Checks:
+anyway), --csv and --layer-csv, with power read from the fake libnvidia-ml of tests/power (a constant 100 W;
+--power nvml --idle-seconds 0.3 --power-window 0.3). Checks:
 - the trace is a Chrome trace event document: per configuration one process with named tracks; on the layer
   track one "X" span per layer per timed iteration, in layer order and not overlapping, with the arguments
   (layer, op, node, inputs, outputs, macs, flops, bytes, algorithm, iteration) matching the record; one
-  iteration marker ("i") per iteration; one network-run span per timed run; memory and RSS counters ("C");
-  the note that there is no power source;
+  iteration marker ("i") per iteration; one network-run span per timed run; memory, RSS and power counters
+  ("C"; power at 100 W, inside the configuration's power window), and the idle power in a process of its own;
 - timestamps are microseconds on one clock: the spans of a configuration lie within the sweep's wall time;
 - the CSV has one row per record with dotted columns equal to the JSON values; the per-layer CSV one row per
   layer;
-- device.peaks has positive GFLOP/s and GB/s with the sizes used; --no-peaks leaves them null.
+- device.peaks has positive GFLOP/s and GB/s with the sizes used; --no-peaks leaves them null, and without a
+  power sensor the trace says there is no power counter track.
 """
 import csv
 import json
@@ -73,10 +75,13 @@ def check_trace(trace, recs, t_start_us, t_end_us):
             if key not in e:
                 fail(f"event without '{key}': {e}")
     pids = sorted({e["pid"] for e in events})
-    if pids != [1, 2]:
-        fail(f"expected processes 1 and 2 (one per configuration), got {pids}")
-    if "unavailable" not in trace.get("otherData", {}).get("power", ""):
-        fail("the trace does not say that power is unavailable")
+    if pids != [1, 2, IDLE_PID]:
+        fail(f"expected processes 1 and 2 (one per configuration) and {IDLE_PID} (idle power), got {pids}")
+    if "counter track 'power (W)': nvml" not in trace.get("otherData", {}).get("power", ""):
+        fail(f"the trace's power note: {trace.get('otherData', {}).get('power')}")
+    idle = [e for e in events if e["pid"] == IDLE_PID and e["ph"] == "C"]
+    if not idle or any(e["name"] != "power (W)" or abs(e["args"]["W"] - 100) > 1 for e in idle):
+        fail(f"idle power counter: {idle[:3]}")
     for pid, rec in zip(pids, recs):
         ev = [e for e in events if e["pid"] == pid]
         names = {e["args"]["name"] for e in ev if e["ph"] == "M" and e["name"] in ("process_name", "thread_name")}
@@ -94,8 +99,15 @@ def check_trace(trace, recs, t_start_us, t_end_us):
         if len(runs) != rec["latency"]["iterations"]:
             fail(f"process {pid}: {len(runs)} network-run spans, expected {rec['latency']['iterations']}")
         counters = {e["name"] for e in ev if e["ph"] == "C"}
-        if not {"memory (bytes)", "process RSS (bytes)"} <= counters:
+        if not {"memory (bytes)", "process RSS (bytes)", "power (W)"} <= counters:
             fail(f"process {pid}: counters {counters}")
+        watts = [e for e in ev if e["ph"] == "C" and e["name"] == "power (W)"]
+        if len(watts) < 3 or any(abs(e["args"]["W"] - 100) > 1 for e in watts):
+            fail(f"process {pid}: power counter samples {watts[:3]}")
+        if not rec["power"]["available"] or abs(rec["power"]["avg_w"] - 100) > 1:
+            fail(f"process {pid}: record power {rec['power']}")
+        if not (runs[0]["ts"] <= watts[0]["ts"] and watts[-1]["ts"] - watts[0]["ts"] <= 1e6 * (rec["power"]["window_s"] + 0.1)):
+            fail(f"process {pid}: power samples outside the power window")
         mem = [e for e in ev if e["ph"] == "C" and e["name"] == "memory (bytes)"]
         if any(e["args"]["weights"] != rec["memory"]["weights"] for e in mem):
             fail("memory counter weights differ from the record's memory.weights")
@@ -148,8 +160,11 @@ def check_csv(path, layer_path, recs):
         fail(f"per-layer CSV columns {list(lrows[0])}")
 
 
+IDLE_PID = 100000
+
+
 def main():
-    dnncost, work = sys.argv[1:3]
+    dnncost, work, fake_nvml = sys.argv[1:4]
     os.makedirs(work, exist_ok=True)
     model = os.path.join(work, "tiny_cnn", "model.onnx")
     make_model(model)
@@ -160,9 +175,11 @@ def main():
             os.remove(p)
     # The trace's clock is CLOCK_MONOTONIC (std::chrono::steady_clock on Linux), as time.monotonic().
     t0 = time.monotonic() * 1e6
+    env = dict(os.environ, DNNCOST_NVML_LIBRARY=fake_nvml, FAKE_NVML_WATTS="100")
     p = subprocess.run([dnncost, "profile", model, "--batch", "1,2", "--warmup", "1", "--min-iters", "3",
                         "--min-time", "0", "--json", out, "--trace", trace_path, "--csv", csv_path, "--layer-csv",
-                        layer_csv], capture_output=True, text=True, timeout=300)
+                        layer_csv, "--power", "nvml", "--idle-seconds", "0.3", "--power-window", "0.3"],
+                       capture_output=True, text=True, timeout=300, env=env)
     t1 = time.monotonic() * 1e6
     if p.returncode != 0:
         fail(f"profile exited {p.returncode}: {p.stderr}")
@@ -185,12 +202,19 @@ def main():
     out2 = os.path.join(work, "nopeaks.jsonl")
     if os.path.exists(out2):
         os.remove(out2)
+    trace2 = os.path.join(work, "nopower_trace.json")
     p = subprocess.run([dnncost, "profile", model, "--batch", "1", "--warmup", "0", "--min-iters", "1",
-                        "--min-time", "0", "--no-peaks", "--json", out2], capture_output=True, text=True, timeout=120)
+                        "--min-time", "0", "--no-peaks", "--power", "none", "--json", out2, "--trace", trace2],
+                       capture_output=True, text=True, timeout=120)
     rec = records(out2)[0]
-    if p.returncode != 0 or rec["device"]["peaks"]["gflops"] is not None or "per_layer" in rec:
-        fail(f"--no-peaks: exit {p.returncode}, peaks {rec['device'].get('peaks')}, per_layer {'per_layer' in rec}")
-    print("--no-peaks: ok")
+    if p.returncode != 0 or rec["device"]["peaks"]["gflops"] is not None:
+        fail(f"--no-peaks: exit {p.returncode}, peaks {rec['device'].get('peaks')}")
+    with open(trace2) as f:
+        t2 = json.load(f)
+    if not t2["otherData"]["power"].startswith("no power counter track: unavailable") or \
+            any(e["ph"] == "C" and e["name"] == "power (W)" for e in t2["traceEvents"]):
+        fail(f"--power none: the trace's power note is {t2['otherData']['power']!r}")
+    print("--no-peaks, --power none: ok")
 
     # eval --csv: the record flattened into one row.
     from PIL import Image

@@ -7,7 +7,9 @@ Four made-up networks at batch 1, 2, 4 on `ref`: time = 10 ms per GFLOP + 1 ms (
 exactly), memory = 4 bytes per parameter + 2 MB per image. tiny_a, tiny_b and tiny_c have a per-layer pass at
 batch 1, tiny_d has none. tiny_a has an eval record (60 %) that must win over its published 55 %; tiny_b and
 tiny_c have published top-1 in the manifest; tiny_d has none. tiny_c batch 8 ran out of memory; one tiny_a
-record is from another device (cpu). No record has power.
+record is from another device (cpu). No record in profile.jsonl has power numbers (their power objects say RAPL is
+absent); profile_power.jsonl has the same records with a sensor's numbers: avg power 60 W + 0.5 W per image of the
+batch + 0.5 W per GFLOP per image, idle 20 W, energy per image = power x per-image time.
 """
 import json
 import os
@@ -25,6 +27,24 @@ MODELS = {"tiny_a": (1_000_000, 1.0), "tiny_b": (5_000_000, 4.0), "tiny_c": (20_
 LAYERS = [("conv1", "Conv", 0.5, 2.0, 0.1, 1.0), ("relu1", "Relu", 0.0, 2.0, 0.0, 1.0),
           ("conv2", "Conv", 0.4, 1.0, 0.5, 0.5), ("pool", "MaxPool", 0.0, 0.5, 0.0, 0.1),
           ("fc", "Gemm", 0.1, 4.0, 3.5, 0.004)]
+
+
+NO_POWER = {"available": False, "sensor": "rapl",
+            "reason": "RAPL absent: /sys/class/powercap does not exist (test record)"}
+
+
+def power(name, batch, ms):
+    gflops = MODELS[name][1]
+    watts = 60.0 + 0.5 * batch + 0.5 * gflops
+    window = 5.0
+    runs = max(1, int(window * 1000 / ms))
+    energy = watts * runs * ms / 1000
+    return {"available": True, "sensor": "rapl", "method": "energy_counter", "power_is_average": False,
+            "source": {"root": "/sys/class/powercap", "zones": ["package-0"]},
+            "idle_w": 20.0, "idle_s": 5.0, "idle_samples": 500, "avg_w": watts, "dynamic_w": watts - 20.0,
+            "peak_w": watts + 3, "energy_j": energy, "energy_per_image_j": energy / (runs * batch),
+            "images": runs * batch, "runs": runs, "window_s": runs * ms / 1000, "samples": 500, "sample_hz": 100.0,
+            "effective_hz": 100.0, "read_ms": 0.01}
 
 
 def per_layer(flops, ms):
@@ -61,7 +81,7 @@ def profile(name, batch, kind="ref", with_layers=False):
          "memory": {"planned": mem, "allocated": mem, "weights": 4 * params, "arena_planned": 2_000_000 * batch,
                     "arena_allocated": 2_000_000 * batch, "workspace_planned": 0, "workspace_allocated": 0,
                     "activations_without_reuse": 3_000_000 * batch, "in_place_layers": 1, "peak_rss": 100_000_000},
-         "memory_peak_rss": 100_000_000}
+         "power": NO_POWER, "memory_peak_rss": 100_000_000}
     if with_layers:
         r["per_layer"] = per_layer(flops, ms)
         r["fit_time_vs_flops"] = {"overall": {"points": 5, "valid": True, "ms_per_gflop": 10.0, "intercept_ms": 0.05,
@@ -80,6 +100,11 @@ def main():
     recs.append(profile("tiny_a", 1, kind="cpu"))
     with open("records/profile.jsonl", "w") as f:
         for r in recs:
+            f.write(json.dumps(r, separators=(",", ":")) + "\n")
+    with open("records/profile_power.jsonl", "w") as f:
+        for r in recs:
+            if r["status"] == "ok" and r["device"]["kind"] == "ref":
+                r = dict(r, power=power(r["graph"]["name"], r["batch"], r["latency"]["median_ms"]))
             f.write(json.dumps(r, separators=(",", ":")) + "\n")
     ev = {"schema": "dnncost.eval/1", "tool": {"name": "dnncost", "version": "0.1.0"},
           "model": "models/tiny_a/model.onnx", "device": "ref", "batch": 16, "images_dir": "val",

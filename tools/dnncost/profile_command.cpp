@@ -17,11 +17,13 @@
 #include "metrics/device_peaks.h"
 #include "metrics/fit.h"
 #include "metrics/host_info.h"
+#include "metrics/power_meter.h"
 #include "metrics/timing.h"
 #include "tools/dnncost/commands.h"
 #include "tools/dnncost/format.h"
 #include "tools/dnncost/profile_trace.h"
 #include "tools/dnncost/records_csv.h"
+#include "tools/dnncost/zoo.h"
 
 namespace dnncost {
 namespace {
@@ -113,21 +115,24 @@ struct Row {
   int64_t batch = 0;
   std::string status;
   double median = 0, p10 = 0, p90 = 0, per_image = 0, ips = 0, gflops = 0;
+  double power_w = -1, j_per_image = -1;  // -1: not measured
   int64_t memory = 0, rss = 0;
 };
 
 class RecordSink {
  public:
+  // "" writes nothing, "-" writes to stdout, anything else appends to that file.
   explicit RecordSink(const std::string& path) : path_(path) {
-    if (path_.empty()) return;
+    if (path_.empty() || path_ == "-") return;
     f_.open(path_, std::ios::app);
     if (!f_) throw ModelError("--json " + path_ + ": cannot open the file for appending");
   }
   void write(const nlohmann::json& record) {
     if (path_.empty()) return;
-    f_ << record.dump() << "\n";
-    f_.flush();
-    if (!f_) throw ModelError("--json " + path_ + ": write failed");
+    std::ostream& os = path_ == "-" ? std::cout : static_cast<std::ostream&>(f_);
+    os << record.dump() << "\n";
+    os.flush();
+    if (!os) throw ModelError("--json " + path_ + ": write failed");
   }
 
  private:
@@ -184,10 +189,17 @@ class DevicePeaksOnce {
 
 // Measures one (model, batch): fills `record` and `row`; throws on failure (the caller records it).
 void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, int64_t batch, const std::string& label,
-             DevicePeaksOnce& peaks, ProfileTrace& trace, nlohmann::json& record, Row& row) {
-  const nlohmann::json& device_peaks = peaks.get(label);
+             DevicePeaksOnce& peaks, PowerMeter& power, ProfileTrace& trace, nlohmann::json& record, Row& row) {
+  if (power.measuring() && !power.idle_measured()) progress(opt.quiet, label + ": measuring idle power");
+  power.measure_idle([] { return g_interrupted.load(); });  // once, before the first configuration runs
+  if (g_interrupted) throw std::runtime_error("interrupted");
+  trace.idle_power(power.idle_samples());                   // once, the first time there are samples
+  const nlohmann::json& device_peaks = peaks.get(label);     // once, after idle (the peaks heat the device)
   progress(opt.quiet, label + ": planning");
-  const Plan plan(g, bind_batch(g, batch));
+  const PassOptions passes = passes_for(opt.passes, spec.kind);
+  const OptimizedGraph executed = optimize(g, passes);  // the graph the device runs
+  const Plan plan(*executed.graph, bind_batch(*executed.graph, batch));
+  record["passes"] = {{"mode", passes.name()}, {"changes", executed.log.size()}};
   record["costs"] = cost_totals_json(plan);
   progress(opt.quiet, label + ": allocating");
   std::unique_ptr<Session> session = make_session(plan, spec);
@@ -243,6 +255,17 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
   row.memory = mem.planned() + mem.weight_bytes;
   row.rss = peak_rss_bytes();
 
+  // Power window (metrics/power_meter.h); its samples become the configuration's power counter track.
+  if (power.measuring()) progress(opt.quiet, label + ": measuring power");
+  record["power"] = power.measure_window([&] { session->run(); session->synchronize(); }, batch,
+                                         [] { return g_interrupted.load(); });
+  if (g_interrupted) throw std::runtime_error("interrupted");
+  trace.power_window(power.last_window_samples());
+  if (record["power"]["available"].get<bool>()) {
+    row.power_w = record["power"]["avg_w"];
+    row.j_per_image = record["power"]["energy_per_image_j"];
+  }
+
   if (!opt.per_layer && !trace.enabled()) return;
   progress(opt.quiet, label + ": timing each layer");
   const LayerTimes lt = time_layers(*session, policy, trace);
@@ -259,6 +282,7 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
     layers.push_back({{"index", i},
                       {"name", s.node->name},
                       {"op", s.node->op_type},
+                      {"executed_op", executed_op_label(*s.node)},
                       {"median_ms", ms},
                       {"share", sum > 0 ? ms / sum : 0.0},
                       {"flops", s.cost.flops},
@@ -322,15 +346,20 @@ std::string per_layer_summary(const nlohmann::json& record) {
 
 int profile_command(const ProfileOptions& opt) {
   const DeviceSpec spec = parse_device(opt.device, opt.threads);
+  passes_for(opt.passes, spec.kind);  // a bad --passes fails before anything is measured
   DNNCOST_EXPECT(!opt.batches.empty(), "--batch: expected at least one batch size");
   for (int64_t b : opt.batches) DNNCOST_EXPECT(b >= 1, "--batch: batch sizes must be positive, got " << b);
   DNNCOST_EXPECT(opt.warmup >= 0, "--warmup: expected 0 or more, got " << opt.warmup);
   DNNCOST_EXPECT(opt.min_iters >= 1, "--min-iters: expected 1 or more, got " << opt.min_iters);
   DNNCOST_EXPECT(opt.min_time >= 0, "--min-time: expected 0 or more seconds, got " << opt.min_time);
+  check_power_options(opt.power);
   RecordSink sink(opt.json_path);
+  PowerMeter power(opt.power, spec.kind, spec.index);
   g_interrupted = false;
   auto previous = std::signal(SIGINT, on_profile_sigint);
   ProfileTrace trace(opt.trace_path);
+  trace.note("power", power.measuring() ? "counter track 'power (W)': " + power.summary_line()
+                                        : "no power counter track: " + power.summary_line());
   std::vector<nlohmann::json> csv_records;
   DevicePeaksOnce peaks(opt, spec);
 
@@ -343,7 +372,7 @@ int profile_command(const ProfileOptions& opt) {
     std::unique_ptr<Graph> g;
     std::string load_error;
     try {
-      g = std::make_unique<Graph>(load_onnx(model));
+      g = std::make_unique<Graph>(load_onnx(resolve_model(model, opt.models_dir)));
     } catch (const ModelError& e) {
       load_error = e.what();
     }
@@ -370,7 +399,7 @@ int profile_command(const ProfileOptions& opt) {
       row.status = "ok";
       try {
         if (!load_error.empty()) throw ModelError(load_error);
-        measure(*g, opt, spec, batch, label, peaks, trace, record, row);
+        measure(*g, opt, spec, batch, label, peaks, power, trace, record, row);
       } catch (const std::bad_alloc&) {
         record["status"] = "out_of_memory";
         record["error"] = "out of memory at batch " + std::to_string(batch);
@@ -385,6 +414,7 @@ int profile_command(const ProfileOptions& opt) {
           std::cerr << (opt.quiet ? "" : "\n") << "dnncost: " << label << ": " << e.what() << "\n";
         }
       }
+      if (!record.contains("power") && !power.measuring()) record["power"] = power.unavailable_json();
       if (row.status != "ok") ++failures;
       record["memory_peak_rss"] = peak_rss_bytes();
       sink.write(record);
@@ -407,8 +437,12 @@ int profile_command(const ProfileOptions& opt) {
   progress(opt.quiet, "");
   std::signal(SIGINT, previous);
 
-  TextTable t({"model", "batch", "median ms", "p10-p90 ms", "ms/image", "images/s", "GFLOP/s", "memory", "peak RSS"},
-              {true, false, false, false, false, false, false, false, false});
+  std::vector<std::string> header = {"model",    "batch",   "median ms", "p10-p90 ms", "ms/image",
+                                     "images/s", "GFLOP/s", "memory",    "peak RSS"};
+  if (power.measuring()) header.insert(header.end(), {"avg W", "J/image"});
+  std::vector<bool> left(header.size(), false);
+  left[0] = true;
+  TextTable t(header, left);
   char buf[64];
   for (const Row& r : rows) {
     if (r.status != "ok") {
@@ -428,16 +462,27 @@ int profile_command(const ProfileOptions& opt) {
     cells.push_back(buf);
     cells.push_back(bytes_str(r.memory));
     cells.push_back(bytes_str(r.rss));
+    if (power.measuring()) {
+      std::snprintf(buf, sizeof buf, "%.1f", r.power_w);
+      cells.push_back(r.power_w >= 0 ? buf : "-");
+      std::snprintf(buf, sizeof buf, "%.4g", r.j_per_image);
+      cells.push_back(r.j_per_image >= 0 ? buf : "-");
+    }
     t.add(cells);
   }
-  std::cout << "device " << spec.str() << (spec.threads ? ", " + std::to_string(spec.threads) + " threads" : "")
+  // With --json - the records own stdout; the table goes to stderr.
+  std::ostream& table_out = opt.json_path == "-" ? std::cerr : std::cout;
+  table_out << "device " << spec.str() << (spec.threads ? ", " + std::to_string(spec.threads) + " threads" : "")
             << "\n"
+            << "power " << power.summary_line() << "\n"
             << t.str();
-  if (!opt.json_path.empty()) std::cout << rows.size() << " record(s) appended to " << opt.json_path << "\n";
-  if (!opt.csv_path.empty()) std::cout << "records as CSV: " << opt.csv_path << "\n";
-  if (!opt.layer_csv_path.empty()) std::cout << "per-layer CSV: " << opt.layer_csv_path << "\n";
+  if (!opt.json_path.empty() && opt.json_path != "-") {
+    table_out << rows.size() << " record(s) appended to " << opt.json_path << "\n";
+  }
+  if (!opt.csv_path.empty()) table_out << "records as CSV: " << opt.csv_path << "\n";
+  if (!opt.layer_csv_path.empty()) table_out << "per-layer CSV: " << opt.layer_csv_path << "\n";
   if (trace.enabled()) {
-    std::cout << "trace (" << trace.events() << " events; open in ui.perfetto.dev or chrome://tracing): "
+    table_out << "trace (" << trace.events() << " events; open in ui.perfetto.dev or chrome://tracing): "
               << opt.trace_path << "\n";
   }
   if (g_interrupted) {

@@ -6,6 +6,7 @@
 
 #include "engine/memory_plan.h"
 #include "metrics/host_info.h"
+#include "metrics/power_sampler.h"
 
 namespace dnncost {
 namespace {
@@ -71,8 +72,21 @@ ProfileTrace::ProfileTrace(std::string path) : path_(std::move(path)) {
               "one process per configuration (model, batch); track 1: per-layer pass (one span per layer per "
               "timed iteration, synchronised after each layer; 'iteration k' markers); track 2: whole-network "
               "runs of the headline latency; counters: memory (weights + planned live activations per layer), "
-              "process RSS per iteration");
-  trace_.note("power", "unavailable: no power source in this build (no power counter track)");
+              "process RSS per iteration; power (W) over each configuration's power window when a sensor measures, "
+              "and the idle measurement in a process of its own");
+  trace_.note("power", "no power samples (no sensor, or power windows disabled)");
+}
+
+void ProfileTrace::idle_power(const std::vector<PowerSample>& samples) {
+  if (!enabled() || idle_written_ || samples.empty()) return;
+  idle_written_ = true;
+  trace_.process_name(kIdlePid, "idle power (before the first configuration)", 0);
+  add_power_counter_track(trace_, kIdlePid, samples);
+}
+
+void ProfileTrace::power_window(const std::vector<PowerSample>& samples) {
+  if (!enabled() || pid_ == 0) return;
+  add_power_counter_track(trace_, pid_, samples);
 }
 
 void ProfileTrace::begin_configuration(const std::string& model, int64_t batch, const Session& session) {
