@@ -63,6 +63,9 @@ class Session {
   // Graph outputs in declared order (host copies).
   virtual std::vector<Tensor> outputs() = 0;
   virtual SessionMemory memory() const = 0;
+  // How step i is computed on this device (e.g. a oneDNN primitive's implementation name, a cuDNN algorithm),
+  // for traces; "" when the device has nothing to say.
+  virtual std::string step_algorithm(size_t i) const { return ""; }
 
   // set_inputs, run, outputs.
   std::vector<Tensor> run(const std::vector<std::shared_ptr<const Tensor>>& inputs);
@@ -103,6 +106,7 @@ class RefSession : public Session {
   void run_step(size_t i) override;
   std::vector<Tensor> outputs() override;
   SessionMemory memory() const override;
+  std::string step_algorithm(size_t) const override { return "reference loops"; }
   using Session::run;
 
  private:

@@ -9,6 +9,7 @@ packages=(
   libcli11-dev nlohmann-json3-dev googletest libgtest-dev
   libjpeg62-turbo-dev libpng-dev
   python3 python3-numpy python3-torch python3-torchvision python3-onnx python3-pil python3-sklearn
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do

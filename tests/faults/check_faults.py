@@ -35,7 +35,7 @@ for _alias, _type in (("float", float), ("int", int), ("bool", bool), ("object",
 
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-FAST = ["--warmup", "0", "--min-iters", "1", "--min-time", "0", "-q"]
+FAST = ["--warmup", "0", "--min-iters", "1", "--min-time", "0", "-q", "--no-peaks", "--power", "none"]
 
 
 class Failure(Exception):
@@ -121,13 +121,20 @@ def records(path):
     return out
 
 
+def fresh(path):
+    """`path`, removed if a previous run left it (profile appends)."""
+    if os.path.exists(path):
+        os.remove(path)
+    return path
+
+
 def run(cmd, timeout=300):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
 
 
 def case_failing_layer(dnncost, work):
     good, bad = good_model(f"{work}/good.onnx"), failing_model(f"{work}/gather_out_of_range.onnx")
-    out = f"{work}/failing_layer.jsonl"
+    out = fresh(f"{work}/failing_layer.jsonl")
     p = run([dnncost, "profile", good, bad, good, "--batch", "1,2", "--json", out] + FAST)
     recs = records(out)
     status = [r["status"] for r in recs]
@@ -141,7 +148,7 @@ def case_failing_layer(dnncost, work):
 
 def case_memory_cap(dnncost, work):
     good = good_model(f"{work}/good.onnx")
-    out = f"{work}/memory_cap.jsonl"
+    out = fresh(f"{work}/memory_cap.jsonl")
     p = run([dnncost, "profile", good, "--batch", "1,4096,2", "--max-memory", "200K", "--json", out] + FAST)
     recs = records(out)
     status = [r["status"] for r in recs]
@@ -168,7 +175,7 @@ def case_allocation_fails(dnncost, work):
     if "asan" in os.path.basename(os.path.dirname(os.path.abspath(dnncost))) or os.environ.get("ASAN_OPTIONS"):
         return "SKIP: AddressSanitizer build (its allocator aborts on a 64 TiB request)"
     good = good_model(f"{work}/good.onnx")
-    out = f"{work}/allocation_fails.jsonl"
+    out = fresh(f"{work}/allocation_fails.jsonl")
     p = run([dnncost, "profile", good, "--batch", "1,268435456,2", "--max-memory", "none", "--json", out] + FAST)
     recs = records(out)
     status = [r["status"] for r in recs]
@@ -180,11 +187,9 @@ def case_allocation_fails(dnncost, work):
 
 def interrupted_sweep(dnncost, work, sig, expected_status, name):
     model = slow_model(f"{work}/slow.onnx")
-    out = f"{work}/{name}.jsonl"
-    if os.path.exists(out):
-        os.remove(out)
+    out = fresh(f"{work}/{name}.jsonl")
     proc = subprocess.Popen([dnncost, "profile", model, "--batch", "1,2,3,4", "--json", out, "-q", "--warmup", "0",
-                             "--min-iters", "1", "--min-time", "1.5"], stdout=subprocess.PIPE,
+                             "--min-iters", "1", "--min-time", "1.5", "--no-peaks", "--power", "none"], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 60
     while time.time() < deadline and not (os.path.exists(out) and os.path.getsize(out) > 0):
@@ -212,7 +217,7 @@ def case_sigint(dnncost, work):
 
 def case_partial_line(dnncost, work):
     good = good_model(f"{work}/good.onnx")
-    out = f"{work}/partial_line.jsonl"
+    out = fresh(f"{work}/partial_line.jsonl")
     with open(out, "w") as f:
         f.write('{"status": "ok"}\n{"status": "o')  # a record cut by a crash of some other writer
     p = run([dnncost, "profile", good, "--batch", "1,2", "--json", out] + FAST)

@@ -19,7 +19,9 @@
 #include "engine/session.h"
 #include "importers/onnx/onnx_import.h"
 #include "tools/dnncost/commands.h"
+#include "tools/dnncost/zoo.h"
 #include "tools/dnncost/format.h"
+#include "tools/dnncost/records_csv.h"
 
 namespace dnncost {
 namespace {
@@ -246,6 +248,7 @@ nlohmann::json eval_json(const EvalOptions& opt, const PreprocessOptions& pre, c
   j["tool"] = {{"name", "dnncost"}, {"version", DNNCOST_VERSION}};
   j["model"] = opt.model;
   j["device"] = opt.device;
+  j["passes"] = passes_for(opt.passes, parse_device(opt.device).kind).name();
   j["batch"] = batch;
   j["images_dir"] = opt.images;
   j["labels"] = set.source;
@@ -358,6 +361,7 @@ void write_record(const std::string& path, const nlohmann::json& record, bool qu
 int eval_command(const EvalOptions& opt) {
   DeviceSpec device = parse_device(opt.device);
   device.memory_cap = resolve_memory_cap(opt.max_memory, device);
+  const PassOptions passes = passes_for(opt.passes, device.kind);
   PreprocessOptions pre;
   pre.resize = opt.resize;
   pre.crop = opt.crop;
@@ -373,10 +377,11 @@ int eval_command(const EvalOptions& opt) {
   }
 
   // The model: one image input, class scores out.
-  const Graph g = load_onnx(opt.model);
+  const Graph g = load_onnx(resolve_model(opt.model, opt.models_dir));
   std::vector<std::string> notes;
   const ImageInput image = image_input(g, opt, &notes);
-  const Plan plan(g, image.binding);
+  const OptimizedGraph executed = optimize(g, passes);  // graph passes keep the input and output names
+  const Plan plan(*executed.graph, image.binding);
   const int64_t classes = class_count(plan, image.batch);
   if (plan.output_ids().size() > 1) {
     notes.push_back("the model has " + std::to_string(plan.output_ids().size()) + " outputs; scoring the first, '" +
@@ -482,6 +487,10 @@ int eval_command(const EvalOptions& opt) {
     std::cout << eval_summary(opt, pre, set, names, classes, image.batch, topk, notes, tally);
   if (!opt.json_path.empty())
     write_record(opt.json_path, eval_json(opt, pre, set, names, classes, image.batch, topk, notes, tally), opt.quiet);
+  if (!opt.csv_path.empty()) {
+    write_text_file(opt.csv_path,
+                    records_csv({eval_json(opt, pre, set, names, classes, image.batch, topk, notes, tally)}), "--csv");
+  }
   return tally.interrupted ? 128 + static_cast<int>(g_interrupted) : 0;  // 130 SIGINT, 143 SIGTERM
 }
 

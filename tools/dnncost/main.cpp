@@ -1,4 +1,4 @@
-// dnncost command line: info, run, eval. Errors are printed as one message and a non-zero exit.
+// dnncost command line: info, run, eval, profile, zoo. Errors are printed as one message and a non-zero exit.
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstdint>
@@ -8,6 +8,7 @@
 #include "engine/errors.h"
 #include "engine/memory_cap.h"
 #include "tools/dnncost/commands.h"
+#include "tools/dnncost/report_command.h"
 
 namespace {
 
@@ -35,6 +36,10 @@ const CLI::Validator kPositiveInteger(
     },
     "POSITIVE INTEGER");
 
+// --passes of run, eval and profile.
+constexpr const char* kDevicePassesHelp =
+    "graph passes: none or all (default: what the device runs: none on ref, all on cpu and cuda)";
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -57,22 +62,33 @@ int main(int argc, char** argv) {
   CLI::App* info_cmd = app.add_subcommand(
       "info", "Per-layer table of a model's cost: output shapes, params, MACs, FLOPs, bytes.\n"
               "Example: dnncost info resnet50.onnx --batch 8 --json resnet50.json");
-  info_cmd->add_option("model", info.model, "ONNX model file")->required();
+  info_cmd->add_option("model", info.model, "ONNX model file, or a zoo model name (dnncost zoo list)")->required();
+  info_cmd->add_option("--models", info.models_dir, kModelsOptionHelp);
   info_cmd->add_option("--batch,-b", info.batch,
                        "batch size bound to the inputs' first dimension (default: the model's own; symbolic -> 1)")
       ->check(kPositiveInteger);
   info_cmd->add_option("--json", info.json_path, "also write the table as one JSON document to FILE ('-': stdout)");
   info_cmd->add_flag("--quiet,-q", info.quiet, "no terminal table");
+  info_cmd->add_option("--passes", info.passes,
+                       "graph passes before planning: all (the graph the cpu and cuda devices execute: BatchNorm "
+                       "folded into Conv, Identity/Dropout dropped, Conv+Add+activation fused) or none (as imported); "
+                       "the report shows both graphs' totals")
+      ->check(CLI::IsMember({"none", "all"}))
+      ->capture_default_str();
 
   RunOptions run;
   CLI::App* run_cmd = app.add_subcommand(
       "run", "Run a model on input tensors (ONNX TensorProto .pb files, graph-input order) and write\n"
              "DIR/output_0.pb, ... Example: dnncost run model.onnx --in input_0.pb --out out/");
-  run_cmd->add_option("model", run.model, "ONNX model file")->required();
+  run_cmd->add_option("model", run.model, "ONNX model file, or a zoo model name (dnncost zoo list)")->required();
+  run_cmd->add_option("--models", run.models_dir, kModelsOptionHelp);
   run_cmd->add_option("--device,-d", run.device, "device to run on: ref (plain loops, the oracle)")
       ->capture_default_str();
   run_cmd->add_option("--in,-i", run.inputs, "input tensors (.pb), one per graph input, in order")->required();
   run_cmd->add_option("--out,-o", run.out_dir, "folder for the output tensors")->required();
+  run_cmd->add_option("--passes", run.passes,
+                      kDevicePassesHelp)
+      ->check(CLI::IsMember({"none", "all"}));
   const std::string max_memory_help =
       "refuse a plan needing more than SIZE bytes (weights + activation arena), e.g. 4G, 512M; 'none': no cap\n"
       "(default: the device's free memory: MemAvailable for ref/cpu, cudaMemGetInfo for cuda)";
@@ -89,6 +105,7 @@ int main(int argc, char** argv) {
                        "image folder: one sub-folder per class (sorted names = class indices, as torchvision's "
                        "ImageFolder), or the base of the --labels paths")
       ->required();
+  eval_cmd->add_option("--models", eval.models_dir, kModelsOptionHelp);
   eval_cmd->add_option("--labels", eval.labels, "file of 'relative/path label' lines (instead of class folders)");
   eval_cmd->add_option("--class-names", eval.class_names, "file with one class name per line, for printing");
   eval_cmd->add_option("--resize", eval.resize, "shorter side after resizing (0: no resizing)")
@@ -100,10 +117,14 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--std", eval.std, "per-channel standard deviation R,G,B divided by")->capture_default_str();
   eval_cmd->add_option("--device,-d", eval.device, "device to run on: ref (plain loops, the oracle)")
       ->capture_default_str();
+  eval_cmd->add_option("--passes", eval.passes,
+                       kDevicePassesHelp)
+      ->check(CLI::IsMember({"none", "all"}));
   eval_cmd->add_option("--batch,-b", eval.batch, "images per batch (default: the model's own; symbolic -> 1)")
       ->check(kPositiveInteger);
   eval_cmd->add_option("--limit", eval.limit, "stop after this many evaluated images")->check(kPositiveInteger);
   eval_cmd->add_option("--json", eval.json_path, "write the result record to FILE ('-': stdout)");
+  eval_cmd->add_option("--csv", eval.csv_path, "also write the record flattened to CSV (one row, dotted columns)");
   eval_cmd->add_option("--max-memory", eval.max_memory, max_memory_help);
   eval_cmd->add_flag("--per-image", eval.per_image, "add each image's path, label and prediction to the record");
   eval_cmd->add_flag("--quiet,-q", eval.quiet, "no progress and no summary on the terminal");
@@ -115,12 +136,17 @@ int main(int argc, char** argv) {
   CLI::App* profile_cmd = app.add_subcommand(
       "profile",
       "Measure latency (warm-up, then repeat until --min-iters and --min-time; median and spread), memory and,\n"
-      "with --per-layer, each layer's time in a separate pass, for every model and batch size. One JSON record per\n"
-      "(model, batch) is appended to --json FILE (JSON Lines) as soon as it is measured.\n"
+      "with --per-layer, each layer's time in a separate pass, for every model and batch size; power and energy per\n"
+      "image where a sensor exists (idle power first, then a --power-window of running per configuration). One JSON\n"
+      "record per (model, batch) is appended to --json FILE (JSON Lines) as soon as it is measured.\n"
       "Example: dnncost profile resnet18.onnx resnet50.onnx --batch 1,2,4,8 --per-layer --json results.jsonl");
-  profile_cmd->add_option("models", profile.models, "ONNX model files")->required();
+  profile_cmd->add_option("models", profile.models, "ONNX model files, folders or zoo model names")->required();
+  profile_cmd->add_option("--models", profile.models_dir, kModelsOptionHelp);
   profile_cmd->add_option("--device,-d", profile.device, "device: ref (plain loops), cpu, cuda[:N]")
       ->capture_default_str();
+  profile_cmd->add_option("--passes", profile.passes,
+                           kDevicePassesHelp)
+      ->check(CLI::IsMember({"none", "all"}));
   profile_cmd->add_option("--threads", profile.threads, "CPU threads (0: the library's default)")
       ->capture_default_str();
   profile_cmd->add_option("--batch,-b", profile.batches, "batch sizes, comma-separated (e.g. 1,2,4,8,16,32,64)")
@@ -137,6 +163,50 @@ int main(int argc, char** argv) {
   profile_cmd->add_option("--seed", profile.seed, "seed of the random inputs")->capture_default_str();
   profile_cmd->add_option("--max-memory", profile.max_memory,
                           max_memory_help + "; a batch above it is recorded as out_of_memory and the sweep goes on");
+  profile_cmd->add_option("--power", profile.power.source,
+                          "power sensor: auto (cuda: NVML of that GPU; cpu, ref: RAPL), nvml, rapl, none")
+      ->check(CLI::IsMember({"auto", "nvml", "rapl", "none"}))
+      ->capture_default_str();
+  profile_cmd->add_option("--power-hz", profile.power.hz, "power sampling rate (Hz)")->capture_default_str();
+  profile_cmd->add_option("--idle-seconds", profile.power.idle_seconds,
+                          "idle power measured this long before the first configuration (0: not measured)")
+      ->capture_default_str();
+  profile_cmd->add_option("--power-window", profile.power.window_seconds,
+                          "seconds each configuration keeps running while power is sampled (0: no power windows)")
+      ->capture_default_str();
+
+  profile_cmd->add_option("--trace", profile.trace_path,
+                          "write an execution trace (Chrome trace event JSON; opens in ui.perfetto.dev): one span "
+                          "per layer per iteration of the per-layer pass (run even without --per-layer), the "
+                          "network runs, memory counters");
+  profile_cmd->add_option("--csv", profile.csv_path, "also write the records flattened to CSV, one row per record");
+  profile_cmd->add_option("--layer-csv", profile.layer_csv_path,
+                          "write the per-layer entries as CSV, one row per layer");
+  bool no_peaks = false;
+  profile_cmd->add_flag("--no-peaks", no_peaks,
+                        "do not measure the device's peak GFLOP/s and GB/s (device.peaks, used by rooflines)");
+
+  ReportOptions report;
+  CLI::App* report_cmd = app.add_subcommand(
+      "report",
+      "Write the study's figures and findings as one self-contained HTML page (inline SVG, works offline) from\n"
+      "profile, eval and info records: accuracy, operations, time, memory and power vs batch size, fits, per-layer\n"
+      "breakdowns and rooflines. Accuracy comes from eval records, else the zoo manifest's published top-1.\n"
+      "Example: dnncost report results/profile.jsonl results/*.eval.json --out results/report.html");
+  report_cmd->add_option("records", report.records, "record files (JSON or JSON Lines)")->required();
+  report_cmd->add_option("--out,-o", report.out, "the HTML file to write")->required();
+  report_cmd->add_option("--device,-d", report.device, "device kind to plot (default: the one with the most records)");
+  report_cmd->add_option("--zoo-manifest", report.zoo_manifest,
+                         "manifest with published top-1 (default: $DNNCOST_ZOO_MANIFEST, else tools/zoo/manifest.json "
+                         "of the source tree)");
+  report_cmd->add_option("--trace", report.trace, "an execution trace to name in the report");
+  report_cmd->add_flag("--quiet,-q", report.quiet, "print nothing");
+
+  CLI::App* devices_cmd = app.add_subcommand(
+      "devices", "List the devices of this build, one per line: name, available or unavailable (why), description.");
+
+  ZooOptions zoo;
+  CLI::App* zoo_cmd = add_zoo_subcommand(app, zoo);
 
   std::string commands;
   bool known = false;
@@ -159,7 +229,13 @@ int main(int argc, char** argv) {
     if (*info_cmd) return info_command(info);
     if (*run_cmd) return run_command(run);
     if (*eval_cmd) return eval_command(eval);
-    if (*profile_cmd) return profile_command(profile);
+    if (*profile_cmd) {
+      profile.peaks = !no_peaks;
+      return profile_command(profile);
+    }
+    if (*report_cmd) return report_command(report);
+    if (*devices_cmd) return devices_command();
+    if (*zoo_cmd) return zoo_command(zoo);
   } catch (const MemoryCapError& e) {
     print_error(e.what());
     return kExitOutOfMemory;

@@ -16,13 +16,19 @@
 #include <random>
 #include <sstream>
 
+#include "engine/cuda_device.h"
 #include "engine/session.h"
 #include "importers/onnx/onnx_import.h"
+#include "metrics/device_peaks.h"
 #include "metrics/fit.h"
 #include "metrics/host_info.h"
+#include "metrics/power_meter.h"
 #include "metrics/timing.h"
 #include "tools/dnncost/commands.h"
 #include "tools/dnncost/format.h"
+#include "tools/dnncost/profile_trace.h"
+#include "tools/dnncost/records_csv.h"
+#include "tools/dnncost/zoo.h"
 
 namespace dnncost {
 namespace {
@@ -110,23 +116,28 @@ struct LayerTimes {
   int iterations = 0;
 };
 
-LayerTimes time_layers(Session& s, const TimingPolicy& policy) {
+// Timed iterations go to the trace: an iteration marker, then one span per layer.
+LayerTimes time_layers(Session& s, const TimingPolicy& policy, ProfileTrace& trace) {
   const size_t n = s.plan().steps().size();
   std::vector<std::vector<double>> samples(n);
-  auto one_pass = [&](bool record) {
+  auto one_pass = [&](bool record, int iteration) {
+    if (record) trace.layer_iteration(iteration, now_s());
     for (size_t i = 0; i < n; ++i) {
       const double t0 = now_s();
       s.run_step(i);
       s.synchronize();
-      if (record) samples[i].push_back((now_s() - t0) * 1000.0);
+      const double t1 = now_s();
+      if (!record) continue;
+      samples[i].push_back((t1 - t0) * 1000.0);
+      trace.layer_span(i, iteration, t0, t1);
     }
   };
-  for (int w = 0; w < policy.warmup && !stop_requested(); ++w) one_pass(false);
+  for (int w = 0; w < policy.warmup && !stop_requested(); ++w) one_pass(false, w);
   const double start = now_s();
   int iters = 0;
   while (!stop_requested() && iters < policy.max_iters &&
          (iters < policy.min_iters || now_s() - start < policy.min_time_s)) {
-    one_pass(true);
+    one_pass(true, iters);
     ++iters;
   }
   LayerTimes lt;
@@ -140,6 +151,7 @@ struct Row {
   int64_t batch = 0;
   std::string status;
   double median = 0, p10 = 0, p90 = 0, per_image = 0, ips = 0, gflops = 0;
+  double power_w = -1, j_per_image = -1;  // -1: not measured
   int64_t memory = 0, rss = 0;
 };
 
@@ -147,8 +159,14 @@ struct Row {
 // either whole or absent: an interrupted or crashed sweep leaves only valid lines. A failed write is undone.
 class RecordSink {
  public:
+  // "" writes nothing, "-" writes to stdout, anything else appends to that file.
   explicit RecordSink(const std::string& path) : path_(path) {
     if (path_.empty()) return;
+    if (path_ == "-") {  // stdout: not ours to close; std::cout is flushed before each record
+      fd_ = STDOUT_FILENO;
+      owns_fd_ = false;
+      return;
+    }
     fd_ = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);  // read: the last byte
     if (fd_ < 0 && errno == EACCES) fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd_ < 0) {
@@ -162,13 +180,14 @@ class RecordSink {
     }
   }
   ~RecordSink() {
-    if (fd_ >= 0) ::close(fd_);
+    if (fd_ >= 0 && owns_fd_) ::close(fd_);
   }
   RecordSink(const RecordSink&) = delete;
   RecordSink& operator=(const RecordSink&) = delete;
 
   void write(const nlohmann::json& record) {
     if (fd_ < 0) return;
+    if (!owns_fd_) std::cout.flush();
     const std::string line = (needs_newline_ ? "\n" : "") + record.dump() + "\n";
     const off_t before = ::lseek(fd_, 0, SEEK_END);  // -1 for a pipe or a terminal: nothing to undo there
     size_t done = 0;
@@ -190,8 +209,22 @@ class RecordSink {
  private:
   std::string path_;
   int fd_ = -1;
+  bool owns_fd_ = true;
   bool needs_newline_ = false;
 };
+
+// How this dnncost was built: compiler, and the CUDA/cuDNN versions compiled in (null in CPU-only builds).
+nlohmann::json build_json() {
+  const std::string cuda = cuda_build_versions();
+#if defined(__clang__)
+  const std::string compiler = "clang " __clang_version__;
+#elif defined(__GNUC__)
+  const std::string compiler = "GCC " __VERSION__;
+#else
+  const std::string compiler = "unknown";
+#endif
+  return {{"compiler", compiler}, {"cuda", cuda.empty() ? nlohmann::json() : nlohmann::json(cuda)}};
+}
 
 // One progress line, rewritten in place on a terminal; nothing when stderr is a file or a pipe.
 void progress(bool quiet, const std::string& line) {
@@ -200,24 +233,73 @@ void progress(bool quiet, const std::string& line) {
   std::cerr << "\r\033[K" << line << std::flush;
 }
 
+// The device's measured peaks (metrics/device_peaks.h): measured when the first configuration starts (so that
+// Ctrl-C during it is recorded like any interruption), then reused by every record of the run; null with the
+// reason when not measured.
+class DevicePeaksOnce {
+ public:
+  DevicePeaksOnce(const ProfileOptions& opt, const DeviceSpec& spec) : opt_(opt), spec_(spec) {}
+  const nlohmann::json& get(const std::string& label) {
+    if (!value_.is_null()) return value_;
+    if (!opt_.peaks) return value_ = {{"gflops", nullptr}, {"gbs", nullptr}, {"note", "not measured (--no-peaks)"}};
+    progress(opt_.quiet, label + ": measuring the device's peak GFLOP/s and GB/s");
+    try {
+      nlohmann::json j = peaks_json(measure_device_peaks(spec_, opt_.peaks_time, [] { return stop_requested(); }));
+      if (stop_requested()) throw std::runtime_error("interrupted");
+      value_ = std::move(j);
+    } catch (const std::bad_alloc&) {
+      value_ = {{"gflops", nullptr}, {"gbs", nullptr}, {"note", "not measured: out of memory"}};
+    }
+    return value_;
+  }
+  const nlohmann::json& value() const { return value_; }  // null until measured
+
+ private:
+  const ProfileOptions& opt_;
+  DeviceSpec spec_;
+  nlohmann::json value_;
+};
+
 // Measures one (model, batch): fills `record` and `row`; throws on failure (the caller records it).
 void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, int64_t batch, const std::string& label,
-             nlohmann::json& record, Row& row) {
+             DevicePeaksOnce& peaks, PowerMeter& power, ProfileTrace& trace, nlohmann::json& record, Row& row) {
+  if (power.measuring() && !power.idle_measured()) progress(opt.quiet, label + ": measuring idle power");
+  power.measure_idle([] { return stop_requested(); });  // once, before the first configuration runs
+  if (stop_requested()) throw std::runtime_error("interrupted");
+  trace.idle_power(power.idle_samples());                   // once, the first time there are samples
+  const nlohmann::json& device_peaks = peaks.get(label);     // once, after idle (the peaks heat the device)
   progress(opt.quiet, label + ": planning");
-  const Plan plan(g, bind_batch(g, batch));
+  const PassOptions passes = passes_for(opt.passes, spec.kind);
+  const OptimizedGraph executed = optimize(g, passes);  // the graph the device runs
+  const Plan plan(*executed.graph, bind_batch(*executed.graph, batch));
+  record["passes"] = {{"mode", passes.name()}, {"changes", executed.log.size()}};
   record["costs"] = cost_totals_json(plan);
   progress(opt.quiet, label + ": allocating");
   std::unique_ptr<Session> session = make_session(plan, spec);
   record["device"] = session->device_json();
+  record["device"]["peaks"] = device_peaks;
   session->set_inputs(random_inputs(plan, opt.seed));
+  trace.begin_configuration(g.path, batch, *session);
 
   TimingPolicy policy;
   policy.warmup = opt.warmup;
   policy.min_iters = opt.min_iters;
   policy.min_time_s = opt.min_time;
   progress(opt.quiet, label + ": timing the whole network");
+  double run_start = 0;
+  int run_index = -policy.warmup;
   const std::vector<double> samples = time_repeated(
-      policy, [&] { session->run(); }, [&] { session->synchronize(); }, [] { return stop_requested(); });
+      policy,
+      [&] {
+        run_start = now_s();
+        session->run();
+      },
+      [&] {
+        session->synchronize();
+        if (run_index >= 0) trace.network_run(run_index, run_start, now_s());
+        ++run_index;
+      },
+      [] { return stop_requested(); });
   if (stop_requested()) throw std::runtime_error("interrupted");
   const TimingStats st = summarize(samples);
   record["latency"] = stats_json(st);
@@ -246,9 +328,20 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
   row.memory = mem.planned() + mem.weight_bytes;
   row.rss = peak_rss_bytes();
 
-  if (!opt.per_layer) return;
+  // Power window (metrics/power_meter.h); its samples become the configuration's power counter track.
+  if (power.measuring()) progress(opt.quiet, label + ": measuring power");
+  record["power"] = power.measure_window([&] { session->run(); session->synchronize(); }, batch,
+                                         [] { return stop_requested(); });
+  if (stop_requested()) throw std::runtime_error("interrupted");
+  trace.power_window(power.last_window_samples());
+  if (record["power"]["available"].get<bool>()) {
+    row.power_w = record["power"]["avg_w"];
+    row.j_per_image = record["power"]["energy_per_image_j"];
+  }
+
+  if (!opt.per_layer && !trace.enabled()) return;
   progress(opt.quiet, label + ": timing each layer");
-  const LayerTimes lt = time_layers(*session, policy);
+  const LayerTimes lt = time_layers(*session, policy, trace);
   if (stop_requested()) throw std::runtime_error("interrupted");
   double sum = 0;
   for (double m : lt.median_ms) sum += m;
@@ -262,11 +355,14 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
     layers.push_back({{"index", i},
                       {"name", s.node->name},
                       {"op", s.node->op_type},
+                      {"executed_op", executed_op_label(*s.node)},
                       {"median_ms", ms},
                       {"share", sum > 0 ? ms / sum : 0.0},
                       {"flops", s.cost.flops},
                       {"macs", s.cost.macs},
                       {"bytes", s.cost.bytes_read + s.cost.bytes_written},
+                      {"weight_bytes", s.cost.weight_bytes},
+                      {"activation_bytes", s.cost.activation_bytes},
                       {"gflops", secs > 0 ? static_cast<double>(s.cost.flops) / secs / 1e9 : 0.0},
                       {"gbs", secs > 0 ? static_cast<double>(s.cost.bytes_read + s.cost.bytes_written) / secs / 1e9
                                        : 0.0}});
@@ -324,16 +420,24 @@ std::string per_layer_summary(const nlohmann::json& record) {
 int profile_command(const ProfileOptions& opt) {
   DeviceSpec spec = parse_device(opt.device, opt.threads);
   spec.memory_cap = resolve_memory_cap(opt.max_memory, spec);
+  passes_for(opt.passes, spec.kind);  // a bad --passes fails before anything is measured
   DNNCOST_EXPECT(!opt.batches.empty(), "--batch: expected at least one batch size");
   for (int64_t b : opt.batches) DNNCOST_EXPECT(b >= 1, "--batch: batch sizes must be positive, got " << b);
   DNNCOST_EXPECT(opt.warmup >= 0, "--warmup: expected 0 or more, got " << opt.warmup);
   DNNCOST_EXPECT(opt.min_iters >= 1, "--min-iters: expected 1 or more, got " << opt.min_iters);
   DNNCOST_EXPECT(opt.min_time >= 0, "--min-time: expected 0 or more seconds, got " << opt.min_time);
+  check_power_options(opt.power);
   RecordSink sink(opt.json_path);
   const MemoryCap& cap = spec.memory_cap;
   const nlohmann::json cap_json = {{"bytes", cap.limited() ? nlohmann::json(cap.bytes) : nlohmann::json(nullptr)},
                                    {"source", cap.limited() ? cap.source : "none"}};
+  PowerMeter power(opt.power, spec.kind, spec.index);
   std::optional<StopSignalGuard> stop_guard(std::in_place);
+  ProfileTrace trace(opt.trace_path);
+  trace.note("power", power.measuring() ? "counter track 'power (W)': " + power.summary_line()
+                                        : "no power counter track: " + power.summary_line());
+  std::vector<nlohmann::json> csv_records;
+  DevicePeaksOnce peaks(opt, spec);
 
   std::vector<Row> rows;
   int failures = 0;
@@ -344,7 +448,7 @@ int profile_command(const ProfileOptions& opt) {
     std::unique_ptr<Graph> g;
     std::string load_error;
     try {
-      g = std::make_unique<Graph>(load_onnx(model));
+      g = std::make_unique<Graph>(load_onnx(resolve_model(model, opt.models_dir)));
     } catch (const std::bad_alloc&) {
       load_error = model + ": out of memory while loading the model";
     } catch (const std::exception& e) {
@@ -359,6 +463,7 @@ int profile_command(const ProfileOptions& opt) {
                                {"tool", {{"name", "dnncost"}, {"version", DNNCOST_VERSION}}},
                                {"time", utc_timestamp()},
                                {"host", host_json()},
+                               {"build", build_json()},
                                {"model", model},
                                {"batch", batch},
                                {"device", {{"kind", spec.kind}, {"requested", opt.device}, {"threads", spec.threads}}},
@@ -373,7 +478,7 @@ int profile_command(const ProfileOptions& opt) {
       row.status = "ok";
       try {
         if (!load_error.empty()) throw ModelError(load_error);
-        measure(*g, opt, spec, batch, label, record, row);
+        measure(*g, opt, spec, batch, label, peaks, power, trace, record, row);
       } catch (const std::bad_alloc&) {
         record["status"] = "out_of_memory";
         record["error"] = "out of memory at batch " + std::to_string(batch) + " (an allocation failed)";
@@ -394,9 +499,19 @@ int profile_command(const ProfileOptions& opt) {
           std::cerr << (opt.quiet ? "" : "\n") << "dnncost: " << label << ": " << e.what() << "\n";
         }
       }
+      if (!record.contains("power") && !power.measuring()) record["power"] = power.unavailable_json();
       if (row.status != "ok") ++failures;
       record["memory_peak_rss"] = peak_rss_bytes();
       sink.write(record);
+      if (!peaks.value().is_null()) trace.note("device_peaks", peaks.value());
+      trace.flush();
+      if (!opt.csv_path.empty() || !opt.layer_csv_path.empty()) {
+        csv_records.push_back(record);
+        if (!opt.csv_path.empty()) write_text_file(opt.csv_path, records_csv(csv_records), "--csv");
+        if (!opt.layer_csv_path.empty()) {
+          write_text_file(opt.layer_csv_path, layers_csv(csv_records), "--layer-csv");
+        }
+      }
       rows.push_back(row);
       if (!opt.quiet && opt.per_layer && row.status == "ok") {
         progress(false, "");
@@ -408,8 +523,12 @@ int profile_command(const ProfileOptions& opt) {
   const int stop_signal = g_stop_signal.load();
   stop_guard.reset();
 
-  TextTable t({"model", "batch", "median ms", "p10-p90 ms", "ms/image", "images/s", "GFLOP/s", "memory", "peak RSS"},
-              {true, false, false, false, false, false, false, false, false});
+  std::vector<std::string> header = {"model",    "batch",   "median ms", "p10-p90 ms", "ms/image",
+                                     "images/s", "GFLOP/s", "memory",    "peak RSS"};
+  if (power.measuring()) header.insert(header.end(), {"avg W", "J/image"});
+  std::vector<bool> left(header.size(), false);
+  left[0] = true;
+  TextTable t(header, left);
   char buf[64];
   for (const Row& r : rows) {
     if (r.status != "ok") {
@@ -429,12 +548,29 @@ int profile_command(const ProfileOptions& opt) {
     cells.push_back(buf);
     cells.push_back(bytes_str(r.memory));
     cells.push_back(bytes_str(r.rss));
+    if (power.measuring()) {
+      std::snprintf(buf, sizeof buf, "%.1f", r.power_w);
+      cells.push_back(r.power_w >= 0 ? buf : "-");
+      std::snprintf(buf, sizeof buf, "%.4g", r.j_per_image);
+      cells.push_back(r.j_per_image >= 0 ? buf : "-");
+    }
     t.add(cells);
   }
-  std::cout << "device " << spec.str() << (spec.threads ? ", " + std::to_string(spec.threads) + " threads" : "")
+  // With --json - the records own stdout; the table goes to stderr.
+  std::ostream& table_out = opt.json_path == "-" ? std::cerr : std::cout;
+  table_out << "device " << spec.str() << (spec.threads ? ", " + std::to_string(spec.threads) + " threads" : "")
             << "\n"
+            << "power " << power.summary_line() << "\n"
             << t.str();
-  if (!opt.json_path.empty()) std::cout << rows.size() << " record(s) appended to " << opt.json_path << "\n";
+  if (!opt.json_path.empty() && opt.json_path != "-") {
+    table_out << rows.size() << " record(s) appended to " << opt.json_path << "\n";
+  }
+  if (!opt.csv_path.empty()) table_out << "records as CSV: " << opt.csv_path << "\n";
+  if (!opt.layer_csv_path.empty()) table_out << "per-layer CSV: " << opt.layer_csv_path << "\n";
+  if (trace.enabled()) {
+    table_out << "trace (" << trace.events() << " events; open in ui.perfetto.dev or chrome://tracing): "
+              << opt.trace_path << "\n";
+  }
   if (stop_signal != 0) {
     std::cerr << "dnncost: interrupted by " << (stop_signal == SIGTERM ? "SIGTERM" : "SIGINT")
               << "; every record measured so far is in "

@@ -5,15 +5,22 @@
 #include "engine/session.h"
 #include "importers/onnx/onnx_import.h"
 #include "tools/dnncost/commands.h"
+#include "tools/dnncost/zoo.h"
 
 namespace dnncost {
 
+PassOptions passes_for(const std::string& option, const std::string& device_kind) {
+  return option.empty() ? PassOptions::for_device(device_kind) : PassOptions::parse(option, "--passes");
+}
+
 std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
                                                       const std::vector<std::shared_ptr<const Tensor>>& inputs,
-                                                      const std::string& device, const std::string& max_memory) {
+                                                      const std::string& device, const std::string& passes,
+                                                      const std::string& max_memory) {
   DeviceSpec spec = parse_device(device);
   spec.memory_cap = resolve_memory_cap(max_memory, spec);
-  const Plan plan(graph, bind_tensors(graph, inputs));
+  const OptimizedGraph executed = optimize(graph, passes_for(passes, spec.kind));
+  const Plan plan(*executed.graph, bind_tensors(*executed.graph, inputs));
   std::unique_ptr<Session> session = make_session(plan, spec);
   std::vector<Tensor> outs = session->run(inputs);
   std::vector<std::pair<std::string, Tensor>> named;
@@ -22,11 +29,14 @@ std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
 }
 
 int run_command(const RunOptions& opt) {
-  resolve_memory_cap(opt.max_memory, parse_device(opt.device));  // bad options fail before the model is read
-  const Graph g = load_onnx(opt.model);
+  // A bad --device, --passes or --max-memory fails before the model is read.
+  const DeviceSpec spec = parse_device(opt.device);
+  passes_for(opt.passes, spec.kind);
+  resolve_memory_cap(opt.max_memory, spec);
+  const Graph g = load_onnx(resolve_model(opt.model, opt.models_dir));
   std::vector<std::shared_ptr<const Tensor>> inputs;
   for (const auto& f : opt.inputs) inputs.push_back(std::make_shared<const Tensor>(read_tensor_file(f)));
-  auto outs = run_model(g, inputs, opt.device, opt.max_memory);
+  auto outs = run_model(g, inputs, opt.device, opt.passes, opt.max_memory);
   std::error_code ec;
   std::filesystem::create_directories(opt.out_dir, ec);
   if (ec) throw ModelError("--out " + opt.out_dir + ": cannot create the folder (" + ec.message() + ")");
