@@ -1,5 +1,6 @@
 // libFuzzer target over the whole front half of dnncost: ONNX bytes -> import (parse_onnx) -> batch binding ->
-// Plan (shape inference, folding, cost) -> memory plan -> one reference run when the model is small.
+// Plan (shape inference, folding, cost) -> memory plan -> one reference run when the model is small -> the graph
+// passes, whose graph must plan and run too, with the same output shapes (tests/fuzz/fuzz_common.h).
 //
 // Expected outcome for any input: success, or a ModelError (a clean error message). A crash, a sanitizer report,
 // any other exception, a hang (-timeout) or a huge allocation (-rss_limit_mb / -malloc_limit_mb) is a finding.
@@ -8,7 +9,7 @@
 // the model's folder, which is reported as a finding too.
 //
 // Built by the DNNCOST_FUZZ CMake option (clang, -fsanitize=fuzzer,address,undefined); the same file is linked
-// with replay_main.cpp into dnncost_fuzz_replay in every build, which runs saved inputs (regressions) once.
+// with replay_main.cpp into dnncost_fuzz_import_replay in every build, which runs saved inputs once.
 #include <unistd.h>
 
 #include <cstdint>
@@ -20,24 +21,14 @@
 #include <vector>
 
 #include "engine/errors.h"
-#include "engine/memory_plan.h"
-#include "engine/plan.h"
-#include "engine/session.h"
 #include "importers/onnx/onnx_import.h"
+#include "tests/fuzz/fuzz_common.h"
 #include "tests/fuzz/outside_bytes.h"
 
 namespace {
 
 namespace fs = std::filesystem;
 using namespace dnncost;
-
-// Small limits so that one input stays fast and small (the defaults allow gigabytes, by design).
-constexpr int64_t kMaxFoldedValueBytes = int64_t{16} << 20;
-constexpr int64_t kMaxFoldedTotalBytes = int64_t{64} << 20;
-constexpr int64_t kMaxFoldedFlops = int64_t{20} << 20;
-// A planned model is run once on zero inputs when it is this small.
-constexpr int64_t kMaxRunBytes = int64_t{16} << 20;  // arena + bytes read and written by all layers
-constexpr int64_t kMaxRunWork = int64_t{4} << 20;    // MACs + FLOPs of all layers
 
 // The folder the fuzzed model "lives" in: <tmp>/model/ with w.bin (1 KiB of weights), link_out.bin (a symlink to
 // ../outside.bin) and up (a symlink to ..); <tmp>/outside.bin holds the secret bytes.
@@ -68,15 +59,9 @@ struct ModelFolder {
   }
 };
 
-[[noreturn]] void finding(const std::string& what) {
-  std::fprintf(stderr, "dnncost fuzz finding: %s\n", what.c_str());
-  std::fflush(stderr);
-  std::abort();
-}
-
 void check_no_outside_bytes(const Tensor& t, const std::string& where) {
   if (fuzzing::holds_outside_bytes(t.raw(), t.bytes())) {
-    finding("tensor " + where + " holds bytes of a file outside the model's folder");
+    fuzzing::finding("tensor " + where + " holds bytes of a file outside the model's folder");
   }
 }
 
@@ -87,30 +72,6 @@ void check_graph_bytes(const Graph& g) {
       if (a.second.t) check_no_outside_bytes(*a.second.t, "attribute '" + a.first + "' of node '" + n.name + "'");
 }
 
-void plan_and_run(const Graph& g) {
-  const InputBinding binding = bind_batch(g, 0);
-  PlanLimits limits;
-  limits.max_folded_value_bytes = kMaxFoldedValueBytes;
-  limits.max_folded_total_bytes = kMaxFoldedTotalBytes;
-  limits.max_folded_flops = kMaxFoldedFlops;
-  const Plan plan(g, binding, limits);
-  const MemoryPlan mem = plan_memory(plan);
-  const Cost& c = plan.totals();
-  const long double bytes = static_cast<long double>(mem.arena_bytes) + static_cast<long double>(c.bytes_read) +
-                            static_cast<long double>(c.bytes_written);
-  const long double work = static_cast<long double>(c.macs) + static_cast<long double>(c.flops);
-  if (bytes > kMaxRunBytes || work > kMaxRunWork) return;
-  RefSession session(plan);
-  std::vector<std::shared_ptr<const Tensor>> inputs;
-  for (int id : plan.input_ids()) {
-    const PlanValue& v = plan.values()[id];
-    inputs.push_back(v.constant ? v.constant : std::make_shared<const Tensor>(v.dtype, v.shape));
-  }
-  const std::vector<Tensor> outputs = session.run(inputs);
-  if (outputs.size() != plan.output_ids().size()) finding("the run returned the wrong number of outputs");
-  if (std::getenv("DNNCOST_FUZZ_VERBOSE")) std::fprintf(stderr, "ran %zu layers\n", plan.steps().size());
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -119,13 +80,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   try {
     const Graph g = parse_onnx(bytes, "fuzz.onnx", folder.model_dir);
     check_graph_bytes(g);
-    plan_and_run(g);
-  } catch (const ModelError& e) {
-    // the expected outcome for a broken model: a clean error
-    static const bool verbose = std::getenv("DNNCOST_FUZZ_VERBOSE") != nullptr;
-    if (verbose) std::fprintf(stderr, "ModelError: %s\n", e.what());
+    fuzzing::plan_run_and_check_passes(g);
+  } catch (const ModelError& e) {  // the expected outcome for a broken model: a clean error
+    if (fuzzing::verbose()) std::fprintf(stderr, "ModelError: %s\n", e.what());
   } catch (const std::exception& e) {
-    finding(std::string("exception other than ModelError: ") + e.what());
+    fuzzing::finding(std::string("exception other than ModelError: ") + e.what());
   }
   return 0;
 }

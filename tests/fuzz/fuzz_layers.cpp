@@ -2,7 +2,8 @@
 // so every input reaches shape inference: one to three nodes of any registered op, inputs that are graph inputs
 // (small random shapes), initializers (float, int64 or int32, with edge values such as 0, -1, 2^62, INT64_MIN)
 // or absent, attributes of the names layers read (right or wrong type, edge values), and an opset from 1 to 17.
-// The graph is planned with small limits and, when small, run once on `ref`.
+// The graph is planned with small limits and, when small, run once on `ref`; then the graph passes run and their
+// graph must plan and run too (tests/fuzz/fuzz_common.h).
 //
 // Expected outcome: success or a ModelError. Anything else (a crash, a sanitizer report, another exception, a
 // hang, a huge allocation) is a finding. Built with fuzz_import.cpp's settings (see CMakeLists.txt).
@@ -15,17 +16,12 @@
 #include <vector>
 
 #include "engine/errors.h"
-#include "engine/memory_plan.h"
-#include "engine/plan.h"
-#include "engine/session.h"
 #include "layers/registry.h"
+#include "tests/fuzz/fuzz_common.h"
 
 namespace {
 
 using namespace dnncost;
-
-constexpr int64_t kMaxRunBytes = int64_t{16} << 20;
-constexpr int64_t kMaxRunWork = int64_t{4} << 20;
 
 // Reads choices from the fuzzer's bytes; zeros once they run out (so every input is a complete graph).
 class ByteReader {
@@ -171,27 +167,6 @@ Graph random_graph(ByteReader& r, const std::vector<std::string>& ops) {
   return g;
 }
 
-void plan_and_run(const Graph& g) {
-  PlanLimits limits;
-  limits.max_folded_value_bytes = int64_t{16} << 20;
-  limits.max_folded_total_bytes = int64_t{64} << 20;
-  limits.max_folded_flops = int64_t{20} << 20;
-  const Plan plan(g, bind_batch(g, 0), limits);
-  const MemoryPlan mem = plan_memory(plan);
-  const Cost& c = plan.totals();
-  const long double bytes = static_cast<long double>(mem.arena_bytes) + static_cast<long double>(c.bytes_read) +
-                            static_cast<long double>(c.bytes_written);
-  const long double work = static_cast<long double>(c.macs) + static_cast<long double>(c.flops);
-  if (bytes > kMaxRunBytes || work > kMaxRunWork) return;
-  RefSession session(plan);
-  std::vector<std::shared_ptr<const Tensor>> inputs;
-  for (int id : plan.input_ids()) {
-    const PlanValue& v = plan.values()[id];
-    inputs.push_back(std::make_shared<const Tensor>(v.dtype, v.shape));
-  }
-  session.run(inputs);
-}
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -199,13 +174,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   ByteReader r(data, size);
   try {
     const Graph g = random_graph(r, ops);
-    plan_and_run(g);
+    fuzzing::plan_run_and_check_passes(g);
   } catch (const ModelError& e) {
-    static const bool verbose = std::getenv("DNNCOST_FUZZ_VERBOSE") != nullptr;
-    if (verbose) std::fprintf(stderr, "ModelError: %s\n", e.what());
+    if (fuzzing::verbose()) std::fprintf(stderr, "ModelError: %s\n", e.what());
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "dnncost fuzz finding: exception other than ModelError: %s\n", e.what());
-    std::abort();
+    fuzzing::finding(std::string("exception other than ModelError: ") + e.what());
   }
   return 0;
 }
