@@ -4,13 +4,13 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
-#include <fstream>
 #include <sstream>
 
 #include "engine/cuda_device.h"
 #include "engine/memory_plan.h"
 #include "engine/plan.h"
 #include "engine/session.h"
+#include "metrics/host_info.h"
 
 namespace dnncost {
 namespace {
@@ -47,18 +47,6 @@ int64_t parse_byte_size(const std::string& text, const std::string& option) {
   const long double value = std::strtold(number.c_str(), nullptr) * std::ldexp(1.0L, shift);
   if (!(value >= 0) || value >= 9.2e18L) throw ModelError(what + " (too large)");
   return static_cast<int64_t>(std::llround(value));
-}
-
-int64_t host_available_bytes() {
-  std::ifstream f("/proc/meminfo");
-  std::string key;
-  int64_t kib = 0;
-  std::string unit;
-  while (f >> key >> kib) {
-    std::getline(f, unit);
-    if (key == "MemAvailable:") return kib * 1024;
-  }
-  return -1;
 }
 
 MemoryCap resolve_memory_cap(const std::string& text, const DeviceSpec& spec) {

@@ -29,9 +29,6 @@ struct MemoryCap {
 // 1024), e.g. "4G", "512M", "1.5G", "1000000". `option` names the option in the error message.
 int64_t parse_byte_size(const std::string& text, const std::string& option);
 
-// Free memory of this host (MemAvailable in /proc/meminfo), or -1 when unknown.
-int64_t host_available_bytes();
-
 // The cap for --max-memory TEXT on this device: TEXT a size, "none" (no cap), or empty for the default: the
 // device's free memory (the host's MemAvailable for ref and cpu, cudaMemGetInfo's free bytes for cuda:N).
 MemoryCap resolve_memory_cap(const std::string& text, const DeviceSpec& spec);

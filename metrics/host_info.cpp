@@ -63,4 +63,15 @@ nlohmann::json host_json() {
           {"hostname", u.nodename}};
 }
 
+int64_t host_available_bytes() {
+  std::ifstream f("/proc/meminfo");
+  std::string key, unit;
+  int64_t kib = 0;
+  while (f >> key >> kib) {
+    std::getline(f, unit);
+    if (key == "MemAvailable:") return kib * 1024;
+  }
+  return -1;
+}
+
 }  // namespace dnncost

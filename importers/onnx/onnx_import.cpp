@@ -17,7 +17,8 @@
 #include <sstream>
 
 #include "engine/errors.h"
-#include "engine/memory_cap.h"
+#include "engine/memory_cap.h"  // MemoryCapError only (header-only): the importer needs no device code
+#include "metrics/host_info.h"
 #include "onnx.pb.h"
 
 namespace dnncost {

@@ -12,6 +12,7 @@
 #include "engine/plan.h"
 #include "engine/session.h"
 #include "kernels/conv_taps.h"
+#include "metrics/host_info.h"
 #include "tests/unit/op_test_util.h"
 
 namespace dnncost::testing {
