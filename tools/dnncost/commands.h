@@ -21,6 +21,7 @@ struct InfoOptions {
 struct RunOptions {
   std::string model;
   std::string device = "ref";
+  int threads = 0;                  // cpu device: worker threads, 0 = the library's default
   std::vector<std::string> inputs;  // TensorProto files, graph-input order
   std::string out_dir;
 };
@@ -58,7 +59,7 @@ int info_command(const InfoOptions& opt);
 // graph-output order with their names. This is the code path of `dnncost run` (and of the conformance tests).
 std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
                                                       const std::vector<std::shared_ptr<const Tensor>>& inputs,
-                                                      const std::string& device);
+                                                      const std::string& device, int threads = 0);
 int run_command(const RunOptions& opt);
 
 }  // namespace dnncost

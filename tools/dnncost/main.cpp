@@ -65,7 +65,11 @@ int main(int argc, char** argv) {
       "run", "Run a model on input tensors (ONNX TensorProto .pb files, graph-input order) and write\n"
              "DIR/output_0.pb, ... Example: dnncost run model.onnx --in input_0.pb --out out/");
   run_cmd->add_option("model", run.model, "ONNX model file")->required();
-  run_cmd->add_option("--device,-d", run.device, "device to run on: ref (plain loops, the oracle)")
+  run_cmd->add_option("--device,-d", run.device,
+                      "device to run on: ref (plain loops, the oracle), cpu (oneDNN, when built in)")
+      ->capture_default_str();
+  run_cmd->add_option("--threads", run.threads, "cpu device: worker threads (0: oneDNN's default, one per core)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   run_cmd->add_option("--in,-i", run.inputs, "input tensors (.pb), one per graph input, in order")->required();
   run_cmd->add_option("--out,-o", run.out_dir, "folder for the output tensors")->required();

@@ -10,8 +10,8 @@ namespace dnncost {
 
 std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
                                                       const std::vector<std::shared_ptr<const Tensor>>& inputs,
-                                                      const std::string& device) {
-  const DeviceSpec spec = parse_device(device);
+                                                      const std::string& device, int threads) {
+  const DeviceSpec spec = parse_device(device, threads);
   const Plan plan(graph, bind_tensors(graph, inputs));
   std::unique_ptr<Session> session = make_session(plan, spec);
   std::vector<Tensor> outs = session->run(inputs);
@@ -21,11 +21,11 @@ std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
 }
 
 int run_command(const RunOptions& opt) {
-  parse_device(opt.device);  // a bad --device fails before the model is read
+  parse_device(opt.device, opt.threads);  // a bad --device or --threads fails before the model is read
   const Graph g = load_onnx(opt.model);
   std::vector<std::shared_ptr<const Tensor>> inputs;
   for (const auto& f : opt.inputs) inputs.push_back(std::make_shared<const Tensor>(read_tensor_file(f)));
-  auto outs = run_model(g, inputs, opt.device);
+  auto outs = run_model(g, inputs, opt.device, opt.threads);
   std::error_code ec;
   std::filesystem::create_directories(opt.out_dir, ec);
   if (ec) throw ModelError("--out " + opt.out_dir + ": cannot create the folder (" + ec.message() + ")");

@@ -60,12 +60,12 @@ def build_model(name):
         return models.googlenet(weights=None, aux_logits=False, init_weights=True, transform_input=False), 224
     if name == "inception_v3":
         return models.inception_v3(weights=None, aux_logits=False, init_weights=True, transform_input=False), 299
-    if name in ("resnet18", "resnet50", "vgg16", "alexnet"):
+    if name in ("resnet18", "resnet50", "vgg16", "alexnet", "mobilenet_v2"):
         return getattr(models, name)(weights=None), 224
     raise ValueError(name)
 
 
-SUPPORTED_MODELS = ("resnet18", "resnet50", "vgg16", "alexnet", "googlenet", "inception_v3")
+SUPPORTED_MODELS = ("resnet18", "resnet50", "vgg16", "alexnet", "googlenet", "inception_v3", "mobilenet_v2")
 
 
 def image_batch(batch, side, generator):
