@@ -66,8 +66,12 @@ MemoryPlan plan_memory(const BufferSchedule& sch, const ValueBytes& bytes_of) {
       last[id] = std::max(last[id], s);
     }
   }
+  // Outputs are read after the run; inputs are set once and must survive every run (profiling repeats run()
+  // after one set_inputs), so both live to the end.
   for (int id : sch.outputs)
     if (id >= 0 && first[id] != -2) last[id] = end;
+  for (int id = 0; id < n; ++id)
+    if (is_input[id]) last[id] = end;
 
   // In place: an output takes over an input's slot when the input dies here.
   std::vector<int> root(n);

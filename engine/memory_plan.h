@@ -38,8 +38,8 @@ struct BufferSchedule {
   std::vector<Step> steps;
 };
 
-// Places every buffer written before or by a step. A buffer is live from the step that writes it (inputs: from
-// the start) to its last reader (outputs: to the end). A step's writes[0] reuses the slot of reads[in_place_read]
+// Places every buffer written before or by a step. A buffer is live from the step that writes it to its last
+// reader; inputs (set once, read by every run) and outputs live from start to end. A step's writes[0] reuses the slot of reads[in_place_read]
 // when that buffer dies at this step, is not an input (nor shares a slot with one), is not read by another
 // operand of the same step, and both have the same size. Slots are placed greedily by size (largest first) at
 // the lowest offset that does not overlap a slot live at the same time. Buffers never written get offset -1.
@@ -50,7 +50,7 @@ MemoryPlan plan_memory(const BufferSchedule& schedule, const ValueBytes& bytes_o
 BufferSchedule plan_schedule(const Plan& plan, const std::function<int(size_t step)>& in_place_input = {});
 
 // Places the graph inputs and every value computed by a step. A value is live from the step that writes it
-// (graph inputs: from the start) to its last reader (graph outputs: to the end). A step's output reuses an
+// to its last reader; graph inputs (set once, read by every run) and graph outputs live from start to end. A step's output reuses an
 // input's slot in place when the layer allows it (Layer::in_place_input), the input dies at that step, is not
 // a graph input, and the sizes are equal. Slots are placed greedily by size (largest first) at the lowest
 // offset that does not overlap a slot live at the same time.

@@ -1,18 +1,31 @@
 #!/usr/bin/env bash
-# The README's main job: install dependencies, build, export the default model set, and report each
-# model's cost with `dnncost info` (per-layer JSON in results/).
+# The README's main job: install dependencies, build, export the model zoo (tools/zoo/manifest.json) from PyTorch
+# with seeded random weights, report each model's cost with `dnncost info` (per-layer JSON in results/), and print
+# the zoo's cost table (the one in docs/MODELS.md).
+#   MODELS_DIR=DIR   where the models go (default: models)
+#   MODELS="a b"     a subset of the zoo (default: every model; `build/dnncost zoo list` names them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
+BUILD_DIR=${BUILD_DIR:-build}
 MODELS_DIR=${MODELS_DIR:-models}
-MODELS=${MODELS:-"alexnet resnet18 resnet50 googlenet vgg16 inception_v3"}
+if [[ -n ${MODELS:-} ]]; then
+  selection=($MODELS)
+else
+  selection=(--all)
+fi
 mkdir -p results
-/usr/bin/python3 tools/zoo/export_torchvision.py "$MODELS_DIR" $MODELS
-for m in $MODELS; do
+"$BUILD_DIR/dnncost" zoo export "${selection[@]}" --models "$MODELS_DIR"
+names=$(/usr/bin/python3 -c 'import json, sys; print(" ".join(m["name"] for m in json.load(open(sys.argv[1]))["models"]))' \
+        tools/zoo/manifest.json)
+[[ -n ${MODELS:-} ]] && names=$MODELS
+for m in $names; do
   echo
   echo "=== $m ==="
-  build/dnncost info "$MODELS_DIR/$m/model.onnx" --batch 1 --json "results/$m.info.json" | tail -n 8
+  "$BUILD_DIR/dnncost" info "$m" --models "$MODELS_DIR" --batch 1 --json "results/$m.info.json" | tail -n 8
 done
+echo
+"$BUILD_DIR/dnncost" zoo table --models "$MODELS_DIR"
 echo
 echo "per-layer JSON: results/*.info.json"

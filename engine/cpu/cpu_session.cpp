@@ -10,7 +10,9 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <iostream>
 #include <new>
 #include <set>
 #include <stdexcept>
@@ -273,6 +275,19 @@ CpuSession::CpuSession(const Plan& plan, const DeviceSpec& spec) : Session(plan)
     exec.kernel->bind(m.engine, ins, outs, m.scratchpad.get());
     const int out0 = plan.steps()[s].outputs.empty() ? -1 : plan.steps()[s].outputs[0];
     m.info[s].in_place = out0 >= 0 && m.mem.alias_of[out0] >= 0;
+  }
+  // DNNCOST_CPU_VERBOSE=1: how each step runs (as DNNL_VERBOSE does for oneDNN's primitives).
+  if (const char* verbose = std::getenv("DNNCOST_CPU_VERBOSE"); verbose && std::string(verbose) != "0") {
+    for (size_t s = 0; s < m.info.size(); ++s) {
+      const CpuStepInfo& info = m.info[s];
+      std::cerr << "dnncost cpu: step " << s << " " << plan.steps()[s].node->op_type << " '"
+                << plan.steps()[s].node->name << "': " << info.implementation;
+      for (const auto& r : info.input_reorders) std::cerr << "; reorder " << r;
+      for (const auto& l : info.output_layouts) std::cerr << "; out " << l;
+      std::cerr << (info.in_place ? "; in place" : "") << "\n";
+    }
+    std::cerr << "dnncost cpu: arena " << m.mem.arena_bytes << " bytes, scratchpad " << m.scratchpad_bytes
+              << " bytes, " << m.reorders.size() << " reorder(s), " << m.fallbacks << " step(s) on ref\n";
   }
   for (int id : plan.output_ids()) {
     if (values[id].constant || cpu::is_plain(m.layout[id])) {

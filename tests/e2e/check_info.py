@@ -1,13 +1,13 @@
 #!/usr/bin/python3
-"""Checks `dnncost info` on an exported torchvision model against independent counts (stdlib only).
+"""Checks `dnncost info` on an exported zoo model (one form) against independent counts (stdlib only).
 
     check_info.py DNNCOST MODEL_DIR WORK_DIR [--macs N]
 
 Runs `dnncost info MODEL_DIR/model.onnx --batch 1 --json WORK_DIR/info.json` and checks:
   - totals.macs equals N (torchvision's documented count, when given) and the forward-hook count in meta.json;
-  - totals.params equals meta.json's params_onnx: PyTorch's trainable parameter count minus the channels of the
-    BatchNorm layers that the eval-mode export folded into the preceding bias-free Conv (the fold removes BN's
-    weight and bias, 2C, and gives the Conv a bias, C);
+  - totals.params equals meta.json's params_onnx: for the BatchNorm-preserved form (NAME-bn) PyTorch's trainable
+    parameter count; for the eval form (NAME) that count minus what torch's BatchNorm fold removes (C per BatchNorm
+    after a bias-free Conv: BN's weight and bias 2C go, the Conv gains a bias C; 2C after a Conv with a bias);
   - the per-layer MACs and params add up to the totals;
   - the terminal output has the line "MACs   <N with grouped digits>", e.g. "MACs   4,089,184,256".
 Prints one PASS/FAIL line per check; exits 1 when a check fails or dnncost fails.
@@ -29,7 +29,7 @@ def grouped(n):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dnncost", help="the dnncost executable")
-    parser.add_argument("model_dir", help="folder with model.onnx and meta.json (tools/zoo/export_torchvision.py)")
+    parser.add_argument("model_dir", help="folder with model.onnx and meta.json (tools/zoo/export_zoo.py)")
     parser.add_argument("work_dir", help="folder for info.json and info.txt")
     parser.add_argument("--macs", type=int, help="documented MAC count at batch 1 that totals.macs must equal")
     args = parser.parse_args()
@@ -38,8 +38,8 @@ def main():
     meta_path = os.path.join(args.model_dir, "meta.json")
     for path in (model, meta_path):
         if not os.path.isfile(path):
-            print(f"check_info.py: {path} is missing; export the model first (ctest runs the e2e.export fixture, "
-                  "or: /usr/bin/python3 tools/zoo/export_torchvision.py DIR MODEL)", file=sys.stderr)
+            print(f"check_info.py: {path} is missing; export the model first (ctest runs the zoo.export fixtures, "
+                  "or: dnncost zoo export MODEL --models DIR)", file=sys.stderr)
             return 1
     with open(meta_path) as f:
         meta = json.load(f)
@@ -83,9 +83,13 @@ def main():
     check_equal("totals.macs", totals["macs"], hook_macs,
                 f"the PyTorch forward-hook count (Conv2d {grouped(meta['macs_batch1_conv'])} + Linear "
                 f"{grouped(meta['macs_batch1_linear'])}) =")
-    check_equal("totals.params", totals["params"], meta["params_onnx"],
-                f"PyTorch's {grouped(meta['params_torch'])} minus {grouped(meta['batchnorm_channels_folded'])} "
-                "BatchNorm channels folded into Conv biases =")
+    removed = meta["params_torch"] - meta["params_onnx"]
+    if removed:
+        source = (f"PyTorch's {grouped(meta['params_torch'])} minus {grouped(removed)} removed by folding "
+                  f"{meta.get('batchnorm_folded', '?')} BatchNorm layers into their Conv =")
+    else:
+        source = f"PyTorch's trainable parameter count ({meta.get('form', 'eval')} form)"
+    check_equal("totals.params", totals["params"], meta["params_onnx"], source)
     layer_macs = sum(layer["macs"] for layer in info["layers"])
     layer_params = sum(layer["params"] for layer in info["layers"])
     check_equal("sum of per-layer MACs", layer_macs, totals["macs"], "totals.macs")
@@ -99,6 +103,10 @@ def main():
     shown = next((line for line in proc.stdout.splitlines() if line.startswith("MACs")), "(no line starting 'MACs')")
     check(found is not None, f"terminal output has the line 'MACs  {grouped(want)}'; it shows: {shown.strip()}")
 
+    noise = meta.get("torch_float32_rel_l2_vs_float64")
+    if noise is not None:
+        print(f"note: PyTorch's own float32 output is {noise:.2e} (relative L2) away from the model in float64: "
+              "the rounding noise a parity error compares with")
     print(f"{meta['model']}: {'all checks passed' if failures == 0 else f'{failures} check(s) failed'}")
     return 1 if failures else 0
 

@@ -3,7 +3,7 @@
 # test_data_set_0/input_0.pb and compares the result with PyTorch's output_0.pb by relative L2 error.
 #
 # usage: parity.sh DNNCOST COMPARE_TENSORS MODEL_DIR WORK_DIR MAX_REL_L2 [DEVICE]
-#   MODEL_DIR holds model.onnx and test_data_set_0/ (written by tools/zoo/export_torchvision.py);
+#   MODEL_DIR holds model.onnx and test_data_set_0/ (written by tools/zoo/export_zoo.py);
 #   WORK_DIR receives dnncost's output tensors; DEVICE defaults to ref.
 set -euo pipefail
 
@@ -15,8 +15,8 @@ dnncost=$1 compare=$2 model_dir=$3 work_dir=$4 bound=$5 device=${6:-ref}
 data=$model_dir/test_data_set_0
 for f in "$model_dir/model.onnx" "$data/input_0.pb" "$data/output_0.pb"; do
   if [[ ! -f $f ]]; then
-    echo "parity.sh: $f is missing; export the model first (ctest runs the e2e.export fixture," \
-         "or: /usr/bin/python3 tools/zoo/export_torchvision.py DIR MODEL)" >&2
+    echo "parity.sh: $f is missing; export the model first (ctest runs the zoo.export fixtures," \
+         "or: dnncost zoo export MODEL --models DIR)" >&2
     exit 1
   fi
 done

@@ -711,11 +711,11 @@ TEST(CpuDevice, SmallResNetMatchesRefAndPlansItsMemoryExactly) {
 
 TEST(CpuDevice, ExportedModelPlansItsMemoryExactly) {
   SKIP_WITHOUT_CPU_DEVICE();
-#ifndef DNNCOST_E2E_MODEL_DIR
-  GTEST_SKIP() << "no e2e model folder configured";
+#ifndef DNNCOST_ZOO_MODEL_DIR
+  GTEST_SKIP() << "no zoo model folder configured";
 #else
-  const std::string path = std::string(DNNCOST_E2E_MODEL_DIR) + "/resnet18/model.onnx";
-  if (!std::ifstream(path)) GTEST_SKIP() << path << " is not exported (ctest -R e2e.export)";
+  const std::string path = std::string(DNNCOST_ZOO_MODEL_DIR) + "/resnet18/model.onnx";
+  if (!std::ifstream(path)) GTEST_SKIP() << path << " is not exported (ctest -R zoo.export.resnet18)";
   const Graph g = load_onnx(path);
   const Plan plan(g, bind_batch(g, 2));
   auto session = make_session(plan, parse_device("cpu"));

@@ -9,17 +9,23 @@
 #include "engine/graph.h"
 #include "engine/plan.h"
 
+namespace CLI {
+class App;
+}
+
 namespace dnncost {
 
 struct InfoOptions {
-  std::string model;
+  std::string model;       // a file, or a zoo model name (resolve_model in tools/dnncost/zoo.h)
+  std::string models_dir;  // --models: where zoo names are looked up ("" = $DNNCOST_MODELS, else ./models)
   int64_t batch = 0;      // <= 0: the model's own batch (symbolic -> 1)
   std::string json_path;  // write the JSON document here ("-" for stdout)
   bool quiet = false;     // no terminal table
 };
 
 struct RunOptions {
-  std::string model;
+  std::string model;       // a file, or a zoo model name
+  std::string models_dir;  // --models
   std::string device = "ref";
   int threads = 0;                  // cpu device: worker threads, 0 = the library's default
   std::vector<std::string> inputs;  // TensorProto files, graph-input order
@@ -28,6 +34,7 @@ struct RunOptions {
 
 struct EvalOptions {
   std::string model;
+  std::string models_dir;  // --models
   std::string images;                    // image root: class folders, or the base of --labels paths
   std::string labels;                    // file of "relative/path label" lines; empty: class folders
   std::string class_names;               // optional file, one class name per line (for printing)
@@ -48,6 +55,24 @@ struct EvalOptions {
 // 130 when interrupted by Ctrl-C, after printing and writing the partial result). Record: docs/RESULTS.md.
 int eval_command(const EvalOptions& opt);
 
+struct ProfileOptions {
+  std::vector<std::string> models;
+  std::string models_dir;  // --models
+  std::string device = "ref";
+  int threads = 0;
+  std::vector<int64_t> batches = {1};
+  int warmup = 3;
+  int min_iters = 10;
+  double min_time = 1.0;  // seconds
+  bool per_layer = false;
+  std::string json_path;  // JSON Lines: one record appended per (model, batch)
+  bool quiet = false;
+  unsigned seed = 1;
+};
+
+// Exit status: 0 all measured, 1 some configuration failed (recorded), 130 interrupted.
+int profile_command(const ProfileOptions& opt);
+
 // The JSON document of `info` for a plan (schema in docs/RESULTS.md).
 nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std::string>& notes);
 // The terminal table of `info`.
@@ -61,5 +86,23 @@ std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
                                                       const std::vector<std::shared_ptr<const Tensor>>& inputs,
                                                       const std::string& device, int threads = 0);
 int run_command(const RunOptions& opt);
+
+struct ZooOptions {
+  std::string action;              // list, export, table
+  std::vector<std::string> names;  // export: zoo model names
+  bool all = false;                // export: every model
+  std::string forms;               // export: "eval", "bn" or "eval,bn" ("" = both)
+  bool markdown = false;           // table: the docs/MODELS.md document
+  std::string models_dir;          // --models
+};
+
+// Adds `zoo list|export|table` to the CLI, filling `opt`; zoo_command(opt) runs it.
+CLI::App* add_zoo_subcommand(CLI::App& app, ZooOptions& opt);
+int zoo_command(const ZooOptions& opt);
+
+// Help text of the --models option of the commands that take a MODEL.
+inline constexpr const char* kModelsOptionHelp =
+    "folder of exported zoo models, where a MODEL name is looked up (default: $DNNCOST_MODELS, else ./models)";
+
 
 }  // namespace dnncost

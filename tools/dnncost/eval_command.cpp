@@ -19,6 +19,7 @@
 #include "engine/session.h"
 #include "importers/onnx/onnx_import.h"
 #include "tools/dnncost/commands.h"
+#include "tools/dnncost/zoo.h"
 #include "tools/dnncost/format.h"
 
 namespace dnncost {
@@ -367,7 +368,7 @@ int eval_command(const EvalOptions& opt) {
   }
 
   // The model: one image input, class scores out.
-  const Graph g = load_onnx(opt.model);
+  const Graph g = load_onnx(resolve_model(opt.model, opt.models_dir));
   std::vector<std::string> notes;
   const ImageInput image = image_input(g, opt, &notes);
   const Plan plan(g, image.binding);

@@ -6,6 +6,7 @@
 #include "importers/onnx/onnx_import.h"
 #include "tools/dnncost/commands.h"
 #include "tools/dnncost/format.h"
+#include "tools/dnncost/zoo.h"
 
 namespace dnncost {
 namespace {
@@ -123,7 +124,7 @@ std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::s
 }
 
 int info_command(const InfoOptions& opt) {
-  const Graph g = load_onnx(opt.model);
+  const Graph g = load_onnx(resolve_model(opt.model, opt.models_dir));
   std::vector<std::string> notes;
   const InputBinding b = bind_batch(g, opt.batch, &notes);
   const Plan plan(g, b);

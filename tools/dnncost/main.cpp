@@ -1,4 +1,4 @@
-// dnncost command line: info, run, eval. Errors are printed as one message and a non-zero exit.
+// dnncost command line: info, run, eval, profile, zoo. Errors are printed as one message and a non-zero exit.
 #include <CLI/CLI.hpp>
 #include <charconv>
 #include <cstdint>
@@ -53,7 +53,8 @@ int main(int argc, char** argv) {
   CLI::App* info_cmd = app.add_subcommand(
       "info", "Per-layer table of a model's cost: output shapes, params, MACs, FLOPs, bytes.\n"
               "Example: dnncost info resnet50.onnx --batch 8 --json resnet50.json");
-  info_cmd->add_option("model", info.model, "ONNX model file")->required();
+  info_cmd->add_option("model", info.model, "ONNX model file, or a zoo model name (dnncost zoo list)")->required();
+  info_cmd->add_option("--models", info.models_dir, kModelsOptionHelp);
   info_cmd->add_option("--batch,-b", info.batch,
                        "batch size bound to the inputs' first dimension (default: the model's own; symbolic -> 1)")
       ->check(kPositiveInteger);
@@ -64,7 +65,8 @@ int main(int argc, char** argv) {
   CLI::App* run_cmd = app.add_subcommand(
       "run", "Run a model on input tensors (ONNX TensorProto .pb files, graph-input order) and write\n"
              "DIR/output_0.pb, ... Example: dnncost run model.onnx --in input_0.pb --out out/");
-  run_cmd->add_option("model", run.model, "ONNX model file")->required();
+  run_cmd->add_option("model", run.model, "ONNX model file, or a zoo model name (dnncost zoo list)")->required();
+  run_cmd->add_option("--models", run.models_dir, kModelsOptionHelp);
   run_cmd->add_option("--device,-d", run.device,
                       "device to run on: ref (plain loops, the oracle), cpu (oneDNN, when built in)")
       ->capture_default_str();
@@ -85,6 +87,7 @@ int main(int argc, char** argv) {
                        "image folder: one sub-folder per class (sorted names = class indices, as torchvision's "
                        "ImageFolder), or the base of the --labels paths")
       ->required();
+  eval_cmd->add_option("--models", eval.models_dir, kModelsOptionHelp);
   eval_cmd->add_option("--labels", eval.labels, "file of 'relative/path label' lines (instead of class folders)");
   eval_cmd->add_option("--class-names", eval.class_names, "file with one class name per line, for printing");
   eval_cmd->add_option("--resize", eval.resize, "shorter side after resizing (0: no resizing)")
@@ -105,6 +108,35 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--debug-interrupt-after", eval.debug_interrupt_after,
                        "raise SIGINT after this many batches (tests the Ctrl-C path)")
       ->group("");
+
+  ProfileOptions profile;
+  CLI::App* profile_cmd = app.add_subcommand(
+      "profile",
+      "Measure latency (warm-up, then repeat until --min-iters and --min-time; median and spread), memory and,\n"
+      "with --per-layer, each layer's time in a separate pass, for every model and batch size. One JSON record per\n"
+      "(model, batch) is appended to --json FILE (JSON Lines) as soon as it is measured.\n"
+      "Example: dnncost profile resnet18.onnx resnet50.onnx --batch 1,2,4,8 --per-layer --json results.jsonl");
+  profile_cmd->add_option("models", profile.models, "ONNX model files, folders or zoo model names")->required();
+  profile_cmd->add_option("--models", profile.models_dir, kModelsOptionHelp);
+  profile_cmd->add_option("--device,-d", profile.device, "device: ref (plain loops), cpu, cuda[:N]")
+      ->capture_default_str();
+  profile_cmd->add_option("--threads", profile.threads, "CPU threads (0: the library's default)")
+      ->capture_default_str();
+  profile_cmd->add_option("--batch,-b", profile.batches, "batch sizes, comma-separated (e.g. 1,2,4,8,16,32,64)")
+      ->delimiter(',')
+      ->check(kPositiveInteger)
+      ->capture_default_str();
+  profile_cmd->add_option("--warmup", profile.warmup, "untimed runs before timing")->capture_default_str();
+  profile_cmd->add_option("--min-iters", profile.min_iters, "timed runs at least")->capture_default_str();
+  profile_cmd->add_option("--min-time", profile.min_time, "timed seconds at least")->capture_default_str();
+  profile_cmd->add_flag("--per-layer", profile.per_layer,
+                        "also time each layer (separate pass), with GFLOP/s, GB/s and a time-vs-FLOPs fit");
+  profile_cmd->add_option("--json", profile.json_path, "append one JSON record per measurement to FILE (JSON Lines)");
+  profile_cmd->add_flag("--quiet,-q", profile.quiet, "no progress line or per-layer summary");
+  profile_cmd->add_option("--seed", profile.seed, "seed of the random inputs")->capture_default_str();
+
+  ZooOptions zoo;
+  CLI::App* zoo_cmd = add_zoo_subcommand(app, zoo);
 
   std::string commands;
   bool known = false;
@@ -127,6 +159,8 @@ int main(int argc, char** argv) {
     if (*info_cmd) return info_command(info);
     if (*run_cmd) return run_command(run);
     if (*eval_cmd) return eval_command(eval);
+    if (*profile_cmd) return profile_command(profile);
+    if (*zoo_cmd) return zoo_command(zoo);
   } catch (const ModelError& e) {
     return print_error(e.what());
   } catch (const std::bad_alloc&) {

@@ -5,6 +5,7 @@
 #include "engine/session.h"
 #include "importers/onnx/onnx_import.h"
 #include "tools/dnncost/commands.h"
+#include "tools/dnncost/zoo.h"
 
 namespace dnncost {
 
@@ -22,7 +23,7 @@ std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
 
 int run_command(const RunOptions& opt) {
   parse_device(opt.device, opt.threads);  // a bad --device or --threads fails before the model is read
-  const Graph g = load_onnx(opt.model);
+  const Graph g = load_onnx(resolve_model(opt.model, opt.models_dir));
   std::vector<std::shared_ptr<const Tensor>> inputs;
   for (const auto& f : opt.inputs) inputs.push_back(std::make_shared<const Tensor>(read_tensor_file(f)));
   auto outs = run_model(g, inputs, opt.device, opt.threads);
