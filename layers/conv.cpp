@@ -5,9 +5,17 @@
 // Cost: MACs = N * C_out * prod(out spatial) * (C_in / group) * prod(kernel), padding positions included (as
 // torchvision/fvcore count); FLOPs = 2 * MACs + one add per output element when B is present. W and B are
 // params. Opset 1 and 11 differ only in documentation; both are handled here.
+//
+// Fused forms, made by the graph passes (engine/passes.h) for devices that fuse; attribute names with a dot never
+// collide with ONNX's:
+//   dnncost.sum = 1         a 4th input R (the residual, B may be "") of the output's shape: Y = conv + B + R
+//   dnncost.activation      an activation applied last (kernels/fused_activation.h): Y = act(conv + B [+ R]),
+//   dnncost.activation_alpha/beta  its parameters
+// They cost what the separate ops would: 1 FLOP per element for the sum, the activation's per-element FLOPs.
 #include <sstream>
 
 #include "kernels/conv_taps.h"
+#include "kernels/fused_activation.h"
 #include "layers/conv_geometry.h"
 #include "layers/registry.h"
 
@@ -19,7 +27,11 @@ class Conv : public Layer {
   using Layer::Layer;
 
   std::vector<OutputDesc> infer(const std::vector<ValueDesc>& in) override {
-    expect_inputs(in, 2, 3);
+    read_fused_attributes();
+    expect_inputs(in, 2, has_sum_ ? 4 : 3);
+    DNNCOST_LAYER_EXPECT(!has_sum_ || (in.size() == 4 && in[3].present),
+                         "dnncost.sum = 1 needs the residual R as input 3 (X, W, B or \"\", R), got "
+                             << in.size() << " input(s)");
     expect_float(in[0], "input X");
     expect_float(in[1], "weight W");
     const Shape& x = in[0].shape;
@@ -84,6 +96,11 @@ class Conv : public Layer {
       y.push_back(out);
     }
     shape_numel(y);
+    if (has_sum_) {
+      expect_float(in[3], "residual R (dnncost.sum)");
+      DNNCOST_LAYER_EXPECT(in[3].shape == y, "residual R (dnncost.sum) must have the output's shape "
+                                                 << shape_str(y) << ", got " << shape_str(in[3].shape));
+    }
 
     // Exact MACs, checked for overflow once here so count() cannot wrap.
     macs_ = checked_mul(attrs(), shape_numel(y), c_in / group, "MAC count");
@@ -96,7 +113,8 @@ class Conv : public Layer {
   }
 
   OpCount count(const std::vector<ValueDesc>&, const std::vector<ValueDesc>& out) const override {
-    return {macs_, 2 * macs_ + (has_bias_ ? out[0].numel() : 0)};
+    const int64_t n = out[0].numel();
+    return {macs_, 2 * macs_ + (has_bias_ ? n : 0) + (has_sum_ ? n : 0) + activation_.flops_per_element() * n};
   }
 
   InputRole input_role(size_t i, const ValueDesc&) const override {
@@ -116,6 +134,7 @@ class Conv : public Layer {
     const float* x = in[0]->data<float>();
     const float* w = in[1]->data<float>();
     const float* b = in.size() > 2 && in[2] ? in[2]->data<float>() : nullptr;
+    const float* residual = has_sum_ ? in[3]->data<float>() : nullptr;
     float* y = out[0]->data<float>();
 
     for (int64_t n = 0; n < batch; ++n) {
@@ -136,13 +155,38 @@ class Conv : public Layer {
             }
           }
         }
+        // Fused epilogue, in the order the separate Add and activation ops would compute it.
+        if (residual) {
+          const float* r_plane = residual + (n * c_out + m) * out_plane;
+          for (int64_t i = 0; i < out_plane; ++i) y_plane[i] = AddFn{}(y_plane[i], r_plane[i]);
+        }
+        if (activation_.kind != ActivationKind::kNone) {
+          for (int64_t i = 0; i < out_plane; ++i) y_plane[i] = activation_(y_plane[i]);
+        }
       }
     }
   }
 
  private:
+  // The dnncost.* attributes of a fused Conv (see the header comment).
+  void read_fused_attributes() {
+    const int64_t sum = attrs().get_int("dnncost.sum", 0);
+    DNNCOST_LAYER_EXPECT(sum == 0 || sum == 1, "dnncost.sum must be 0 or 1, got " << sum);
+    has_sum_ = sum == 1;
+    if (!attrs().has("dnncost.activation")) return;
+    const std::string op = attrs().get_string("dnncost.activation", "");
+    const ActivationKind kind = activation_kind_of(op);
+    DNNCOST_LAYER_EXPECT(kind != ActivationKind::kNone,
+                         "dnncost.activation '" << op << "' is not one of " << fusable_activation_list());
+    activation_ = default_activation(kind);
+    activation_.alpha = attrs().get_float("dnncost.activation_alpha", activation_.alpha);
+    activation_.beta = attrs().get_float("dnncost.activation_beta", activation_.beta);
+  }
+
   ConvAttributes geom_;
   bool has_bias_ = false;
+  bool has_sum_ = false;
+  FusedActivation activation_;
   int64_t macs_ = 0;
   ConvTapPlan taps_;  // built by infer(): forward_ref only reads members
 };

@@ -5,9 +5,11 @@
 
 Runs `dnncost info MODEL_DIR/model.onnx --batch 1 --json WORK_DIR/info.json` and checks:
   - totals.macs equals N (torchvision's documented count, when given) and the forward-hook count in meta.json;
-  - totals.params equals meta.json's params_onnx: for the BatchNorm-preserved form (NAME-bn) PyTorch's trainable
-    parameter count; for the eval form (NAME) that count minus what torch's BatchNorm fold removes (C per BatchNorm
-    after a bias-free Conv: BN's weight and bias 2C go, the Conv gains a bias C; 2C after a Conv with a bias);
+  - imported_totals.params (the graph as exported; `info` reports the graph as executed, after dnncost's graph
+    passes, in totals) equals meta.json's params_onnx: for the BatchNorm-preserved form (NAME-bn) PyTorch's
+    trainable parameter count; for the eval form (NAME) that count minus what torch's BatchNorm fold removes (C per
+    BatchNorm after a bias-free Conv: BN's weight and bias 2C go, the Conv gains a bias C; 2C after a Conv with a
+    bias); totals.params is at most that (dnncost's own BatchNorm folding can only remove params);
   - the per-layer MACs and params add up to the totals;
   - the terminal output has the line "MACs   <N with grouped digits>", e.g. "MACs   4,089,184,256".
 Prints one PASS/FAIL line per check; exits 1 when a check fails or dnncost fails.
@@ -89,7 +91,12 @@ def main():
                   f"{meta.get('batchnorm_folded', '?')} BatchNorm layers into their Conv =")
     else:
         source = f"PyTorch's trainable parameter count ({meta.get('form', 'eval')} form)"
-    check_equal("totals.params", totals["params"], meta["params_onnx"], source)
+    imported = info.get("imported_totals", totals)
+    check_equal("imported_totals.params", imported["params"], meta["params_onnx"], source)
+    check(totals["params"] <= imported["params"],
+          f"totals.params {grouped(totals['params'])} (as executed) <= imported_totals.params "
+          f"{grouped(imported['params'])}")
+    check_equal("totals.macs", totals["macs"], imported["macs"], "imported_totals.macs")
     layer_macs = sum(layer["macs"] for layer in info["layers"])
     layer_params = sum(layer["params"] for layer in info["layers"])
     check_equal("sum of per-layer MACs", layer_macs, totals["macs"], "totals.macs")

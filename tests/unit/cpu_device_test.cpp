@@ -11,7 +11,7 @@
 #include "engine/plan.h"
 #include "importers/onnx/onnx_import.h"
 #include "engine/session.h"
-#include "layers/registry.h"
+#include "engine/passes.h"
 #include "op_test_util.h"
 
 #ifdef DNNCOST_HAVE_ONEDNN
@@ -211,63 +211,10 @@ TEST(CpuDevice, ConvWithRuntimeWeightsFallsBackToRef) {
   EXPECT_EQ(r.fallbacks, 1);
 }
 
-// A Conv carrying the fusion attributes of the graph passes ("dnncost.activation", "dnncost.sum"). Until the
-// Conv layer itself understands them, this test layer does: it plans the plain Conv (without the residual and
-// the dnncost.* attributes) and applies residual and activation in forward_ref. The cpu device runs it with
-// the Conv kernel, registered for this op type below.
-constexpr const char* kFusedConvOp = "DnncostTestFusedConv";
-
-class FusedConvForTest : public Layer {
- public:
-  FusedConvForTest(const Node& n, const OpContext& c) : Layer(n, c), conv_node_(n) {
-    conv_node_.op_type = "Conv";
-    sum_ = attrs().get_int("dnncost.sum", 0) == 1;
-    if (sum_) conv_node_.inputs.pop_back();
-    for (auto it = conv_node_.attributes.begin(); it != conv_node_.attributes.end();)
-      it = it->first.rfind("dnncost.", 0) == 0 ? conv_node_.attributes.erase(it) : std::next(it);
-    conv_ = LayerRegistry::instance().create(conv_node_, c);
-  }
-  std::vector<OutputDesc> infer(const std::vector<ValueDesc>& in) override {
-    std::vector<ValueDesc> conv_in = in;
-    if (sum_) conv_in.pop_back();
-    return conv_->infer(conv_in);
-  }
-  void forward_ref(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
-    std::vector<const Tensor*> conv_in = in;
-    if (sum_) conv_in.pop_back();
-    conv_->forward_ref(conv_in, out);
-    float* y = out[0]->data<float>();
-    const std::string act = attrs().get_string("dnncost.activation", "");
-    const float alpha = attrs().get_float("dnncost.activation_alpha", act == "LeakyRelu" ? 0.01f : -1e30f);
-    const float beta = attrs().get_float("dnncost.activation_beta", 1e30f);
-    for (int64_t i = 0; i < out[0]->numel(); ++i) {
-      float v = y[i] + (sum_ ? in.back()->data<float>()[i] : 0.f);
-      if (act == "Relu") v = std::max(v, 0.f);
-      if (act == "LeakyRelu") v = v >= 0.f ? v : alpha * v;
-      if (act == "Clip") v = std::min(std::max(v, alpha), beta);
-      if (act == "Sigmoid") v = 1.f / (1.f + std::exp(-v));
-      if (act == "HardSwish") v = v * std::min(std::max(v / 6.f + 0.5f, 0.f), 1.f);
-      y[i] = v;
-    }
-  }
-
- private:
-  Node conv_node_;
-  bool sum_ = false;
-  std::unique_ptr<Layer> conv_;
-};
-
-// Registers the test op as a layer and, on the cpu device, with the Conv kernel (at first use: static
-// initializers of other files may not have run when this file's do).
-void register_fused_conv_for_test() {
-  LayerRegistry::instance().add(kFusedConvOp, [](const Node& n, const OpContext& c) -> std::unique_ptr<Layer> {
-    return std::make_unique<FusedConvForTest>(n, c);
-  });
-#ifdef DNNCOST_HAVE_ONEDNN
-  cpu::KernelRegistry::instance().add(kFusedConvOp, *cpu::KernelRegistry::instance().find("Conv"));
-#endif
-}
-
+// Conv nodes in the form the graph passes (engine/passes.cpp) give them: "dnncost.activation" (+ alpha/beta) and
+// "dnncost.sum" with the residual as input 3 (X, W, B or "", R). The cpu device runs each as one oneDNN
+// convolution with sum and eltwise post-ops; the result must match ref of the fused graph and ref of the same
+// computation written as separate nodes.
 struct FusionCase {
   std::string activation;  // "" for none
   float alpha = 0, beta = 0;
@@ -280,7 +227,6 @@ struct FusionCase {
 
 TEST(CpuDevice, FusedConvPostOpsMatchTheUnfusedGraph) {
   SKIP_WITHOUT_CPU_DEVICE();
-  register_fused_conv_for_test();
   const std::vector<FusionCase> cases = {
       {"Relu"},
       {"Relu", 0, 0, false, true, false},
@@ -291,6 +237,9 @@ TEST(CpuDevice, FusedConvPostOpsMatchTheUnfusedGraph) {
       {"LeakyRelu", 0.2f, 0, true},
       {"Sigmoid", 0, 0, false, false},
       {"HardSwish", 0, 0, false, false},
+      {"HardSigmoid", 0.25f, 0.4f, true},
+      {"Elu", 0.8f, 0, true, false},
+      {"Tanh"},
       {"Relu", 0, 0, false, false, false},
   };
   unsigned seed = 100;
@@ -311,7 +260,10 @@ TEST(CpuDevice, FusedConvPostOpsMatchTheUnfusedGraph) {
                                               : fused.node("Conv", {fx, fused.weight(w0)}, conv_attrs);
     std::vector<std::string> ins = {fx, fused.weight(w1)};
     if (c.bias) ins.push_back(fused.weight(b1));
-    if (c.sum) ins.push_back(fres);
+    if (c.sum) {
+      if (!c.bias) ins.push_back("");  // the passes' form: X, W, B or "", R
+      ins.push_back(fres);
+    }
     std::map<std::string, Attribute> attrs = conv_attrs;
     if (c.sum) attrs["dnncost.sum"] = attr_int(1);
     if (!c.activation.empty()) attrs["dnncost.activation"] = attr_string(c.activation);
@@ -319,7 +271,7 @@ TEST(CpuDevice, FusedConvPostOpsMatchTheUnfusedGraph) {
       attrs["dnncost.activation_alpha"] = attr_float(c.alpha);
       attrs["dnncost.activation_beta"] = attr_float(c.beta);
     }
-    fused.output(fused.node(kFusedConvOp, ins, attrs));
+    fused.output(fused.node("Conv", ins, attrs));
     if (c.residual_used_later) fused.output(fres);
 
     // The same computation unfused, on ref.
@@ -334,8 +286,10 @@ TEST(CpuDevice, FusedConvPostOpsMatchTheUnfusedGraph) {
     if (c.activation == "Clip") {
       y = plain.node("Clip", {y, plain.weight(Tensor::from_float({c.alpha}, {})),
                               plain.weight(Tensor::from_float({c.beta}, {}))});
-    } else if (c.activation == "LeakyRelu") {
-      y = plain.node("LeakyRelu", {y}, {{"alpha", attr_float(c.alpha)}});
+    } else if (c.activation == "LeakyRelu" || c.activation == "Elu") {
+      y = plain.node(c.activation, {y}, {{"alpha", attr_float(c.alpha)}});
+    } else if (c.activation == "HardSigmoid") {
+      y = plain.node(c.activation, {y}, {{"alpha", attr_float(c.alpha)}, {"beta", attr_float(c.beta)}});
     } else if (!c.activation.empty()) {
       y = plain.node(c.activation, {y});
     }
@@ -707,6 +661,20 @@ TEST(CpuDevice, SmallResNetMatchesRefAndPlansItsMemoryExactly) {
   EXPECT_GT(r.memory.in_place, 0);  // Relu, BN and Add write over their inputs
   EXPECT_LT(r.memory.arena_planned, r.memory.naive_activation_bytes);
   EXPECT_GT(r.memory.weight_bytes, 0);
+
+  // After the passes the cpu device runs (BatchNorm folded, activations and residual adds fused into the convs):
+  // every Conv is one oneDNN primitive and the result still matches ref of the imported graph.
+  const OptimizedGraph executed = optimize(b.graph(), PassOptions::for_device("cpu"));
+  EXPECT_FALSE(executed.log.empty());
+  Plan plan(*executed.graph, bind_tensors(*executed.graph, b.feeds()));
+  auto cpu = make_session(plan, parse_device("cpu"));
+  const std::vector<Tensor> fused = cpu->run(b.feeds());
+  EXPECT_LE(rel_l2(fused[0], r.ref[0]), kMaxRelL2);
+  const SessionMemory m = cpu->memory();
+  EXPECT_EQ(m.planned(), m.allocated());
+  for (const PlanStep& step : plan.steps())
+    EXPECT_TRUE(step.node->op_type != "BatchNormalization" && step.node->op_type != "Relu") << step.node->op_type;
+  EXPECT_EQ(dynamic_cast<const CpuSession&>(*cpu).fallback_steps(), 1);  // Flatten
 }
 
 TEST(CpuDevice, ExportedModelPlansItsMemoryExactly) {

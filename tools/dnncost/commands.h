@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "engine/graph.h"
+#include "engine/passes.h"
 #include "engine/plan.h"
 
 namespace CLI {
@@ -21,6 +22,7 @@ struct InfoOptions {
   int64_t batch = 0;      // <= 0: the model's own batch (symbolic -> 1)
   std::string json_path;  // write the JSON document here ("-" for stdout)
   bool quiet = false;     // no terminal table
+  std::string passes = "all";  // graph passes for the executed graph: "none" or "all"
 };
 
 struct RunOptions {
@@ -30,6 +32,7 @@ struct RunOptions {
   int threads = 0;                  // cpu device: worker threads, 0 = the library's default
   std::vector<std::string> inputs;  // TensorProto files, graph-input order
   std::string out_dir;
+  std::string passes;               // "" (what the device runs), "none" or "all"
 };
 
 struct EvalOptions {
@@ -43,6 +46,7 @@ struct EvalOptions {
   std::string mean = "0.485,0.456,0.406";
   std::string std = "0.229,0.224,0.225";
   std::string device = "ref";
+  std::string passes;                    // "" (what the device runs), "none" or "all"
   int64_t batch = 0;                     // <= 0: the model's own batch (symbolic -> 1)
   int64_t limit = 0;                     // > 0: stop after this many evaluated images
   std::string json_path;                 // write the record here ("-" for stdout)
@@ -59,6 +63,7 @@ struct ProfileOptions {
   std::vector<std::string> models;
   std::string models_dir;  // --models
   std::string device = "ref";
+  std::string passes;  // "" (what the device runs), "none" or "all"
   int threads = 0;
   std::vector<int64_t> batches = {1};
   int warmup = 3;
@@ -73,18 +78,35 @@ struct ProfileOptions {
 // Exit status: 0 all measured, 1 some configuration failed (recorded), 130 interrupted.
 int profile_command(const ProfileOptions& opt);
 
-// The JSON document of `info` for a plan (schema in docs/RESULTS.md).
-nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std::string>& notes);
-// The terminal table of `info`.
-std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::string>& notes);
+// The graph passes for a command: `option` "" means what the device runs (PassOptions::for_device), else
+// "none" or "all" (a ModelError naming --passes otherwise).
+PassOptions passes_for(const std::string& option, const std::string& device_kind);
+
+// What `info` shows of the passes: the plan of the graph as imported (same binding) and the pass log.
+struct InfoPasses {
+  std::string mode;                // "none" or "all"
+  const Plan* imported = nullptr;  // the imported graph's plan
+  std::vector<PassRecord> log;
+  std::vector<std::string> notes;  // passes that could not run
+};
+
+// The JSON document of `info` for a plan (schema in docs/RESULTS.md). With `passes`, `plan` is the executed
+// graph's, and the document also has "passes" and "imported_totals".
+nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std::string>& notes,
+                         const InfoPasses* passes = nullptr);
+// The terminal table of `info` (with `passes`: also the pass log and the imported vs executed totals).
+std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::string>& notes,
+                       const InfoPasses* passes = nullptr);
 
 int info_command(const InfoOptions& opt);
 
 // Loads the model, plans it for the given input tensors and runs it on `device`; returns the outputs in
 // graph-output order with their names. This is the code path of `dnncost run` (and of the conformance tests).
+// The graph passes are `passes` (see passes_for): by default what the device runs.
 std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
                                                       const std::vector<std::shared_ptr<const Tensor>>& inputs,
-                                                      const std::string& device, int threads = 0);
+                                                      const std::string& device, const std::string& passes = "",
+                                                      int threads = 0);
 int run_command(const RunOptions& opt);
 
 struct ZooOptions {

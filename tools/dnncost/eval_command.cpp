@@ -242,6 +242,7 @@ nlohmann::json eval_json(const EvalOptions& opt, const PreprocessOptions& pre, c
   j["tool"] = {{"name", "dnncost"}, {"version", DNNCOST_VERSION}};
   j["model"] = opt.model;
   j["device"] = opt.device;
+  j["passes"] = passes_for(opt.passes, parse_device(opt.device).kind).name();
   j["batch"] = batch;
   j["images_dir"] = opt.images;
   j["labels"] = set.source;
@@ -353,6 +354,7 @@ void write_record(const std::string& path, const nlohmann::json& record, bool qu
 
 int eval_command(const EvalOptions& opt) {
   const DeviceSpec device = parse_device(opt.device);
+  const PassOptions passes = passes_for(opt.passes, device.kind);
   PreprocessOptions pre;
   pre.resize = opt.resize;
   pre.crop = opt.crop;
@@ -371,7 +373,8 @@ int eval_command(const EvalOptions& opt) {
   const Graph g = load_onnx(resolve_model(opt.model, opt.models_dir));
   std::vector<std::string> notes;
   const ImageInput image = image_input(g, opt, &notes);
-  const Plan plan(g, image.binding);
+  const OptimizedGraph executed = optimize(g, passes);  // graph passes keep the input and output names
+  const Plan plan(*executed.graph, image.binding);
   const int64_t classes = class_count(plan, image.batch);
   if (plan.output_ids().size() > 1) {
     notes.push_back("the model has " + std::to_string(plan.output_ids().size()) + " outputs; scoring the first, '" +

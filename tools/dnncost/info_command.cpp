@@ -1,4 +1,5 @@
 // `dnncost info`: per-layer cost table and JSON document for one model at one batch size.
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -31,9 +32,51 @@ std::string output_shapes(const Plan& plan, const PlanStep& step) {
   return s;
 }
 
+// Names of the nodes the passes merged into `node` (records whose target it is).
+std::vector<std::string> absorbed_nodes(const InfoPasses* passes, const Node& node) {
+  std::vector<std::string> names;
+  if (!passes || node.name.empty()) return names;
+  for (const PassRecord& r : passes->log)
+    if (r.target_node == node.name) names.insert(names.end(), r.removed_nodes.begin(), r.removed_nodes.end());
+  return names;
+}
+
+nlohmann::json pass_record_json(const PassRecord& r) {
+  return {{"pass", r.pass}, {"removed_nodes", r.removed_nodes}, {"target_node", r.target_node},
+          {"description", r.description}};
+}
+
+// "  BatchNormalization folded 20, Add fused 8, ..." counts per pass, in the order the passes run.
+std::string pass_counts(const std::vector<PassRecord>& log) {
+  const std::pair<const char*, const char*> passes[] = {{"drop_identity", "Identity/Dropout dropped"},
+                                                        {"fold_batchnorm", "BatchNormalization folded"},
+                                                        {"fuse_sum", "Add fused"},
+                                                        {"fuse_activation", "activations fused"}};
+  std::string s;
+  for (const auto& p : passes) {
+    int64_t n = 0;
+    for (const PassRecord& r : log) n += r.pass == p.first;
+    s += (s.empty() ? "" : ", ") + std::to_string(n) + " " + p.second;
+  }
+  return s;
+}
+
+// Change from `before` to `after` as "-12,345 (-1.2%)", or "=" when equal.
+std::string change_str(int64_t before, int64_t after) {
+  if (before == after) return "=";
+  const int64_t d = after - before;
+  std::string s = (d > 0 ? "+" : "-") + grouped(d > 0 ? d : -d);
+  if (before != 0) {
+    const double f = static_cast<double>(d) / static_cast<double>(before);
+    s += " (" + std::string(f > 0 ? "+" : "") + percent(f) + ")";
+  }
+  return s;
+}
+
 }  // namespace
 
-nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std::string>& notes) {
+nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std::string>& notes,
+                         const InfoPasses* passes) {
   const Graph& g = plan.graph();
   const Cost& t = plan.totals();
   nlohmann::json j;
@@ -52,8 +95,21 @@ nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std:
   totals["input_bytes"] = plan.input_bytes();
   totals["layers"] = plan.steps().size();
   totals["folded_nodes"] = plan.folded().size();
-  totals["imported_nodes"] = g.nodes.size();
+  totals["imported_nodes"] = passes && passes->imported ? passes->imported->graph().nodes.size() : g.nodes.size();
+  totals["executed_nodes"] = g.nodes.size();
   j["totals"] = totals;
+  j["passes_mode"] = passes ? passes->mode : "none";
+  j["passes"] = nlohmann::json::array();
+  if (passes) {
+    for (const PassRecord& r : passes->log) j["passes"].push_back(pass_record_json(r));
+  }
+  j["pass_notes"] = passes ? passes->notes : std::vector<std::string>{};
+  const Plan& imported = passes && passes->imported ? *passes->imported : plan;
+  nlohmann::json imported_totals = cost_json(imported.totals());
+  imported_totals["input_bytes"] = imported.input_bytes();
+  imported_totals["layers"] = imported.steps().size();
+  imported_totals["folded_nodes"] = imported.folded().size();
+  j["imported_totals"] = imported_totals;
   j["notes"] = notes;
   j["folded"] = nlohmann::json::array();
   for (const Node* n : plan.folded()) j["folded"].push_back({{"name", n->name}, {"op", n->op_type}});
@@ -64,6 +120,8 @@ nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std:
     l["index"] = i;
     l["name"] = s.node->name;
     l["op"] = s.node->op_type;
+    l["executed_op"] = executed_op_label(*s.node);
+    l["absorbed_nodes"] = absorbed_nodes(passes, *s.node);
     l["inputs"] = nlohmann::json::array();
     for (int id : s.inputs) {
       if (id < 0) continue;
@@ -81,7 +139,8 @@ nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std:
   return j;
 }
 
-std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::string>& notes) {
+std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::string>& notes,
+                       const InfoPasses* passes) {
   const Graph& g = plan.graph();
   const Cost& t = plan.totals();
   std::ostringstream os;
@@ -103,14 +162,41 @@ std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::s
     const PlanStep& s = plan.steps()[i];
     std::string name = s.node->name;
     if (name.size() > 40) name = name.substr(0, 18) + "..." + name.substr(name.size() - 19);
-    table.add({std::to_string(i), name, s.node->op_type, output_shapes(plan, s), si(s.cost.params), si(s.cost.macs),
-               si(s.cost.flops), bytes_str(s.cost.bytes_read + s.cost.bytes_written),
+    table.add({std::to_string(i), name, executed_op_label(*s.node), output_shapes(plan, s), si(s.cost.params),
+               si(s.cost.macs), si(s.cost.flops), bytes_str(s.cost.bytes_read + s.cost.bytes_written),
                percent(t.flops ? static_cast<double>(s.cost.flops) / static_cast<double>(t.flops) : 0.0)});
   }
   table.add_rule();
   table.add({"", "total", std::to_string(plan.steps().size()) + " layers", "", si(t.params), si(t.macs), si(t.flops),
              bytes_str(t.bytes_read + t.bytes_written), "100.0%"});
   os << table.str() << "\n";
+  if (passes) {
+    os << "passes: " << passes->mode;
+    if (passes->mode == "none") os << " (the graph as imported is executed)\n";
+    os << "\n";
+    if (passes->mode != "none") os << "  " << pass_counts(passes->log) << "\n";
+    size_t width = 0;
+    for (const PassRecord& r : passes->log) width = std::max(width, r.pass.size());
+    for (const PassRecord& r : passes->log)
+      os << "  " << r.pass << std::string(width - r.pass.size() + 2, ' ') << r.description << "\n";
+    for (const auto& n : passes->notes) os << "  note: " << n << "\n";
+    if (passes->imported && passes->mode != "none") {
+      const Cost& before = passes->imported->totals();
+      const int64_t layers_before = static_cast<int64_t>(passes->imported->steps().size());
+      const int64_t layers_after = static_cast<int64_t>(plan.steps().size());
+      TextTable diff({"", "as imported", "as executed", "change"}, {true, false, false, false});
+      diff.add({"layers", grouped(layers_before), grouped(layers_after), change_str(layers_before, layers_after)});
+      diff.add({"params", grouped(before.params), grouped(t.params), change_str(before.params, t.params)});
+      diff.add({"MACs", grouped(before.macs), grouped(t.macs), change_str(before.macs, t.macs)});
+      diff.add({"FLOPs", grouped(before.flops), grouped(t.flops), change_str(before.flops, t.flops)});
+      diff.add({"weight bytes", grouped(before.weight_bytes), grouped(t.weight_bytes),
+                change_str(before.weight_bytes, t.weight_bytes)});
+      diff.add({"activation bytes", grouped(before.activation_bytes), grouped(t.activation_bytes),
+                change_str(before.activation_bytes, t.activation_bytes)});
+      os << "\n" << diff.str() << "\n";
+    }
+    if (passes->mode != "none") os << "totals below: the graph as executed\n";
+  }
   os << "params            " << grouped(t.params) << "\n";
   os << "MACs              " << grouped(t.macs) << "  (" << si(t.macs) << ")\n";
   os << "FLOPs             " << grouped(t.flops) << "  (" << si(t.flops) << ", 1 MAC = 2 FLOPs)\n";
@@ -118,16 +204,28 @@ std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::s
   os << "activation bytes  " << grouped(t.activation_bytes) << "  (" << bytes_str(t.activation_bytes)
      << ", sum of all layer outputs, no reuse)\n";
   os << "input bytes       " << grouped(plan.input_bytes()) << "\n";
-  os << "nodes             " << g.nodes.size() << " imported, " << plan.folded().size()
-     << " folded at plan time (shape subgraphs, constants), " << plan.steps().size() << " layers run\n";
+  const size_t imported_nodes = passes && passes->imported ? passes->imported->graph().nodes.size() : g.nodes.size();
+  os << "nodes             " << imported_nodes << " imported, ";
+  if (imported_nodes != g.nodes.size()) os << g.nodes.size() << " after the passes, ";
+  os << plan.folded().size() << " folded at plan time (shape subgraphs, constants), " << plan.steps().size()
+     << " layers run\n";
   return os.str();
 }
 
 int info_command(const InfoOptions& opt) {
+  const PassOptions pass_options = PassOptions::parse(opt.passes, "--passes");
   const Graph g = load_onnx(resolve_model(opt.model, opt.models_dir));
   std::vector<std::string> notes;
   const InputBinding b = bind_batch(g, opt.batch, &notes);
-  const Plan plan(g, b);
+  // The graph as imported and as executed (after the passes), planned for the same inputs.
+  const Plan imported(g, b);
+  const OptimizedGraph executed = optimize(g, pass_options);
+  const Plan plan(*executed.graph, b);
+  InfoPasses passes;
+  passes.mode = pass_options.name();
+  passes.imported = &imported;
+  passes.log = executed.log;
+  passes.notes = executed.notes;
   int64_t batch = opt.batch;
   if (batch <= 0) {
     batch = 1;
@@ -140,9 +238,9 @@ int info_command(const InfoOptions& opt) {
     json_file.open(opt.json_path);
     if (!json_file) throw ModelError("--json " + opt.json_path + ": cannot create the file");
   }
-  if (!opt.quiet && opt.json_path != "-") std::cout << info_table(plan, batch, notes);
+  if (!opt.quiet && opt.json_path != "-") std::cout << info_table(plan, batch, notes, &passes);
   if (!opt.json_path.empty()) {
-    const std::string doc = info_json(plan, batch, notes).dump(2) + "\n";
+    const std::string doc = info_json(plan, batch, notes, &passes).dump(2) + "\n";
     if (opt.json_path == "-") {
       std::cout << doc;
     } else {

@@ -34,6 +34,10 @@ const CLI::Validator kPositiveInteger(
     },
     "POSITIVE INTEGER");
 
+// --passes of run, eval and profile.
+constexpr const char* kDevicePassesHelp =
+    "graph passes: none or all (default: what the device runs: none on ref, all on cpu and cuda)";
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -60,6 +64,12 @@ int main(int argc, char** argv) {
       ->check(kPositiveInteger);
   info_cmd->add_option("--json", info.json_path, "also write the table as one JSON document to FILE ('-': stdout)");
   info_cmd->add_flag("--quiet,-q", info.quiet, "no terminal table");
+  info_cmd->add_option("--passes", info.passes,
+                       "graph passes before planning: all (the graph the cpu and cuda devices execute: BatchNorm "
+                       "folded into Conv, Identity/Dropout dropped, Conv+Add+activation fused) or none (as imported); "
+                       "the report shows both graphs' totals")
+      ->check(CLI::IsMember({"none", "all"}))
+      ->capture_default_str();
 
   RunOptions run;
   CLI::App* run_cmd = app.add_subcommand(
@@ -75,6 +85,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run_cmd->add_option("--in,-i", run.inputs, "input tensors (.pb), one per graph input, in order")->required();
   run_cmd->add_option("--out,-o", run.out_dir, "folder for the output tensors")->required();
+  run_cmd->add_option("--passes", run.passes,
+                      kDevicePassesHelp)
+      ->check(CLI::IsMember({"none", "all"}));
 
   EvalOptions eval;
   CLI::App* eval_cmd = app.add_subcommand(
@@ -99,6 +112,9 @@ int main(int argc, char** argv) {
   eval_cmd->add_option("--std", eval.std, "per-channel standard deviation R,G,B divided by")->capture_default_str();
   eval_cmd->add_option("--device,-d", eval.device, "device to run on: ref (plain loops, the oracle)")
       ->capture_default_str();
+  eval_cmd->add_option("--passes", eval.passes,
+                       kDevicePassesHelp)
+      ->check(CLI::IsMember({"none", "all"}));
   eval_cmd->add_option("--batch,-b", eval.batch, "images per batch (default: the model's own; symbolic -> 1)")
       ->check(kPositiveInteger);
   eval_cmd->add_option("--limit", eval.limit, "stop after this many evaluated images")->check(kPositiveInteger);
@@ -120,6 +136,9 @@ int main(int argc, char** argv) {
   profile_cmd->add_option("--models", profile.models_dir, kModelsOptionHelp);
   profile_cmd->add_option("--device,-d", profile.device, "device: ref (plain loops), cpu, cuda[:N]")
       ->capture_default_str();
+  profile_cmd->add_option("--passes", profile.passes,
+                           kDevicePassesHelp)
+      ->check(CLI::IsMember({"none", "all"}));
   profile_cmd->add_option("--threads", profile.threads, "CPU threads (0: the library's default)")
       ->capture_default_str();
   profile_cmd->add_option("--batch,-b", profile.batches, "batch sizes, comma-separated (e.g. 1,2,4,8,16,32,64)")

@@ -138,7 +138,10 @@ void progress(bool quiet, const std::string& line) {
 void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, int64_t batch, const std::string& label,
              nlohmann::json& record, Row& row) {
   progress(opt.quiet, label + ": planning");
-  const Plan plan(g, bind_batch(g, batch));
+  const PassOptions passes = passes_for(opt.passes, spec.kind);
+  const OptimizedGraph executed = optimize(g, passes);  // the graph the device runs
+  const Plan plan(*executed.graph, bind_batch(*executed.graph, batch));
+  record["passes"] = {{"mode", passes.name()}, {"changes", executed.log.size()}};
   record["costs"] = cost_totals_json(plan);
   progress(opt.quiet, label + ": allocating");
   std::unique_ptr<Session> session = make_session(plan, spec);
@@ -196,6 +199,7 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
     layers.push_back({{"index", i},
                       {"name", s.node->name},
                       {"op", s.node->op_type},
+                      {"executed_op", executed_op_label(*s.node)},
                       {"median_ms", ms},
                       {"share", sum > 0 ? ms / sum : 0.0},
                       {"flops", s.cost.flops},
@@ -257,6 +261,7 @@ std::string per_layer_summary(const nlohmann::json& record) {
 
 int profile_command(const ProfileOptions& opt) {
   const DeviceSpec spec = parse_device(opt.device, opt.threads);
+  passes_for(opt.passes, spec.kind);  // a bad --passes fails before anything is measured
   DNNCOST_EXPECT(!opt.batches.empty(), "--batch: expected at least one batch size");
   for (int64_t b : opt.batches) DNNCOST_EXPECT(b >= 1, "--batch: batch sizes must be positive, got " << b);
   DNNCOST_EXPECT(opt.warmup >= 0, "--warmup: expected 0 or more, got " << opt.warmup);

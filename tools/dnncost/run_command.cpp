@@ -9,11 +9,17 @@
 
 namespace dnncost {
 
+PassOptions passes_for(const std::string& option, const std::string& device_kind) {
+  return option.empty() ? PassOptions::for_device(device_kind) : PassOptions::parse(option, "--passes");
+}
+
 std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
                                                       const std::vector<std::shared_ptr<const Tensor>>& inputs,
-                                                      const std::string& device, int threads) {
+                                                      const std::string& device, const std::string& passes,
+                                                      int threads) {
   const DeviceSpec spec = parse_device(device, threads);
-  const Plan plan(graph, bind_tensors(graph, inputs));
+  const OptimizedGraph executed = optimize(graph, passes_for(passes, spec.kind));
+  const Plan plan(*executed.graph, bind_tensors(*executed.graph, inputs));
   std::unique_ptr<Session> session = make_session(plan, spec);
   std::vector<Tensor> outs = session->run(inputs);
   std::vector<std::pair<std::string, Tensor>> named;
@@ -22,11 +28,12 @@ std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
 }
 
 int run_command(const RunOptions& opt) {
-  parse_device(opt.device, opt.threads);  // a bad --device or --threads fails before the model is read
+  // A bad --device, --threads or --passes fails before the model is read.
+  passes_for(opt.passes, parse_device(opt.device, opt.threads).kind);
   const Graph g = load_onnx(resolve_model(opt.model, opt.models_dir));
   std::vector<std::shared_ptr<const Tensor>> inputs;
   for (const auto& f : opt.inputs) inputs.push_back(std::make_shared<const Tensor>(read_tensor_file(f)));
-  auto outs = run_model(g, inputs, opt.device, opt.threads);
+  auto outs = run_model(g, inputs, opt.device, opt.passes, opt.threads);
   std::error_code ec;
   std::filesystem::create_directories(opt.out_dir, ec);
   if (ec) throw ModelError("--out " + opt.out_dir + ": cannot create the folder (" + ec.message() + ")");
