@@ -579,6 +579,30 @@ TEST(CpuDevice, ConcatMatchesRef) {
   }
 }
 
+TEST(CpuDevice, PadMatchesRef) {
+  SKIP_WITHOUT_CPU_DEVICE();
+  unsigned seed = 950;
+  struct PadCase {
+    std::vector<int64_t> pads;
+    float value;
+    std::string mode;
+    bool onednn;
+  };
+  for (const PadCase& c : std::vector<PadCase>{{{0, 0, 1, 1, 0, 0, 1, 1}, 0.f, "constant", true},
+                                               {{0, 3, 2, 0, 0, 1, 0, 3}, 1.5f, "constant", true},
+                                               {{0, 0, 1, 1, 0, 0, 1, 1}, 0.f, "reflect", false},
+                                               {{0, 0, -1, 1, 0, 0, 1, 0}, 0.f, "constant", false}}) {
+    // After a conv (channels-last or blocked output), then average pooling over the padded tensor.
+    GraphBuilder b(13);
+    std::string x = b.node("Conv", {b.input(random_tensor({2, 5, 9, 9}, seed++)), b.weight(random_tensor({19, 5, 1, 1}, seed++))});
+    std::vector<std::string> ins = {x, b.weight(Tensor::from_int64(c.pads, {8}))};
+    if (c.value != 0.f) ins.push_back(b.weight(Tensor::from_float({c.value}, {})));
+    x = b.node("Pad", ins, {{"mode", attr_string(c.mode)}});
+    b.output(b.node("AveragePool", {x}, {{"kernel_shape", attr_ints({3, 3})}}));
+    expect_parity(run_both(b), "Pad " + shape_str(c.pads) + " " + c.mode, c.onednn ? 3 : 2);
+  }
+}
+
 // --- fallbacks and layouts ------------------------------------------------------------------------------------
 
 // An op without a oneDNN kernel (PRelu) between two convolutions: reorders to plain before it and back after it.
