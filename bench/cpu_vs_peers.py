@@ -86,13 +86,16 @@ def worker_torch(args):
 
 def run_worker(kind, args, name, batch, python):
     model = os.path.join(args.models_dir, name, "model.onnx")
+    env = dict(os.environ)
+    if kind in ("dnncost", "torch"):
+        env.update(v.split("=", 1) for v in args.omp_env)
     if kind == "dnncost":
         with tempfile.TemporaryDirectory() as tmp:
             records = os.path.join(tmp, "profile.jsonl")
             subprocess.run([args.dnncost, "profile", model, "--device", "cpu", "--threads", str(args.threads), "--batch",
                             str(batch), "--warmup", str(args.warmup), "--min-iters", str(args.min_iters),
                             "--min-time", str(args.min_seconds), "--json", records, "--quiet"],
-                           check=True, capture_output=True, text=True)
+                           check=True, capture_output=True, text=True, env=env)
             with open(records) as f:
                 record = json.loads(f.readline())
         return {"median_ms": record["latency"]["median_ms"], "min_ms": record["latency"]["min_ms"],
@@ -101,7 +104,7 @@ def run_worker(kind, args, name, batch, python):
         cmd = [python, os.path.abspath(__file__), "--worker", kind, "--worker-model", model, "--worker-name", name,
                "--worker-batch", str(batch), "--threads", str(args.threads), "--warmup", str(args.warmup),
                "--min-iters", str(args.min_iters), "--min-seconds", str(args.min_seconds)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
     result = json.loads(out.strip().splitlines()[-1])
     samples = result.pop("samples_ms")
     result.update(median_ms=statistics.median(samples), min_ms=min(samples), iterations=len(samples))
@@ -145,6 +148,8 @@ def main():
     p.add_argument("--models-dir", default=os.path.join(ROOT, "build", "zoo", "models"),
                    help="exported zoo models (exported there when missing)")
     p.add_argument("--dnncost", default=os.path.join(ROOT, "build", "dnncost"), help="the dnncost binary")
+    p.add_argument("--omp-env", action="append", default=[], metavar="VAR=VALUE",
+                   help="environment for the OpenMP-based runtimes (dnncost, PyTorch), e.g. GOMP_SPINCOUNT=10000")
     p.add_argument("--json", help="also write every measurement to this file")
     p.add_argument("--worker", choices=["ort", "torch"], help=argparse.SUPPRESS)
     p.add_argument("--worker-model", help=argparse.SUPPRESS)
@@ -197,11 +202,13 @@ def main():
     print()
     print(f"dnncost: {versions.get('dnncost')}; {versions.get('ort')} (CPUExecutionProvider, ORT_ENABLE_ALL); "
           f"{versions.get('torch')}. Median of >= {args.min_iters} iterations and >= {args.min_seconds:g} s after "
-          f"{args.warmup} warm-up runs; median of {args.rounds} round(s). Load average during the run: "
+          f"{args.warmup} warm-up runs; median of {args.rounds} round(s)"
+          f"{'; OpenMP environment ' + ' '.join(args.omp_env) if args.omp_env else ''}. Load average during the run: "
           f"{min(loads):.2f} to {max(loads):.2f}.")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"schema": "dnncost.bench_cpu_vs_peers/1", "machine": facts, "threads": args.threads,
+                       "omp_env": args.omp_env,
                        "versions": versions, "rounds": args.rounds, "load_average": [min(loads), max(loads)],
                        "rows": rows}, f, indent=2)
             f.write("\n")
