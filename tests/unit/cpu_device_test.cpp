@@ -382,7 +382,7 @@ TEST(CpuDevice, ActivationsMatchRef) {
       {"Sigmoid", {}},
       {"Tanh", {}},
       {"HardSwish", {}},
-      {"HardSigmoid", {{"alpha", attr_float(0.25f)}}, false},  // two oneDNN algorithms: the reference runs
+      {"HardSigmoid", {{"alpha", attr_float(0.25f)}}},  // two oneDNN primitives: linear, then clip
   };
   unsigned seed = 300;
   for (const ActCase& c : cases) {
@@ -395,6 +395,21 @@ TEST(CpuDevice, ActivationsMatchRef) {
       expect_parity(run_both(b), c.op + " " + shape_str(shape), (shape.size() == 4) + (c.onednn ? 1 : 0));
     }
   }
+}
+
+TEST(CpuDevice, PReluMatchesRef) {
+  SKIP_WITHOUT_CPU_DEVICE();
+  unsigned seed = 350;
+  for (const Shape& slope : {Shape{19, 1, 1}, Shape{1}, Shape{19, 6, 6}, Shape{1, 19, 1, 1}}) {
+    GraphBuilder b;
+    const std::string x =
+        b.node("Conv", {b.input(random_tensor({2, 5, 6, 6}, seed++)), b.weight(random_tensor({19, 5, 1, 1}, seed++))});
+    b.output(b.node("PRelu", {x, b.weight(random_tensor(slope, seed++))}));
+    expect_parity(run_both(b), "PRelu with slope " + shape_str(slope), 2);
+  }
+  GraphBuilder b;  // a slope computed at run time: the reference runs
+  b.output(b.node("PRelu", {b.input(random_tensor({2, 3, 4}, seed++)), b.input(random_tensor({3, 1}, seed++))}));
+  expect_parity(run_both(b), "PRelu with a run-time slope", 0);
 }
 
 TEST(CpuDevice, ClipMatchesRef) {
@@ -605,24 +620,25 @@ TEST(CpuDevice, PadMatchesRef) {
 
 // --- fallbacks and layouts ------------------------------------------------------------------------------------
 
-// An op without a oneDNN kernel (PRelu) between two convolutions: reorders to plain before it and back after it.
+// An op without a oneDNN kernel (InstanceNormalization) between two convolutions: reorders to plain before it
+// and back after it.
 TEST(CpuDevice, FallbackBetweenConvsReordersLayouts) {
   SKIP_WITHOUT_CPU_DEVICE();
   GraphBuilder b;
   const std::map<std::string, Attribute> conv_attrs = {{"pads", attr_ints({1, 1, 1, 1})}};
   std::string y = b.node("Conv", {b.input(random_tensor({2, 3, 10, 10}, 1)), b.weight(random_tensor({24, 3, 3, 3}, 2))},
                          conv_attrs);
-  y = b.node("PRelu", {y, b.weight(random_tensor({24, 1, 1}, 3))});
+  y = b.node("InstanceNormalization", {y, b.weight(random_tensor({24}, 3)), b.weight(random_tensor({24}, 6))});
   y = b.node("Conv", {y, b.weight(random_tensor({20, 24, 3, 3}, 4)), b.weight(random_tensor({20}, 5))}, conv_attrs);
   b.output(y);
   const CpuRun r = run_both(b);
-  expect_parity(r, "Conv, PRelu (reference), Conv", 2);
+  expect_parity(r, "Conv, InstanceNormalization (reference), Conv", 2);
   ASSERT_EQ(r.implementations.size(), 3u);
   EXPECT_EQ(r.implementations[1], "ref");
   EXPECT_EQ(r.fallbacks, 1);
-  ASSERT_EQ(r.reorders[1].size(), 1u) << describe(r);  // blocked conv output -> plain for PRelu
+  ASSERT_EQ(r.reorders[1].size(), 1u) << describe(r);  // the conv's layout -> plain for the reference
   EXPECT_NE(r.reorders[1][0].find("-> nchw"), std::string::npos) << describe(r);
-  ASSERT_EQ(r.reorders[2].size(), 1u) << describe(r);  // plain PRelu output -> the conv's layout
+  ASSERT_EQ(r.reorders[2].size(), 1u) << describe(r);  // plain output -> the conv's layout
   EXPECT_NE(r.reorders[2][0].find("nchw ->"), std::string::npos) << describe(r);
 }
 
