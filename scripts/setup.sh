@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  clang libclang-rt-dev strace
+  clang libclang-rt-dev strace valgrind
   libprotobuf-dev protobuf-compiler libonnx-dev
   libcli11-dev nlohmann-json3-dev googletest libgtest-dev
   libjpeg62-turbo-dev libpng-dev libdnnl-dev
