@@ -18,38 +18,58 @@ MemoryPlan plan_memory(const Plan& plan) {
   });
 }
 
-MemoryPlan plan_memory(const Plan& plan, const ValueBytes& bytes_of) {
+BufferSchedule plan_schedule(const Plan& plan, const std::function<int(size_t step)>& in_place_input) {
   const auto& values = plan.values();
-  const auto& steps = plan.steps();
-  const int n = static_cast<int>(values.size());
-  const int end = static_cast<int>(steps.size());
+  BufferSchedule sch;
+  sch.buffer_count = static_cast<int>(values.size());
+  for (int id : plan.input_ids())
+    if (!values[id].constant) sch.inputs.push_back(id);  // known at plan time: read from the plan, not the arena
+  sch.outputs = plan.output_ids();
+  for (size_t s = 0; s < plan.steps().size(); ++s) {
+    const PlanStep& st = plan.steps()[s];
+    BufferSchedule::Step step;
+    step.reads = st.inputs;
+    step.writes = st.outputs;
+    step.in_place_read = in_place_input ? in_place_input(s) : st.layer->in_place_input();
+    sch.steps.push_back(std::move(step));
+  }
+  return sch;
+}
+
+MemoryPlan plan_memory(const Plan& plan, const ValueBytes& bytes_of) {
+  return plan_memory(plan_schedule(plan), bytes_of);
+}
+
+MemoryPlan plan_memory(const BufferSchedule& sch, const ValueBytes& bytes_of) {
+  const int n = sch.buffer_count;
+  const int end = static_cast<int>(sch.steps.size());
   MemoryPlan mp;
   mp.offset.assign(n, -1);
   mp.bytes.assign(n, 0);
   mp.alias_of.assign(n, -1);
 
-  // Liveness: [first, last] in step indices; graph inputs are written before step 0 (index -1).
+  // Liveness: [first, last] in step indices; inputs are written before step 0 (index -1). Buffers that are
+  // never written (constants) stay at -2 and are not placed.
   std::vector<int> first(n, -2), last(n, -2);
   std::vector<bool> is_input(n, false);
-  for (int id : plan.input_ids()) {
-    if (values[id].constant) continue;  // known at plan time: read from the plan, not from the arena
+  for (int id : sch.inputs) {
     first[id] = -1;
     last[id] = -1;
     is_input[id] = true;
   }
   for (int s = 0; s < end; ++s) {
-    for (int id : steps[s].inputs)
+    for (int id : sch.steps[s].reads)
       if (id >= 0 && first[id] != -2) last[id] = std::max(last[id], s);
-    for (int id : steps[s].outputs) {
+    for (int id : sch.steps[s].writes) {
       if (id < 0) continue;
       first[id] = s;
       last[id] = std::max(last[id], s);
     }
   }
-  // Graph outputs are read after the run; graph inputs are set once and must survive every run (profiling
-  // repeats run() after one set_inputs), so both live to the end.
-  for (int id : plan.output_ids())
-    if (first[id] != -2) last[id] = end;
+  // Outputs are read after the run; inputs are set once and must survive every run (profiling repeats run()
+  // after one set_inputs), so both live to the end.
+  for (int id : sch.outputs)
+    if (id >= 0 && first[id] != -2) last[id] = end;
   for (int id = 0; id < n; ++id)
     if (is_input[id]) last[id] = end;
 
@@ -57,15 +77,15 @@ MemoryPlan plan_memory(const Plan& plan, const ValueBytes& bytes_of) {
   std::vector<int> root(n);
   for (int i = 0; i < n; ++i) root[i] = i;
   for (int s = 0; s < end; ++s) {
-    const PlanStep& st = steps[s];
-    const int k = st.layer->in_place_input();
-    if (k < 0 || k >= static_cast<int>(st.inputs.size()) || st.outputs.empty() || st.outputs[0] < 0) continue;
-    const int in_id = st.inputs[k];
-    const int out_id = st.outputs[0];
+    const BufferSchedule::Step& st = sch.steps[s];
+    const int k = st.in_place_read;
+    if (k < 0 || k >= static_cast<int>(st.reads.size()) || st.writes.empty() || st.writes[0] < 0) continue;
+    const int in_id = st.reads[k];
+    const int out_id = st.writes[0];
     if (in_id < 0 || first[in_id] == -2 || is_input[root[in_id]] || last[in_id] != s) continue;
     bool read_twice = false;  // the same value feeding another input of this step would be overwritten
-    for (size_t j = 0; j < st.inputs.size(); ++j)
-      if (static_cast<int>(j) != k && st.inputs[j] == in_id) read_twice = true;
+    for (size_t j = 0; j < st.reads.size(); ++j)
+      if (static_cast<int>(j) != k && st.reads[j] == in_id) read_twice = true;
     if (read_twice || bytes_of(in_id) != bytes_of(out_id)) continue;
     root[out_id] = root[in_id];
     mp.alias_of[out_id] = in_id;

@@ -4,10 +4,10 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
-  clang libclang-rt-dev strace
+  clang libclang-rt-dev strace valgrind
   libprotobuf-dev protobuf-compiler libonnx-dev
   libcli11-dev nlohmann-json3-dev googletest libgtest-dev
-  libjpeg62-turbo-dev libpng-dev
+  libjpeg62-turbo-dev libpng-dev libdnnl-dev
   python3 python3-numpy python3-torch python3-torchvision python3-onnx python3-pil python3-sklearn
   chromium
 )

@@ -1,7 +1,8 @@
 // Runs the regenerated ONNX node conformance tests through the code path of `dnncost run` and compares
 // every output with the expected one (|got - want| <= atol + rtol * |want|, same type and shape).
 //
-// usage: dnncost_conformance DATA_DIR [--op OP] [--excluded FILE] [--rtol R] [--atol A] [--verbose]
+// usage: dnncost_conformance DATA_DIR [--op OP] [--excluded FILE] [--rtol R] [--atol A] [--device D] [--verbose]
+// --device runs the cases on another device than ref (e.g. cpu).
 // Tolerances default to each case's own (ONNX: rtol 1e-3, atol 1e-7), never looser than rtol 1e-3, atol 1e-5.
 // Prints one line per case (PASS / FAIL / EXCLUDED) and a closing "N passed, N failed, N skipped" line;
 // exits 1 when a case that is not excluded fails.
@@ -76,7 +77,7 @@ std::string compare(const Tensor& got, const Tensor& want, double rtol, double a
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string data_dir, op_filter, excluded_path;
+  std::string data_dir, op_filter, excluded_path, device = "ref";
   double rtol_arg = -1, atol_arg = -1;
   bool verbose = false;
   for (int i = 1; i < argc; ++i) {
@@ -89,11 +90,12 @@ int main(int argc, char** argv) {
     else if (a == "--excluded") excluded_path = next();
     else if (a == "--rtol") rtol_arg = std::stod(next());
     else if (a == "--atol") atol_arg = std::stod(next());
+    else if (a == "--device") device = next();
     else if (a == "--verbose") verbose = true;
     else data_dir = a;
   }
   if (data_dir.empty()) {
-    std::cerr << "usage: dnncost_conformance DATA_DIR [--op OP] [--excluded FILE] [--rtol R] [--atol A]\n";
+    std::cerr << "usage: dnncost_conformance DATA_DIR [--op OP] [--excluded FILE] [--rtol R] [--atol A] [--device D]\n";
     return 2;
   }
   nlohmann::json manifest;
@@ -125,7 +127,7 @@ int main(int argc, char** argv) {
         std::vector<std::shared_ptr<const Tensor>> inputs;
         for (int k = 0; fs::exists(dsd / ("input_" + std::to_string(k) + ".pb")); ++k)
           inputs.push_back(std::make_shared<const Tensor>(read_tensor_file((dsd / ("input_" + std::to_string(k) + ".pb")).string())));
-        auto outs = run_model(g, inputs, "ref");
+        auto outs = run_model(g, inputs, device);
         for (size_t k = 0; k < outs.size() && failure.empty(); ++k) {
           const fs::path want_path = dsd / ("output_" + std::to_string(k) + ".pb");
           if (!fs::exists(want_path)) continue;

@@ -51,7 +51,7 @@ def profile(dnncost, model, out, extra, env=None, timeout=120):
     full_env = dict(os.environ)
     full_env.update(env or {})
     t0 = time.monotonic()
-    # --no-peaks: the device peaks are not what is tested here, and take long in a sanitizer build.
+    # --no-peaks: the device-peak measurement takes seconds of its own; these checks time the power logic only.
     p = subprocess.run([dnncost, "profile", model, "--batch", "1,2", "--json", out, "-q", "--warmup", "1",
                         "--min-iters", "2", "--min-time", "0", "--no-peaks"] + extra, capture_output=True, text=True,
                        timeout=timeout, env=full_env)

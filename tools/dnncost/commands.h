@@ -30,6 +30,7 @@ struct RunOptions {
   std::string model;       // a file, or a zoo model name
   std::string models_dir;  // --models
   std::string device = "ref";
+  int threads = 0;                  // cpu device: worker threads, 0 = the library's default
   std::vector<std::string> inputs;  // TensorProto files, graph-input order
   std::string out_dir;
   std::string passes;               // "" (what the device runs), "none" or "all"
@@ -117,7 +118,7 @@ int info_command(const InfoOptions& opt);
 std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
                                                       const std::vector<std::shared_ptr<const Tensor>>& inputs,
                                                       const std::string& device, const std::string& passes = "",
-                                                      const std::string& max_memory = "none");
+                                                      const std::string& max_memory = "none", int threads = 0);
 int run_command(const RunOptions& opt);
 
 struct ZooOptions {

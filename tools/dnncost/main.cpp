@@ -82,7 +82,11 @@ int main(int argc, char** argv) {
              "DIR/output_0.pb, ... Example: dnncost run model.onnx --in input_0.pb --out out/");
   run_cmd->add_option("model", run.model, "ONNX model file, or a zoo model name (dnncost zoo list)")->required();
   run_cmd->add_option("--models", run.models_dir, kModelsOptionHelp);
-  run_cmd->add_option("--device,-d", run.device, "device to run on: ref (plain loops, the oracle)")
+  run_cmd->add_option("--device,-d", run.device,
+                      "device to run on: ref (plain loops, the oracle), cpu (oneDNN, when built in)")
+      ->capture_default_str();
+  run_cmd->add_option("--threads", run.threads, "cpu device: worker threads (0: oneDNN's default, one per core)")
+      ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   run_cmd->add_option("--in,-i", run.inputs, "input tensors (.pb), one per graph input, in order")->required();
   run_cmd->add_option("--out,-o", run.out_dir, "folder for the output tensors")->required();
