@@ -35,6 +35,20 @@ std::vector<CudaDeviceInfo> cuda_devices(std::string* why) {
   return out;
 }
 
+int64_t cuda_free_memory(int index, std::string* why) {
+  int previous = 0;
+  cudaError_t st = cudaGetDevice(&previous);
+  if (st == cudaSuccess) st = cudaSetDevice(index);
+  size_t free_bytes = 0, total_bytes = 0;
+  if (st == cudaSuccess) st = cudaMemGetInfo(&free_bytes, &total_bytes);
+  cudaSetDevice(previous);
+  if (st != cudaSuccess) {
+    if (why) *why = std::string("cudaMemGetInfo: ") + cudaGetErrorString(st);
+    return -1;
+  }
+  return static_cast<int64_t>(free_bytes);
+}
+
 std::string cuda_build_versions() {
   return "CUDA " + std::to_string(CUDART_VERSION / 1000) + "." + std::to_string((CUDART_VERSION % 1000) / 10) +
          ", cuDNN " + std::to_string(CUDNN_MAJOR) + "." + std::to_string(CUDNN_MINOR) + "." +

@@ -9,6 +9,11 @@ std::vector<CudaDeviceInfo> cuda_devices(std::string* why) {
   return {};
 }
 
+int64_t cuda_free_memory(int, std::string* why) {
+  if (why) *why = "this dnncost was built without CUDA";
+  return -1;
+}
+
 std::string cuda_build_versions() { return ""; }
 
 }  // namespace dnncost

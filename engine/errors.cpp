@@ -23,8 +23,12 @@ void rethrow_with_node_context(const std::string& file, const std::string& node_
     throw ModelError(ctx + m);
   } catch (const std::bad_alloc&) {
     throw;
+  } catch (const InternalError& e) {
+    const std::string m = e.what();
+    if (m.rfind(ctx, 0) == 0) throw;
+    throw InternalError(ctx + m);
   } catch (const std::exception& e) {
-    throw ModelError(ctx + e.what());
+    throw InternalError(ctx + e.what());
   }
 }
 

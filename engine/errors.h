@@ -15,12 +15,20 @@ class ModelError : public std::runtime_error {
 };
 
 // Builds the message prefix for a node: "file: node 'name' (Op): ".
+// A bug in dnncost itself (an exception other than ModelError escaped from a layer or the engine): never expected,
+// whatever the input. The CLI reports it as an internal error (exit status 4); the fuzzer reports it as a finding.
+class InternalError : public std::logic_error {
+ public:
+  explicit InternalError(const std::string& message) : std::logic_error(message) {}
+};
+
 std::string node_context(const std::string& file, const std::string& node_name, const std::string& op_type);
 
 [[noreturn]] void throw_model_error(const std::string& message);
 
-// Rethrows the exception in flight as a ModelError whose message starts with the node's context (added only
-// when missing). Use inside a catch block around work done for one node.
+// Rethrows the exception in flight with the node's context at the start of its message (added only when missing):
+// a ModelError stays a ModelError, std::bad_alloc passes unchanged, and any other exception (a bug) becomes an
+// InternalError. Use inside a catch block around work done for one node.
 [[noreturn]] void rethrow_with_node_context(const std::string& file, const std::string& node_name,
                                             const std::string& op_type);
 

@@ -11,20 +11,25 @@
 namespace dnncost {
 namespace {
 
-// Largest single value dnncost plans (256 TiB): beyond any device, yet small enough that byte totals over a
-// whole model cannot overflow int64.
-constexpr int64_t kMaxValueBytes = int64_t{1} << 48;
-// Largest value evaluated at plan time (constants and folded subgraphs live in host memory while planning).
-constexpr int64_t kMaxFoldedBytes = int64_t{1} << 31;
-
 std::string approx_bytes(long double bytes) {
   std::ostringstream os;
   os << std::setprecision(3) << static_cast<double>(bytes) << " bytes";
   return os.str();
 }
 
+// A limit in bytes for messages: "2 GiB", "256 TiB", or the byte count when not a whole power-of-1024 unit.
+std::string limit_str(int64_t bytes) {
+  const char* units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  int u = 0;
+  while (u < 5 && bytes >= 1024 && bytes % 1024 == 0) {
+    bytes /= 1024;
+    ++u;
+  }
+  return std::to_string(bytes) + " " + units[u];
+}
+
 // Checks that a value of this type and shape can be planned; `what` starts the message ("file: graph input 'X'").
-void check_value_size(const Shape& shape, DType dtype, const std::string& what) {
+void check_value_size(const Shape& shape, DType dtype, const std::string& what, int64_t max_bytes) {
   long double bytes = static_cast<long double>(dtype_size(dtype));
   for (int64_t d : shape) {
     if (d < 0) throw ModelError(what + " has a negative dimension in shape " + shape_str(shape));
@@ -35,9 +40,9 @@ void check_value_size(const Shape& shape, DType dtype, const std::string& what) 
   } catch (const ModelError&) {
     throw ModelError(what + " has shape " + shape_str(shape) + " whose element count overflows int64");
   }
-  if (bytes > static_cast<long double>(kMaxValueBytes)) {
+  if (bytes > static_cast<long double>(max_bytes)) {
     throw ModelError(what + " (" + dtype_name(dtype) + " " + shape_str(shape) + ") needs " + approx_bytes(bytes) +
-                     ", more than the 256 TiB dnncost plans for one value");
+                     ", more than the " + limit_str(max_bytes) + " dnncost plans for one value");
   }
 }
 
@@ -189,6 +194,8 @@ int64_t Plan::input_bytes() const {
 // Creates the node's layer, infers its outputs, and either folds it (evaluates it now) or appends a step
 // with its cost. Errors propagate to the caller, which adds the node's context.
 void Plan::add_node(const Node& node, const OpContext& ctx, std::set<int>& charged) {
+  DNNCOST_EXPECT(!node.outputs.empty() && !node.outputs[0].empty(),
+                 "has no first output; expected output 0 to be named (every op produces it)");
   std::unique_ptr<Layer> layer = LayerRegistry::instance().create(node, ctx);
   std::vector<int> in_ids;
   std::vector<ValueDesc> in_desc;
@@ -219,7 +226,7 @@ void Plan::add_node(const Node& node, const OpContext& ctx, std::set<int>& charg
     DNNCOST_EXPECT(value_id(node.outputs[i]) < 0, "output '" << node.outputs[i] << "' is already defined");
     DNNCOST_EXPECT(dtype_supported(outs[i].dtype),
                    "output '" << node.outputs[i] << "' would have element type " << dtype_name(outs[i].dtype));
-    check_value_size(outs[i].shape, outs[i].dtype, "output '" + node.outputs[i] + "'");
+    check_value_size(outs[i].shape, outs[i].dtype, "output '" + node.outputs[i] + "'", limits_.max_value_bytes);
     PlanValue v;
     v.name = node.outputs[i];
     v.dtype = outs[i].dtype;
@@ -227,17 +234,36 @@ void Plan::add_node(const Node& node, const OpContext& ctx, std::set<int>& charg
     out_ids.push_back(add_value(std::move(v)));
     out_desc.push_back(describe(out_ids.back()));
   }
+  // Outputs the op has but the node leaves out are absent optional outputs for count() and forward_ref().
+  out_ids.resize(outs.size(), -1);
+  out_desc.resize(outs.size());
 
   if (layer->shape_only() || all_const) {
-    // Evaluate now: shape subgraphs and constants become plan-time values.
+    // Evaluate now: shape subgraphs and constants become plan-time values. Bounded in memory (per value and in
+    // total) and in work, so that a small file cannot make planning allocate or compute without end.
     for (int id : out_ids) {
       if (id < 0) continue;
       const PlanValue& v = values_[id];
       const int64_t bytes = shape_numel(v.shape) * static_cast<int64_t>(dtype_size(v.dtype));
-      DNNCOST_EXPECT(bytes <= kMaxFoldedBytes,
+      DNNCOST_EXPECT(bytes <= limits_.max_folded_value_bytes,
                      "output '" << v.name << "' (" << dtype_name(v.dtype) << " " << shape_str(v.shape)
                                 << ") is computed from constants only, so it is evaluated at plan time, and needs "
-                                << approx_bytes(bytes) << "; dnncost evaluates at most 2 GiB per value at plan time");
+                                << approx_bytes(bytes) << "; dnncost evaluates at most "
+                                << limit_str(limits_.max_folded_value_bytes) << " per value at plan time");
+      folded_bytes_ += bytes;
+      DNNCOST_EXPECT(folded_bytes_ <= limits_.max_folded_total_bytes,
+                     "output '" << v.name << "' (" << dtype_name(v.dtype) << " " << shape_str(v.shape)
+                                << ") is evaluated at plan time and brings the values evaluated at plan time to "
+                                << approx_bytes(folded_bytes_) << "; dnncost evaluates at most "
+                                << limit_str(limits_.max_folded_total_bytes) << " in all at plan time");
+    }
+    if (!layer->shape_only()) {
+      const OpCount oc = layer->count(in_desc, out_desc);
+      const long double work = static_cast<long double>(oc.macs) + static_cast<long double>(oc.flops);
+      DNNCOST_EXPECT(work <= static_cast<long double>(limits_.max_folded_flops),
+                     "is computed from constants only, so it is evaluated at plan time, and needs "
+                         << oc.macs << " MACs and " << oc.flops << " FLOPs; dnncost evaluates at most "
+                         << limits_.max_folded_flops << " MACs + FLOPs per node at plan time");
     }
     std::vector<const Tensor*> ins;
     for (int id : in_ids) ins.push_back(id < 0 ? nullptr : values_[id].constant.get());
@@ -285,7 +311,7 @@ void Plan::add_node(const Node& node, const OpContext& ctx, std::set<int>& charg
   steps_.push_back(std::move(step));
 }
 
-Plan::Plan(const Graph& g, const InputBinding& binding) : graph_(g) {
+Plan::Plan(const Graph& g, const InputBinding& binding, const PlanLimits& limits) : graph_(g), limits_(limits) {
   check_supported(g);
   for (const auto& kv : g.initializers) {
     PlanValue v;
@@ -307,7 +333,7 @@ Plan::Plan(const Graph& g, const InputBinding& binding) : graph_(g) {
     v.name = in.name;
     v.dtype = in.dtype;
     v.shape = it->second;
-    check_value_size(v.shape, v.dtype, g.path + ": graph input '" + in.name + "'");
+    check_value_size(v.shape, v.dtype, g.path + ": graph input '" + in.name + "'", limits_.max_value_bytes);
     v.graph_input = true;
     auto val = binding.values.find(in.name);
     if (val != binding.values.end()) v.constant = val->second;

@@ -32,6 +32,15 @@ InputBinding bind_tensors(const Graph& g, const std::vector<std::shared_ptr<cons
 // Throws one ModelError listing every node whose op is not supported.
 void check_supported(const Graph& g);
 
+// Resource limits of planning: what one value may need, and what plan-time evaluation (folding) may allocate and
+// compute. A model beyond them is refused with a ModelError naming the node, before anything is allocated.
+struct PlanLimits {
+  int64_t max_value_bytes = int64_t{1} << 48;         // any one value (256 TiB): beyond any device
+  int64_t max_folded_value_bytes = int64_t{1} << 31;  // one value evaluated at plan time (2 GiB)
+  int64_t max_folded_total_bytes = int64_t{1} << 33;  // all values evaluated at plan time together (8 GiB)
+  int64_t max_folded_flops = int64_t{1} << 36;        // MACs + FLOPs of one node evaluated at plan time (~69 G)
+};
+
 struct PlanValue {
   std::string name;
   DType dtype = DType::kUndefined;
@@ -52,7 +61,7 @@ struct PlanStep {
 class Plan {
  public:
   // The graph must outlive the plan.
-  Plan(const Graph& g, const InputBinding& binding);
+  Plan(const Graph& g, const InputBinding& binding, const PlanLimits& limits = PlanLimits());
 
   const Graph& graph() const { return graph_; }
   const std::vector<PlanStep>& steps() const { return steps_; }
@@ -76,6 +85,8 @@ class Plan {
   std::vector<const Node*> folded_;
   std::vector<int> input_ids_, output_ids_;
   Cost totals_;
+  PlanLimits limits_;
+  int64_t folded_bytes_ = 0;  // bytes of the values evaluated at plan time so far
 };
 
 }  // namespace dnncost

@@ -30,6 +30,7 @@ std::unique_ptr<Session> DeviceRegistry::create(const Plan& plan, const DeviceSp
   if (it == factories_.end()) {
     throw ModelError("--device " + spec.str() + ": not available in this build; available: " + kinds_list());
   }
+  check_memory_cap(plan, spec.memory_cap);
   return it->second(plan, spec);
 }
 
@@ -49,6 +50,7 @@ DeviceSpec parse_device(const std::string& text, int threads) {
       if (text[4] != ':' || idx.empty() || idx.find_first_not_of("0123456789") != std::string::npos) {
         throw ModelError("--device " + text + ": expected cuda or cuda:N (N a GPU index)");
       }
+      if (idx.size() > 4) throw ModelError("--device " + text + ": GPU index " + idx + " is out of range");
       d.index = std::stoi(idx);
     }
     std::string why;

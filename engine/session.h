@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/memory_cap.h"
 #include "engine/memory_plan.h"
 #include "engine/plan.h"
 
@@ -19,6 +20,7 @@ struct DeviceSpec {
   std::string kind = "ref";  // ref, cpu, cuda
   int index = 0;             // cuda:N
   int threads = 0;           // cpu: 0 = the library's default
+  MemoryCap memory_cap;      // a session whose plan needs more is refused before allocating (default: no cap)
   std::string str() const { return kind == "cuda" ? "cuda:" + std::to_string(index) : kind; }
 };
 
@@ -61,6 +63,9 @@ class Session {
   // Graph outputs in declared order (host copies).
   virtual std::vector<Tensor> outputs() = 0;
   virtual SessionMemory memory() const = 0;
+  // How step i is computed on this device (e.g. a oneDNN primitive's implementation name, a cuDNN algorithm),
+  // for traces; "" when the device has nothing to say.
+  virtual std::string step_algorithm(size_t i) const { return ""; }
 
   // set_inputs, run, outputs.
   std::vector<Tensor> run(const std::vector<std::shared_ptr<const Tensor>>& inputs);
@@ -87,6 +92,7 @@ class DeviceRegistry {
   std::map<std::string, std::string> descriptions_;
 };
 
+// Checks the plan against spec.memory_cap (MemoryCapError when above), then creates the device's session.
 std::unique_ptr<Session> make_session(const Plan& plan, const DeviceSpec& spec);
 
 // The reference device: plain-loop layers over one host arena laid out by the memory plan.
@@ -100,6 +106,7 @@ class RefSession : public Session {
   void run_step(size_t i) override;
   std::vector<Tensor> outputs() override;
   SessionMemory memory() const override;
+  std::string step_algorithm(size_t) const override { return "reference loops"; }
   using Session::run;
 
  private:

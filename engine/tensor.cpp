@@ -86,6 +86,17 @@ int64_t normalize_axis(int64_t axis, int64_t rank, const std::string& what) {
   return axis < 0 ? axis + rank : axis;
 }
 
+namespace {
+
+// Storage of every empty tensor: raw() is never nullptr, so copying zero bytes (memcpy(dst, src, 0)) is defined
+// in every layer without a special case. Nothing is ever written there (an empty tensor has no element).
+unsigned char* empty_storage() {
+  alignas(64) static unsigned char storage[1];
+  return storage;
+}
+
+}  // namespace
+
 Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape)) {
   DNNCOST_EXPECT(dtype_supported(dtype), "tensors of type " << dtype_name(dtype) << " are not supported");
   numel_ = shape_numel(shape_);
@@ -96,6 +107,8 @@ Tensor::Tensor(DType dtype, Shape shape) : dtype_(dtype), shape_(std::move(shape
   if (bytes_) {
     own_.reset(new unsigned char[bytes_]());
     ptr_ = own_.get();
+  } else {
+    ptr_ = empty_storage();
   }
 }
 
@@ -105,6 +118,8 @@ Tensor::Tensor(const Tensor& other)
     own_.reset(new unsigned char[bytes_]);
     ptr_ = own_.get();
     std::memcpy(ptr_, other.ptr_, bytes_);
+  } else {
+    ptr_ = other.ptr_ ? empty_storage() : nullptr;  // a default-constructed tensor stays without storage
   }
 }
 
@@ -120,7 +135,7 @@ Tensor Tensor::view(DType dtype, Shape shape, void* data) {
   t.shape_ = std::move(shape);
   t.numel_ = shape_numel(t.shape_);
   t.bytes_ = static_cast<size_t>(t.numel_) * dtype_size(dtype);
-  t.ptr_ = t.bytes_ ? static_cast<unsigned char*>(data) : nullptr;
+  t.ptr_ = t.bytes_ ? static_cast<unsigned char*>(data) : empty_storage();
   return t;
 }
 

@@ -39,9 +39,18 @@ struct ConvTapPlan {
 };
 
 namespace conv_detail {
-// floor(n / d) and ceil(n / d) for d > 0 and any sign of n.
-inline int64_t floor_div(int64_t n, int64_t d) { return n >= 0 ? n / d : -((-n + d - 1) / d); }
-inline int64_t ceil_div(int64_t n, int64_t d) { return n >= 0 ? (n + d - 1) / d : -((-n) / d); }
+// floor(n / d) and ceil(n / d) for d > 0 and any sign of n, without intermediate overflow.
+inline int64_t floor_div(int64_t n, int64_t d) { return n / d - (n % d < 0 ? 1 : 0); }
+inline int64_t ceil_div(int64_t n, int64_t d) { return n / d + (n % d > 0 ? 1 : 0); }
+// min(limit, floor((b - 1 - shift) / stride) + 1) for b >= 1, stride >= 1, limit >= 0 and any shift: the end of
+// the valid range. b - 1 - shift can exceed int64 for a large negative shift (huge pads); it is then computed in
+// uint64, where it fits.
+inline int64_t range_end(int64_t b, int64_t shift, int64_t stride, int64_t limit) {
+  if (shift >= 0) return std::min<int64_t>(limit, floor_div(b - 1 - shift, stride) + 1);
+  const uint64_t n = static_cast<uint64_t>(b - 1) + (0 - static_cast<uint64_t>(shift));
+  const uint64_t q = n / static_cast<uint64_t>(stride);
+  return q >= static_cast<uint64_t>(limit) ? limit : static_cast<int64_t>(q) + 1;
+}
 }  // namespace conv_detail
 
 // Builds the plan for spatial extents `dense` (A) and `strided` (B), all vectors of one length >= 1, with
@@ -70,7 +79,7 @@ inline ConvTapPlan build_conv_tap_plan(const std::vector<int64_t>& dense, const 
     for (size_t d = 0; d < rank; ++d) {
       shift[d] = tap[d] * dilations[d] - pads_begin[d];
       lo[d] = std::max<int64_t>(0, conv_detail::ceil_div(-shift[d], strides[d]));
-      hi[d] = std::min<int64_t>(dense[d], conv_detail::floor_div(strided[d] - 1 - shift[d], strides[d]) + 1);
+      hi[d] = conv_detail::range_end(strided[d], shift[d], strides[d], dense[d]);
       if (lo[d] >= hi[d]) empty = true;
     }
     if (!empty) {

@@ -12,8 +12,12 @@ class DeviceError : public std::runtime_error {
   explicit DeviceError(const std::string& m) : std::runtime_error(m) {}
 };
 
-[[noreturn]] void throw_device_error(const char* library, const char* statement, const std::string& status,
-                                     const char* file, int line);
+// Inline so the CUDA library needs nothing back from the core library when linking statically.
+[[noreturn]] inline void throw_device_error(const char* library, const char* statement, const std::string& status,
+                                            const char* file, int line) {
+  throw DeviceError(std::string(library) + " call failed: " + statement + " -> " + status + " (" + file + ":" +
+                    std::to_string(line) + ")");
+}
 
 }  // namespace dnncost
 

@@ -43,10 +43,11 @@ class Conv : public Layer {
     const int64_t c_out = w[0];
     const int64_t group = geom_.group;
     DNNCOST_LAYER_EXPECT(c_in >= 1, "input X must have at least one channel, got shape " << shape_str(x));
-    DNNCOST_LAYER_EXPECT(c_in == w[1] * group, "input channels " << c_in << " (X " << shape_str(x)
-                                                                 << ") must equal W.shape[1] * group = " << w[1]
-                                                                 << " * " << group << " = " << w[1] * group << " (W "
-                                                                 << shape_str(w) << ")");
+    const int64_t w_channels = checked_mul(attrs(), w[1], group, "W.shape[1] * group");
+    DNNCOST_LAYER_EXPECT(c_in == w_channels, "input channels " << c_in << " (X " << shape_str(x)
+                                                               << ") must equal W.shape[1] * group = " << w[1]
+                                                               << " * " << group << " = " << w_channels << " (W "
+                                                               << shape_str(w) << ")");
     DNNCOST_LAYER_EXPECT(c_out % group == 0,
                          "output channels W.shape[0] = " << c_out << " must be divisible by group " << group);
     if (in.size() > 2 && in[2].present) {
@@ -80,7 +81,7 @@ class Conv : public Layer {
         case AutoPad::kSameLower: {
           // Output ceil(size / stride); the total padding needed is split, the odd one at the end (UPPER) or
           // at the beginning (LOWER).
-          out = (size + stride - 1) / stride;
+          out = size / stride + (size % stride != 0);  // ceil without overflowing for huge strides
           const int64_t needed =
               checked_add(attrs(), checked_mul(attrs(), out - 1, stride, "padding"), extent, "padding");
           const int64_t total = std::max<int64_t>(0, needed - size);
@@ -106,9 +107,6 @@ class Conv : public Layer {
     macs_ = checked_mul(attrs(), shape_numel(y), c_in / group, "MAC count");
     for (int64_t k : geom_.kernel) macs_ = checked_mul(attrs(), macs_, k, "MAC count");
     checked_mul(attrs(), macs_, 2, "FLOP count");
-    // The output is the dense side: each output position gathers from input positions o*stride + k*dil - pad.
-    const std::vector<int64_t> x_spatial(x.begin() + 2, x.end()), y_spatial(y.begin() + 2, y.end());
-    taps_ = build_conv_tap_plan(y_spatial, x_spatial, geom_.kernel, geom_.strides, geom_.dilations, geom_.pads_begin);
     return {{DType::kFloat32, y}};
   }
 
@@ -131,6 +129,13 @@ class Conv : public Layer {
     const int64_t c_in_per_group = c_in / group, c_out_per_group = c_out / group;
     const int64_t in_plane = shape_numel(in_spatial), out_plane = shape_numel(out_spatial);
     const int64_t kernel_size = shape_numel(geom_.kernel);
+    // The tap plan is built on the first run, not in infer(): planning (dnncost info) must stay cheap even for
+    // a model whose activations could never be allocated, and its size follows the output's.
+    if (!taps_built_) {
+      taps_ = build_conv_tap_plan(out_spatial, in_spatial, geom_.kernel, geom_.strides, geom_.dilations,
+                                  geom_.pads_begin);
+      taps_built_ = true;
+    }
     const float* x = in[0]->data<float>();
     const float* w = in[1]->data<float>();
     const float* b = in.size() > 2 && in[2] ? in[2]->data<float>() : nullptr;
@@ -188,7 +193,8 @@ class Conv : public Layer {
   bool has_sum_ = false;
   FusedActivation activation_;
   int64_t macs_ = 0;
-  ConvTapPlan taps_;  // built by infer(): forward_ref only reads members
+  ConvTapPlan taps_;  // built by the first forward_ref() from the geometry infer() resolved
+  bool taps_built_ = false;
 };
 
 DNNCOST_REGISTER_LAYER("Conv", Conv);

@@ -80,7 +80,8 @@ class ConvTranspose : public Layer {
         geom_.pads_end[d] = total - geom_.pads_begin[d];
       } else {
         if (geom_.auto_pad == AutoPad::kValid) geom_.pads_begin[d] = geom_.pads_end[d] = 0;
-        out = natural - geom_.pads_begin[d] - geom_.pads_end[d];
+        const int64_t after_begin = natural - geom_.pads_begin[d];  // pads are >= 0: no overflow
+        out = geom_.pads_end[d] > after_begin - 1 ? 0 : after_begin - geom_.pads_end[d];
       }
       DNNCOST_LAYER_EXPECT(out >= 1, "output size along spatial axis "
                                          << d << " would be " << out << " (input " << size << ", stride " << stride
@@ -93,9 +94,6 @@ class ConvTranspose : public Layer {
     macs_ = checked_mul(attrs(), shape_numel(x), c_out / group, "MAC count");
     for (int64_t k : geom_.kernel) macs_ = checked_mul(attrs(), macs_, k, "MAC count");
     checked_mul(attrs(), macs_, 2, "FLOP count");
-    // The input is the dense side: input position i scatters to output positions i*stride + k*dil - pad.
-    const std::vector<int64_t> x_spatial(x.begin() + 2, x.end()), y_spatial(y.begin() + 2, y.end());
-    taps_ = build_conv_tap_plan(x_spatial, y_spatial, geom_.kernel, geom_.strides, geom_.dilations, geom_.pads_begin);
     return {{DType::kFloat32, y}};
   }
 
@@ -117,6 +115,13 @@ class ConvTranspose : public Layer {
     const int64_t c_in_per_group = c_in / group, c_out_per_group = c_out / group;
     const int64_t in_plane = shape_numel(in_spatial), out_plane = shape_numel(out_spatial);
     const int64_t kernel_size = shape_numel(geom_.kernel);
+    // The tap plan is built on the first run, not in infer(): planning (dnncost info) must stay cheap even for
+    // a model whose activations could never be allocated, and its size follows the output's.
+    if (!taps_built_) {
+      taps_ = build_conv_tap_plan(in_spatial, out_spatial, geom_.kernel, geom_.strides, geom_.dilations,
+                                  geom_.pads_begin);
+      taps_built_ = true;
+    }
     const float* x = in[0]->data<float>();
     const float* w = in[1]->data<float>();
     const float* b = in.size() > 2 && in[2] ? in[2]->data<float>() : nullptr;
@@ -150,7 +155,8 @@ class ConvTranspose : public Layer {
   ConvAttributes geom_;
   bool has_bias_ = false;
   int64_t macs_ = 0;
-  ConvTapPlan taps_;  // built by infer(): forward_ref only reads members
+  ConvTapPlan taps_;  // built by the first forward_ref() from the geometry infer() resolved
+  bool taps_built_ = false;
 };
 
 DNNCOST_REGISTER_LAYER("ConvTranspose", ConvTranspose);

@@ -122,7 +122,7 @@ class BinaryArithmetic : public ElementwiseLayer {
     if (attrs().has("axis")) {
       axis = attrs().get_int("axis");
       if (axis < 0) axis += rank_a;
-      DNNCOST_LAYER_EXPECT(axis >= 0 && axis + rank_b <= rank_a,
+      DNNCOST_LAYER_EXPECT(axis >= 0 && axis <= rank_a - rank_b,  // no overflow for a huge axis
                            "attribute axis " << attrs().get_int("axis") << " places B " << shape_str(b) << " outside A "
                                              << shape_str(a) << " (expected 0 <= axis <= " << rank_a - rank_b << ")");
     }

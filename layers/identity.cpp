@@ -17,7 +17,9 @@ void fill_with_ones(Tensor& t) {
   switch (t.dtype()) {
     case DType::kBool:
     case DType::kUint8:
-    case DType::kInt8: std::memset(t.raw(), 1, t.bytes()); break;
+    case DType::kInt8:
+      if (t.bytes()) std::memset(t.raw(), 1, t.bytes());  // an empty tensor has no storage (nullptr)
+      break;
     case DType::kFloat32: std::fill_n(static_cast<float*>(t.raw()), n, 1.f); break;
     case DType::kFloat64: std::fill_n(static_cast<double*>(t.raw()), n, 1.0); break;
     case DType::kFloat16: std::fill_n(static_cast<uint16_t*>(t.raw()), n, float_to_half(1.f)); break;

@@ -1,6 +1,7 @@
 // Ordinary least squares with R².
 #include "metrics/fit.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace dnncost {
@@ -34,6 +35,16 @@ LinearFit fit_linear(const std::vector<double>& x, const std::vector<double>& y)
   f.r2 = syy > 0 ? 1.0 - ss_res / syy : 0.0;
   f.valid = true;
   return f;
+}
+
+LinearFit fit_hyperbolic(const std::vector<double>& x, const std::vector<double>& y) {
+  std::vector<double> u, v;
+  for (size_t i = 0; i < std::min(x.size(), y.size()); ++i) {
+    if (!(x[i] > 0) || !std::isfinite(x[i]) || !std::isfinite(y[i])) continue;
+    u.push_back(1.0 / x[i]);
+    v.push_back(y[i]);
+  }
+  return fit_linear(u, v);
 }
 
 }  // namespace dnncost

@@ -17,4 +17,8 @@ struct LinearFit {
 // Ordinary least squares y = slope * x + intercept.
 LinearFit fit_linear(const std::vector<double>& x, const std::vector<double>& y);
 
+// Hyperbola y = a + b / x by least squares in u = 1/x (points with x <= 0 or non-finite values are dropped):
+// returned as a LinearFit with slope = b, intercept = a; r2 is the coefficient of determination of y.
+LinearFit fit_hyperbolic(const std::vector<double>& x, const std::vector<double>& y);
+
 }  // namespace dnncost

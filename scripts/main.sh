@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's main job: install dependencies, build, export the model zoo (tools/zoo/manifest.json) from PyTorch
 # with seeded random weights, report each model's cost with `dnncost info` (per-layer JSON in results/), and print
-# the zoo's cost table (the one in docs/MODELS.md).
+# the zoo's cost table (the one in docs/MODELS.md); then the study (scripts/study.sh): profile a default model set on
+# the default device with a trace and write the HTML report of the study's figures and findings.
 #   MODELS_DIR=DIR   where the models go (default: models)
 #   MODELS="a b"     a subset of the zoo (default: every model; `build/dnncost zoo list` names them)
 set -euo pipefail
@@ -29,3 +30,5 @@ echo
 "$BUILD_DIR/dnncost" zoo table --models "$MODELS_DIR"
 echo
 echo "per-layer JSON: results/*.info.json"
+# The study: profile a default model set on the default device, write the HTML report and the trace.
+bash scripts/study.sh

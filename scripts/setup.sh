@@ -4,10 +4,12 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config
+  clang libclang-rt-dev strace
   libprotobuf-dev protobuf-compiler libonnx-dev
   libcli11-dev nlohmann-json3-dev googletest libgtest-dev
   libjpeg62-turbo-dev libpng-dev libdnnl-dev
   python3 python3-numpy python3-torch python3-torchvision python3-onnx python3-pil python3-sklearn
+  chromium
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "engine/errors.h"
+#include "engine/memory_cap.h"
 #include "onnx.pb.h"
 
 namespace dnncost {
@@ -124,6 +125,9 @@ ValueInfo value_info_from_proto(const onnx::ValueInfoProto& v, const std::string
 std::string confined_path(const std::string& base_dir, const std::string& location, const std::string& ctx) {
   fs::path loc(location);
   if (location.empty()) throw ModelError(ctx + "external data has an empty location");
+  if (location.find('\0') != std::string::npos) {  // the OS would stop reading the name at the NUL
+    throw ModelError(ctx + "external data location contains a NUL byte; expected a file name");
+  }
   if (loc.is_absolute()) throw ModelError(ctx + "external data location '" + location + "' is absolute; expected a path relative to the model's folder");
   for (const auto& part : loc)
     if (part == "..") throw ModelError(ctx + "external data location '" + location + "' leaves the model's folder ('..')");
@@ -220,6 +224,14 @@ Tensor tensor_from_proto(const onnx::TensorProto& p, const std::string& base_dir
     if (length != nbytes_expected) {
       throw ModelError(ctx + "external data has " + std::to_string(length) + " bytes, expected " +
                        std::to_string(nbytes_expected) + " for " + dtype_name(dt) + " " + shape_str(shape));
+    }
+    // The bytes are there, but a sparse file can promise terabytes without using disk: refuse what this host
+    // cannot hold instead of trying to allocate it.
+    const int64_t available = host_available_bytes();
+    if (available >= 0 && length > available) {
+      throw MemoryCapError(ctx + "external data of " + std::to_string(length) + " bytes in '" + location +
+                           "' is more than the " + std::to_string(available) +
+                           " bytes of memory available on this host (MemAvailable); nothing was allocated");
     }
     Tensor t(dt, shape);
     std::ifstream f(full, std::ios::binary);

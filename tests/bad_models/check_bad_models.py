@@ -2,11 +2,18 @@
 """Runs dnncost on every case of the bad-input corpus (made by make_bad_models.py) and checks the outcome.
 
 For an "error" case: no signal, no hang (timeout), exit status 2 (model or usage error), stderr that starts with
-exactly one "dnncost: error:" message containing every required substring, and nothing on stdout. For an "ok"
+exactly one "dnncost: error:" message containing every required substring, and nothing on stdout. An
+"out_of_memory" case is the same with exit status 3 (the plan needs more than --max-memory). For an "ok"
 case (positive control): exit 0 and no error. For "error_or_ok" (random corruption): one of the two.
 Prints one line per case and a closing line "N passed, N failed".
 
-usage: check_bad_models.py --dnncost BIN --corpus DIR [--valgrind VALGRIND] [--only SUBSTRING] [--verbose]
+With --strace, every case also runs under strace, and a file it opens is a failure when it lies outside the
+case's folder (symlinks resolved) but inside the corpus, or is one of the hostile targets the corpus points at
+(/etc/hostname, /proc/self/mem, /dev/zero), unless the command line names it: dnncost must never read outside
+the model's folder.
+
+usage: check_bad_models.py --dnncost BIN --corpus DIR [--valgrind VALGRIND | --strace STRACE] [--only SUBSTRING]
+                           [--verbose]
 """
 import argparse
 import json
@@ -17,6 +24,7 @@ import subprocess
 import sys
 
 ERROR_STATUS = 2  # model or usage error (dnncost --help, "Exit status")
+OUT_OF_MEMORY_STATUS = 3  # the plan needs more than --max-memory
 ERROR_PREFIX = "dnncost: error: "
 VALGRIND_OPTIONS = ["--tool=memcheck", "-q", "--error-exitcode=99", "--leak-check=full",
             "--errors-for-leak-kinds=definite", "--show-leak-kinds=definite"]
@@ -35,12 +43,27 @@ def run_dnncost(cmd, timeout):
         return None, out.decode(errors="replace"), err.decode(errors="replace")
 
 
-def supported_ops(dnncost, corpus, timeout):
-    """The ops this build supports, read from the unsupported-op message; None when it cannot be read."""
-    path = os.path.join(corpus, "unsupported_ops", "unsupported_ops.onnx")
-    _, _, err = run_dnncost([dnncost, "info", path], timeout)
-    m = re.search(r"^Supported ops: (.*)$", err, re.MULTILINE)
-    return set(m.group(1).split(", ")) if m else None
+OPENED = re.compile(r'^\d+\s+(?:open|openat|openat2|creat)\((?:[^,]*, )?"((?:[^"\\]|\\.)*)".*\)\s+=\s+(\d+)')
+HOSTILE_TARGETS = ("/etc/hostname", "/dev/zero")
+
+
+def outside_reads(log_path, corpus, folder, argv):
+    """Files a traced run opened outside the case's folder (see the module docstring)."""
+    allowed = {os.path.realpath(a) for a in argv if os.path.exists(a)}
+    corpus, folder = os.path.realpath(corpus), os.path.realpath(folder)
+    bad = []
+    with open(log_path, errors="replace") as f:
+        for line in f:
+            m = OPENED.match(line)
+            if not m:
+                continue
+            real = os.path.realpath(m.group(1))
+            inside_corpus = real == corpus or real.startswith(corpus + os.sep)
+            inside_case = real == folder or real.startswith(folder + os.sep)
+            hostile = real in HOSTILE_TARGETS or re.match(r"^/proc/[^/]+/mem$", real)
+            if real not in allowed and ((inside_corpus and not inside_case) or hostile):
+                bad.append(m.group(1) + (f" (-> {real})" if real != m.group(1) else ""))
+    return bad
 
 
 def check_case(case, result, contains, valgrind):
@@ -65,8 +88,9 @@ def check_case(case, result, contains, valgrind):
         if "error" in err:
             problems.append("stderr mentions an error: " + err.strip()[:300])
         return problems
-    if rc is not None and rc >= 0 and rc != ERROR_STATUS:
-        problems.append(f"exit status {rc}, expected {ERROR_STATUS}")
+    want = OUT_OF_MEMORY_STATUS if expect == "out_of_memory" else ERROR_STATUS
+    if rc is not None and rc >= 0 and rc != want:
+        problems.append(f"exit status {rc}, expected {want}")
     n_messages = err.count("dnncost: error:")
     if not err.startswith(ERROR_PREFIX) or n_messages != 1:
         problems.append(f"stderr should be exactly one '{ERROR_PREFIX.strip()}' message, found {n_messages}: "
@@ -88,6 +112,8 @@ def main():
     ap.add_argument("--corpus", required=True, help="folder written by make_bad_models.py")
     ap.add_argument("--valgrind", metavar="VALGRIND",
                     help="run the cases marked valgrind under this valgrind executable (memcheck)")
+    ap.add_argument("--strace", metavar="STRACE",
+                    help="run every case under this strace and fail on any file opened outside the case's folder")
     ap.add_argument("--only", default="", help="run the cases whose name contains this")
     ap.add_argument("--timeout", type=float, default=10.0, help="seconds per case (x6 under valgrind)")
     ap.add_argument("--verbose", action="store_true", help="print each case's whole stderr")
@@ -100,7 +126,6 @@ def main():
         cases = [c for c in cases if c["valgrind"]]
     cases = [c for c in cases if args.only in c["name"]]
     timeout = args.timeout * (6 if args.valgrind else 1)
-    have_ops = supported_ops(args.dnncost, corpus, timeout)
 
     passed = failed = skipped = 0
     for case in cases:
@@ -109,17 +134,23 @@ def main():
         argv = [a.replace("{case}", folder).replace("{corpus}", corpus) for a in case["args"]]
         contains = [s.replace("{case}", folder) for s in case["contains"]]
         note = ""
-        missing = [op for op in case["needs_ops"] if have_ops is not None and op not in have_ops]
-        if missing:  # not built yet here: it must still be one clean "unsupported op" message
-            note = " (needs " + ", ".join(missing) + ": checked as unsupported)"
-            contains = [name + ".onnx", "not support"] + [f"({op})" for op in missing]
         if name == "unreadable_file" and os.geteuid() == 0:
             print(f"SKIP  {name}: running as root, every file is readable")
             skipped += 1
             continue
         cmd = ([args.valgrind, *VALGRIND_OPTIONS] if args.valgrind else []) + [args.dnncost, *argv]
+        trace_log = os.path.join(corpus, "strace.log")
+        if args.strace:
+            cmd = [args.strace, "-f", "-qq", "-e", "trace=open,openat,openat2,creat", "-e", "signal=none",
+                   "-o", trace_log] + cmd
         result = run_dnncost(cmd, timeout)
         problems = check_case(case, result, contains, args.valgrind)
+        if args.strace:
+            if not os.path.exists(trace_log) or os.path.getsize(trace_log) == 0:
+                problems.append("strace wrote no trace (is ptrace allowed here?)")
+            else:
+                problems += ["opened outside the model's folder: " + p
+                             for p in outside_reads(trace_log, corpus, folder, argv)]
         rc, out, err = result
         first = next((line for line in err.splitlines() if not line.startswith("==")), "")
         shown = first if first else (out.splitlines()[0] if out.strip() else "")

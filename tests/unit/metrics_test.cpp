@@ -39,7 +39,9 @@ TEST(Timing, LoopHonoursMinimumCountAndTime) {
   const double t0 = now_s();
   samples = time_repeated(p, [] { std::this_thread::sleep_for(std::chrono::milliseconds(2)); });
   EXPECT_GE(now_s() - t0, 0.02);
-  EXPECT_GE(samples.size(), 5u);
+  double timed = 0;
+  for (double ms : samples) timed += ms / 1000.0;
+  EXPECT_GE(timed, 0.02);  // the loop stops only once the timed samples add up to min_time_s
   p.max_iters = 3;  // the cap wins over the minimum time
   samples = time_repeated(p, [] {});
   EXPECT_EQ(samples.size(), 3u);
@@ -65,7 +67,8 @@ TEST(Fit, RecoversALineAndItsR2) {
 
 TEST(Host, ReportsMemoryAndCpu) {
   EXPECT_GT(peak_rss_bytes(), 0);
-  EXPECT_GE(peak_rss_bytes(), current_rss_bytes());
+  const int64_t current = current_rss_bytes();  // first: the process may grow between the two reads
+  EXPECT_GE(peak_rss_bytes(), current);
   EXPECT_GE(logical_cpus(), 1);
   EXPECT_EQ(utc_timestamp().size(), 20u);
 }

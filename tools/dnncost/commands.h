@@ -9,6 +9,7 @@
 #include "engine/graph.h"
 #include "engine/passes.h"
 #include "engine/plan.h"
+#include "metrics/power_meter.h"
 
 namespace CLI {
 class App;
@@ -33,6 +34,7 @@ struct RunOptions {
   std::vector<std::string> inputs;  // TensorProto files, graph-input order
   std::string out_dir;
   std::string passes;               // "" (what the device runs), "none" or "all"
+  std::string max_memory;           // --max-memory: a size, "none", or "" for the device's free memory
 };
 
 struct EvalOptions {
@@ -50,9 +52,11 @@ struct EvalOptions {
   int64_t batch = 0;                     // <= 0: the model's own batch (symbolic -> 1)
   int64_t limit = 0;                     // > 0: stop after this many evaluated images
   std::string json_path;                 // write the record here ("-" for stdout)
+  std::string csv_path;                  // also write the record flattened to CSV (docs/RESULTS.md)
   bool per_image = false;                // add per-image path, label, prediction to the record
   bool quiet = false;                    // no progress and no summary on the terminal
   int64_t debug_interrupt_after = 0;     // hidden, for tests: raise SIGINT after this many batches
+  std::string max_memory;                // --max-memory: a size, "none", or "" for the device's free memory
 };
 
 // Single-centre-crop top-1/top-5 accuracy of a classifier on labelled images; returns the exit status (0, or
@@ -73,9 +77,16 @@ struct ProfileOptions {
   std::string json_path;  // JSON Lines: one record appended per (model, batch)
   bool quiet = false;
   unsigned seed = 1;
+  PowerOptions power;     // --power, --power-hz, --idle-seconds, --power-window
+  std::string trace_path;      // Chrome trace event JSON of the per-layer pass and network runs
+  std::string csv_path;        // the records flattened, one row per record (rewritten after each record)
+  std::string layer_csv_path;  // the per-layer entries, one row per layer
+  bool peaks = true;           // measure the device's peak GFLOP/s and GB/s once (device.peaks)
+  double peaks_time = 1.0;     // seconds spent on the peaks
+  std::string max_memory;      // --max-memory: a size, "none", or "" for the device's free memory
 };
 
-// Exit status: 0 all measured, 1 some configuration failed (recorded), 130 interrupted.
+// Exit status: 0 all measured, 1 some configuration failed (recorded), 130 interrupted by SIGINT, 143 by SIGTERM.
 int profile_command(const ProfileOptions& opt);
 
 // The graph passes for a command: `option` "" means what the device runs (PassOptions::for_device), else
@@ -102,11 +113,12 @@ int info_command(const InfoOptions& opt);
 
 // Loads the model, plans it for the given input tensors and runs it on `device`; returns the outputs in
 // graph-output order with their names. This is the code path of `dnncost run` (and of the conformance tests).
-// The graph passes are `passes` (see passes_for): by default what the device runs.
+// The graph passes are `passes` (see passes_for): by default what the device runs. max_memory is --max-memory's
+// text ("none": no cap, "": the device's free memory).
 std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
                                                       const std::vector<std::shared_ptr<const Tensor>>& inputs,
                                                       const std::string& device, const std::string& passes = "",
-                                                      int threads = 0);
+                                                      const std::string& max_memory = "none", int threads = 0);
 int run_command(const RunOptions& opt);
 
 struct ZooOptions {

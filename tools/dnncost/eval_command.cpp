@@ -21,17 +21,18 @@
 #include "tools/dnncost/commands.h"
 #include "tools/dnncost/zoo.h"
 #include "tools/dnncost/format.h"
+#include "tools/dnncost/records_csv.h"
 
 namespace dnncost {
 namespace {
 
 // ---------------------------------------------------------------------------------------------------------
-// Ctrl-C: the handler only sets a flag (SA_RESETHAND: a second Ctrl-C kills as usual); the loop stops after
-// the batch in progress and the partial result is printed and written.
+// Ctrl-C or SIGTERM: the handler only records the signal (SA_RESETHAND: a second one kills as usual); the loop
+// stops after the batch in progress and the partial result is printed and written.
 
-volatile std::sig_atomic_t g_interrupted = 0;
+volatile std::sig_atomic_t g_interrupted = 0;  // the signal number, 0 while none arrived
 
-extern "C" void on_sigint(int) { g_interrupted = 1; }
+extern "C" void on_sigint(int sig) { g_interrupted = sig; }
 
 class SigintGuard {
  public:
@@ -42,13 +43,18 @@ class SigintGuard {
     sigemptyset(&action.sa_mask);
     action.sa_flags = SA_RESETHAND;
     sigaction(SIGINT, &action, &previous_);
+    sigaction(SIGTERM, &action, &previous_term_);
   }
-  ~SigintGuard() { sigaction(SIGINT, &previous_, nullptr); }
+  ~SigintGuard() {
+    sigaction(SIGINT, &previous_, nullptr);
+    sigaction(SIGTERM, &previous_term_, nullptr);
+  }
   SigintGuard(const SigintGuard&) = delete;
   SigintGuard& operator=(const SigintGuard&) = delete;
 
  private:
   struct sigaction previous_ {};
+  struct sigaction previous_term_ {};
 };
 
 // ---------------------------------------------------------------------------------------------------------
@@ -353,7 +359,8 @@ void write_record(const std::string& path, const nlohmann::json& record, bool qu
 }  // namespace
 
 int eval_command(const EvalOptions& opt) {
-  const DeviceSpec device = parse_device(opt.device);
+  DeviceSpec device = parse_device(opt.device);
+  device.memory_cap = resolve_memory_cap(opt.max_memory, device);
   const PassOptions passes = passes_for(opt.passes, device.kind);
   PreprocessOptions pre;
   pre.resize = opt.resize;
@@ -480,7 +487,11 @@ int eval_command(const EvalOptions& opt) {
     std::cout << eval_summary(opt, pre, set, names, classes, image.batch, topk, notes, tally);
   if (!opt.json_path.empty())
     write_record(opt.json_path, eval_json(opt, pre, set, names, classes, image.batch, topk, notes, tally), opt.quiet);
-  return tally.interrupted ? 130 : 0;
+  if (!opt.csv_path.empty()) {
+    write_text_file(opt.csv_path,
+                    records_csv({eval_json(opt, pre, set, names, classes, image.batch, topk, notes, tally)}), "--csv");
+  }
+  return tally.interrupted ? 128 + static_cast<int>(g_interrupted) : 0;  // 130 SIGINT, 143 SIGTERM
 }
 
 }  // namespace dnncost

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "engine/memory_plan.h"
 #include "importers/onnx/onnx_import.h"
 #include "tools/dnncost/commands.h"
 #include "tools/dnncost/format.h"
@@ -98,6 +99,13 @@ nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std:
   totals["imported_nodes"] = passes && passes->imported ? passes->imported->graph().nodes.size() : g.nodes.size();
   totals["executed_nodes"] = g.nodes.size();
   j["totals"] = totals;
+  const MemoryPlan mp = plan_memory(plan);
+  j["memory_plan"] = {{"layout", "plain row-major (the ref device; other devices plan their own layouts)"},
+                      {"arena_bytes", mp.arena_bytes},
+                      {"without_reuse_bytes", mp.naive_bytes},
+                      {"in_place_layers", mp.in_place},
+                      {"weight_bytes", plan.totals().weight_bytes},
+                      {"alignment", kArenaAlignment}};
   j["passes_mode"] = passes ? passes->mode : "none";
   j["passes"] = nlohmann::json::array();
   if (passes) {
@@ -204,6 +212,10 @@ std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::s
   os << "activation bytes  " << grouped(t.activation_bytes) << "  (" << bytes_str(t.activation_bytes)
      << ", sum of all layer outputs, no reuse)\n";
   os << "input bytes       " << grouped(plan.input_bytes()) << "\n";
+  const MemoryPlan mp = plan_memory(plan);
+  os << "activation arena  " << grouped(mp.arena_bytes) << "  (" << bytes_str(mp.arena_bytes)
+     << ", planned peak with buffer reuse, " << mp.in_place << " layers in place; " << bytes_str(mp.naive_bytes)
+     << " without reuse; plain layout)\n";
   const size_t imported_nodes = passes && passes->imported ? passes->imported->graph().nodes.size() : g.nodes.size();
   os << "nodes             " << imported_nodes << " imported, ";
   if (imported_nodes != g.nodes.size()) os << g.nodes.size() << " after the passes, ";

@@ -6,7 +6,9 @@
 #include <iostream>
 
 #include "engine/errors.h"
+#include "engine/memory_cap.h"
 #include "tools/dnncost/commands.h"
+#include "tools/dnncost/report_command.h"
 
 namespace {
 
@@ -49,8 +51,11 @@ int main(int argc, char** argv) {
       "dnncost"};
   app.require_subcommand(1);
   app.footer(
-      "Exit status: 0 success; 2 error in the model, an input or the command line (one 'dnncost: error:' message\n"
-      "on stderr naming the file, the node and what was expected); 3 out of memory; 4 internal error (a bug).");
+      "Exit status: 0 success; 1 profile: some configuration failed (each is recorded with its status and error);\n"
+      "2 error in the model, an input or the command line (one 'dnncost: error:' message on stderr naming the file,\n"
+      "the node and what was expected); 3 out of memory (the plan needs more than --max-memory, or an allocation\n"
+      "failed); 4 internal error (a bug); 130 / 143 interrupted by SIGINT / SIGTERM (profile and eval keep what was\n"
+      "measured). See docs/RELIABILITY.md.");
   app.set_version_flag("--version", std::string("dnncost ") + DNNCOST_VERSION);
 
   InfoOptions info;
@@ -88,6 +93,10 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--passes", run.passes,
                       kDevicePassesHelp)
       ->check(CLI::IsMember({"none", "all"}));
+  const std::string max_memory_help =
+      "refuse a plan needing more than SIZE bytes (weights + activation arena), e.g. 4G, 512M; 'none': no cap\n"
+      "(default: the device's free memory: MemAvailable for ref/cpu, cudaMemGetInfo for cuda)";
+  run_cmd->add_option("--max-memory", run.max_memory, max_memory_help);
 
   EvalOptions eval;
   CLI::App* eval_cmd = app.add_subcommand(
@@ -119,6 +128,8 @@ int main(int argc, char** argv) {
       ->check(kPositiveInteger);
   eval_cmd->add_option("--limit", eval.limit, "stop after this many evaluated images")->check(kPositiveInteger);
   eval_cmd->add_option("--json", eval.json_path, "write the result record to FILE ('-': stdout)");
+  eval_cmd->add_option("--csv", eval.csv_path, "also write the record flattened to CSV (one row, dotted columns)");
+  eval_cmd->add_option("--max-memory", eval.max_memory, max_memory_help);
   eval_cmd->add_flag("--per-image", eval.per_image, "add each image's path, label and prediction to the record");
   eval_cmd->add_flag("--quiet,-q", eval.quiet, "no progress and no summary on the terminal");
   eval_cmd->add_option("--debug-interrupt-after", eval.debug_interrupt_after,
@@ -129,8 +140,9 @@ int main(int argc, char** argv) {
   CLI::App* profile_cmd = app.add_subcommand(
       "profile",
       "Measure latency (warm-up, then repeat until --min-iters and --min-time; median and spread), memory and,\n"
-      "with --per-layer, each layer's time in a separate pass, for every model and batch size. One JSON record per\n"
-      "(model, batch) is appended to --json FILE (JSON Lines) as soon as it is measured.\n"
+      "with --per-layer, each layer's time in a separate pass, for every model and batch size; power and energy per\n"
+      "image where a sensor exists (idle power first, then a --power-window of running per configuration). One JSON\n"
+      "record per (model, batch) is appended to --json FILE (JSON Lines) as soon as it is measured.\n"
       "Example: dnncost profile resnet18.onnx resnet50.onnx --batch 1,2,4,8 --per-layer --json results.jsonl");
   profile_cmd->add_option("models", profile.models, "ONNX model files, folders or zoo model names")->required();
   profile_cmd->add_option("--models", profile.models_dir, kModelsOptionHelp);
@@ -153,6 +165,49 @@ int main(int argc, char** argv) {
   profile_cmd->add_option("--json", profile.json_path, "append one JSON record per measurement to FILE (JSON Lines)");
   profile_cmd->add_flag("--quiet,-q", profile.quiet, "no progress line or per-layer summary");
   profile_cmd->add_option("--seed", profile.seed, "seed of the random inputs")->capture_default_str();
+  profile_cmd->add_option("--max-memory", profile.max_memory,
+                          max_memory_help + "; a batch above it is recorded as out_of_memory and the sweep goes on");
+  profile_cmd->add_option("--power", profile.power.source,
+                          "power sensor: auto (cuda: NVML of that GPU; cpu, ref: RAPL), nvml, rapl, none")
+      ->check(CLI::IsMember({"auto", "nvml", "rapl", "none"}))
+      ->capture_default_str();
+  profile_cmd->add_option("--power-hz", profile.power.hz, "power sampling rate (Hz)")->capture_default_str();
+  profile_cmd->add_option("--idle-seconds", profile.power.idle_seconds,
+                          "idle power measured this long before the first configuration (0: not measured)")
+      ->capture_default_str();
+  profile_cmd->add_option("--power-window", profile.power.window_seconds,
+                          "seconds each configuration keeps running while power is sampled (0: no power windows)")
+      ->capture_default_str();
+
+  profile_cmd->add_option("--trace", profile.trace_path,
+                          "write an execution trace (Chrome trace event JSON; opens in ui.perfetto.dev): one span "
+                          "per layer per iteration of the per-layer pass (run even without --per-layer), the "
+                          "network runs, memory counters");
+  profile_cmd->add_option("--csv", profile.csv_path, "also write the records flattened to CSV, one row per record");
+  profile_cmd->add_option("--layer-csv", profile.layer_csv_path,
+                          "write the per-layer entries as CSV, one row per layer");
+  bool no_peaks = false;
+  profile_cmd->add_flag("--no-peaks", no_peaks,
+                        "do not measure the device's peak GFLOP/s and GB/s (device.peaks, used by rooflines)");
+
+  ReportOptions report;
+  CLI::App* report_cmd = app.add_subcommand(
+      "report",
+      "Write the study's figures and findings as one self-contained HTML page (inline SVG, works offline) from\n"
+      "profile, eval and info records: accuracy, operations, time, memory and power vs batch size, fits, per-layer\n"
+      "breakdowns and rooflines. Accuracy comes from eval records, else the zoo manifest's published top-1.\n"
+      "Example: dnncost report results/profile.jsonl results/*.eval.json --out results/report.html");
+  report_cmd->add_option("records", report.records, "record files (JSON or JSON Lines)")->required();
+  report_cmd->add_option("--out,-o", report.out, "the HTML file to write")->required();
+  report_cmd->add_option("--device,-d", report.device, "device kind to plot (default: the one with the most records)");
+  report_cmd->add_option("--zoo-manifest", report.zoo_manifest,
+                         "manifest with published top-1 (default: $DNNCOST_ZOO_MANIFEST, else tools/zoo/manifest.json "
+                         "of the source tree)");
+  report_cmd->add_option("--trace", report.trace, "an execution trace to name in the report");
+  report_cmd->add_flag("--quiet,-q", report.quiet, "print nothing");
+
+  CLI::App* devices_cmd = app.add_subcommand(
+      "devices", "List the devices of this build, one per line: name, available or unavailable (why), description.");
 
   ZooOptions zoo;
   CLI::App* zoo_cmd = add_zoo_subcommand(app, zoo);
@@ -178,8 +233,16 @@ int main(int argc, char** argv) {
     if (*info_cmd) return info_command(info);
     if (*run_cmd) return run_command(run);
     if (*eval_cmd) return eval_command(eval);
-    if (*profile_cmd) return profile_command(profile);
+    if (*profile_cmd) {
+      profile.peaks = !no_peaks;
+      return profile_command(profile);
+    }
+    if (*report_cmd) return report_command(report);
+    if (*devices_cmd) return devices_command();
     if (*zoo_cmd) return zoo_command(zoo);
+  } catch (const MemoryCapError& e) {
+    print_error(e.what());
+    return kExitOutOfMemory;
   } catch (const ModelError& e) {
     return print_error(e.what());
   } catch (const std::bad_alloc&) {

@@ -1,31 +1,72 @@
 // `dnncost profile`: latency, memory and per-layer time of models over a batch-size sweep; one JSON record per
 // (model, batch) appended to a JSON Lines file as soon as it is measured.
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <csignal>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 
+#include "engine/cuda_device.h"
 #include "engine/session.h"
 #include "importers/onnx/onnx_import.h"
+#include "metrics/device_peaks.h"
 #include "metrics/fit.h"
 #include "metrics/host_info.h"
+#include "metrics/power_meter.h"
 #include "metrics/timing.h"
 #include "tools/dnncost/commands.h"
 #include "tools/dnncost/format.h"
+#include "tools/dnncost/profile_trace.h"
+#include "tools/dnncost/records_csv.h"
 #include "tools/dnncost/zoo.h"
 
 namespace dnncost {
 namespace {
 
-std::atomic<bool> g_interrupted{false};
+// The signal (SIGINT or SIGTERM) that asked the sweep to stop, 0 while none has. The handler is reset to the
+// default once it has run, so a second Ctrl-C ends the process at once (every record written stays whole).
+std::atomic<int> g_stop_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free, "the signal handler needs a lock-free flag");
 
-void on_profile_sigint(int) { g_interrupted = true; }
+extern "C" void on_profile_stop_signal(int sig) { g_stop_signal = sig; }
+
+bool stop_requested() { return g_stop_signal.load() != 0; }
+
+// Installs the stop handler for SIGINT and SIGTERM for the lifetime of the object.
+class StopSignalGuard {
+ public:
+  StopSignalGuard() {
+    g_stop_signal = 0;
+    struct sigaction action {};
+    action.sa_handler = on_profile_stop_signal;
+    sigemptyset(&action.sa_mask);
+    action.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &action, &previous_int_);
+    sigaction(SIGTERM, &action, &previous_term_);
+  }
+  ~StopSignalGuard() {
+    sigaction(SIGINT, &previous_int_, nullptr);
+    sigaction(SIGTERM, &previous_term_, nullptr);
+  }
+  StopSignalGuard(const StopSignalGuard&) = delete;
+  StopSignalGuard& operator=(const StopSignalGuard&) = delete;
+
+ private:
+  struct sigaction previous_int_ {};
+  struct sigaction previous_term_ {};
+};
+
+std::string stop_signal_name() { return g_stop_signal.load() == SIGTERM ? "SIGTERM" : "SIGINT"; }
 
 // Seeded inputs for every graph input: floats uniform in [0, 1) (image-like, non-zero), integers 0.
 std::vector<std::shared_ptr<const Tensor>> random_inputs(const Plan& plan, unsigned seed) {
@@ -75,23 +116,28 @@ struct LayerTimes {
   int iterations = 0;
 };
 
-LayerTimes time_layers(Session& s, const TimingPolicy& policy) {
+// Timed iterations go to the trace: an iteration marker, then one span per layer.
+LayerTimes time_layers(Session& s, const TimingPolicy& policy, ProfileTrace& trace) {
   const size_t n = s.plan().steps().size();
   std::vector<std::vector<double>> samples(n);
-  auto one_pass = [&](bool record) {
+  auto one_pass = [&](bool record, int iteration) {
+    if (record) trace.layer_iteration(iteration, now_s());
     for (size_t i = 0; i < n; ++i) {
       const double t0 = now_s();
       s.run_step(i);
       s.synchronize();
-      if (record) samples[i].push_back((now_s() - t0) * 1000.0);
+      const double t1 = now_s();
+      if (!record) continue;
+      samples[i].push_back((t1 - t0) * 1000.0);
+      trace.layer_span(i, iteration, t0, t1);
     }
   };
-  for (int w = 0; w < policy.warmup && !g_interrupted; ++w) one_pass(false);
+  for (int w = 0; w < policy.warmup && !stop_requested(); ++w) one_pass(false, w);
   const double start = now_s();
   int iters = 0;
-  while (!g_interrupted && iters < policy.max_iters &&
+  while (!stop_requested() && iters < policy.max_iters &&
          (iters < policy.min_iters || now_s() - start < policy.min_time_s)) {
-    one_pass(true);
+    one_pass(true, iters);
     ++iters;
   }
   LayerTimes lt;
@@ -105,27 +151,80 @@ struct Row {
   int64_t batch = 0;
   std::string status;
   double median = 0, p10 = 0, p90 = 0, per_image = 0, ips = 0, gflops = 0;
+  double power_w = -1, j_per_image = -1;  // -1: not measured
   int64_t memory = 0, rss = 0;
 };
 
+// Appends one JSON record per line. Each record is one write() to a file opened with O_APPEND, so a record is
+// either whole or absent: an interrupted or crashed sweep leaves only valid lines. A failed write is undone.
 class RecordSink {
  public:
+  // "" writes nothing, "-" writes to stdout, anything else appends to that file.
   explicit RecordSink(const std::string& path) : path_(path) {
     if (path_.empty()) return;
-    f_.open(path_, std::ios::app);
-    if (!f_) throw ModelError("--json " + path_ + ": cannot open the file for appending");
+    if (path_ == "-") {  // stdout: not ours to close; std::cout is flushed before each record
+      fd_ = STDOUT_FILENO;
+      owns_fd_ = false;
+      return;
+    }
+    fd_ = ::open(path_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);  // read: the last byte
+    if (fd_ < 0 && errno == EACCES) fd_ = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) {
+      throw ModelError("--json " + path_ + ": cannot open the file for appending (" + std::strerror(errno) + ")");
+    }
+    // A last line without its newline (a writer that died mid-line) must not swallow the next record.
+    struct stat st {};
+    if (fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0) {
+      char last = '\n';
+      if (::pread(fd_, &last, 1, st.st_size - 1) == 1 && last != '\n') needs_newline_ = true;
+    }
   }
+  ~RecordSink() {
+    if (fd_ >= 0 && owns_fd_) ::close(fd_);
+  }
+  RecordSink(const RecordSink&) = delete;
+  RecordSink& operator=(const RecordSink&) = delete;
+
   void write(const nlohmann::json& record) {
-    if (path_.empty()) return;
-    f_ << record.dump() << "\n";
-    f_.flush();
-    if (!f_) throw ModelError("--json " + path_ + ": write failed");
+    if (fd_ < 0) return;
+    if (!owns_fd_) std::cout.flush();
+    const std::string line = (needs_newline_ ? "\n" : "") + record.dump() + "\n";
+    const off_t before = ::lseek(fd_, 0, SEEK_END);  // -1 for a pipe or a terminal: nothing to undo there
+    size_t done = 0;
+    while (done < line.size()) {
+      const ssize_t n = ::write(fd_, line.data() + done, line.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const std::string why = n < 0 ? std::strerror(errno) : "nothing written";
+        if (before >= 0 && ::ftruncate(fd_, before) != 0) {
+          // the partial line stays; nothing more can be done
+        }
+        throw ModelError("--json " + path_ + ": write failed (" + why + ")");
+      }
+      done += static_cast<size_t>(n);
+    }
+    needs_newline_ = false;
   }
 
  private:
   std::string path_;
-  std::ofstream f_;
+  int fd_ = -1;
+  bool owns_fd_ = true;
+  bool needs_newline_ = false;
 };
+
+// How this dnncost was built: compiler, and the CUDA/cuDNN versions compiled in (null in CPU-only builds).
+nlohmann::json build_json() {
+  const std::string cuda = cuda_build_versions();
+#if defined(__clang__)
+  const std::string compiler = "clang " __clang_version__;
+#elif defined(__GNUC__)
+  const std::string compiler = "GCC " __VERSION__;
+#else
+  const std::string compiler = "unknown";
+#endif
+  return {{"compiler", compiler}, {"cuda", cuda.empty() ? nlohmann::json() : nlohmann::json(cuda)}};
+}
 
 // One progress line, rewritten in place on a terminal; nothing when stderr is a file or a pipe.
 void progress(bool quiet, const std::string& line) {
@@ -134,9 +233,41 @@ void progress(bool quiet, const std::string& line) {
   std::cerr << "\r\033[K" << line << std::flush;
 }
 
+// The device's measured peaks (metrics/device_peaks.h): measured when the first configuration starts (so that
+// Ctrl-C during it is recorded like any interruption), then reused by every record of the run; null with the
+// reason when not measured.
+class DevicePeaksOnce {
+ public:
+  DevicePeaksOnce(const ProfileOptions& opt, const DeviceSpec& spec) : opt_(opt), spec_(spec) {}
+  const nlohmann::json& get(const std::string& label) {
+    if (!value_.is_null()) return value_;
+    if (!opt_.peaks) return value_ = {{"gflops", nullptr}, {"gbs", nullptr}, {"note", "not measured (--no-peaks)"}};
+    progress(opt_.quiet, label + ": measuring the device's peak GFLOP/s and GB/s");
+    try {
+      nlohmann::json j = peaks_json(measure_device_peaks(spec_, opt_.peaks_time, [] { return stop_requested(); }));
+      if (stop_requested()) throw std::runtime_error("interrupted");
+      value_ = std::move(j);
+    } catch (const std::bad_alloc&) {
+      value_ = {{"gflops", nullptr}, {"gbs", nullptr}, {"note", "not measured: out of memory"}};
+    }
+    return value_;
+  }
+  const nlohmann::json& value() const { return value_; }  // null until measured
+
+ private:
+  const ProfileOptions& opt_;
+  DeviceSpec spec_;
+  nlohmann::json value_;
+};
+
 // Measures one (model, batch): fills `record` and `row`; throws on failure (the caller records it).
 void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, int64_t batch, const std::string& label,
-             nlohmann::json& record, Row& row) {
+             DevicePeaksOnce& peaks, PowerMeter& power, ProfileTrace& trace, nlohmann::json& record, Row& row) {
+  if (power.measuring() && !power.idle_measured()) progress(opt.quiet, label + ": measuring idle power");
+  power.measure_idle([] { return stop_requested(); });  // once, before the first configuration runs
+  if (stop_requested()) throw std::runtime_error("interrupted");
+  trace.idle_power(power.idle_samples());                   // once, the first time there are samples
+  const nlohmann::json& device_peaks = peaks.get(label);     // once, after idle (the peaks heat the device)
   progress(opt.quiet, label + ": planning");
   const PassOptions passes = passes_for(opt.passes, spec.kind);
   const OptimizedGraph executed = optimize(g, passes);  // the graph the device runs
@@ -146,16 +277,30 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
   progress(opt.quiet, label + ": allocating");
   std::unique_ptr<Session> session = make_session(plan, spec);
   record["device"] = session->device_json();
+  record["device"]["peaks"] = device_peaks;
   session->set_inputs(random_inputs(plan, opt.seed));
+  trace.begin_configuration(g.path, batch, *session);
 
   TimingPolicy policy;
   policy.warmup = opt.warmup;
   policy.min_iters = opt.min_iters;
   policy.min_time_s = opt.min_time;
   progress(opt.quiet, label + ": timing the whole network");
+  double run_start = 0;
+  int run_index = -policy.warmup;
   const std::vector<double> samples = time_repeated(
-      policy, [&] { session->run(); }, [&] { session->synchronize(); }, [] { return g_interrupted.load(); });
-  if (g_interrupted) throw std::runtime_error("interrupted");
+      policy,
+      [&] {
+        run_start = now_s();
+        session->run();
+      },
+      [&] {
+        session->synchronize();
+        if (run_index >= 0) trace.network_run(run_index, run_start, now_s());
+        ++run_index;
+      },
+      [] { return stop_requested(); });
+  if (stop_requested()) throw std::runtime_error("interrupted");
   const TimingStats st = summarize(samples);
   record["latency"] = stats_json(st);
   record["per_image_ms"] = st.median_ms / static_cast<double>(batch);
@@ -183,10 +328,21 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
   row.memory = mem.planned() + mem.weight_bytes;
   row.rss = peak_rss_bytes();
 
-  if (!opt.per_layer) return;
+  // Power window (metrics/power_meter.h); its samples become the configuration's power counter track.
+  if (power.measuring()) progress(opt.quiet, label + ": measuring power");
+  record["power"] = power.measure_window([&] { session->run(); session->synchronize(); }, batch,
+                                         [] { return stop_requested(); });
+  if (stop_requested()) throw std::runtime_error("interrupted");
+  trace.power_window(power.last_window_samples());
+  if (record["power"]["available"].get<bool>()) {
+    row.power_w = record["power"]["avg_w"];
+    row.j_per_image = record["power"]["energy_per_image_j"];
+  }
+
+  if (!opt.per_layer && !trace.enabled()) return;
   progress(opt.quiet, label + ": timing each layer");
-  const LayerTimes lt = time_layers(*session, policy);
-  if (g_interrupted) throw std::runtime_error("interrupted");
+  const LayerTimes lt = time_layers(*session, policy, trace);
+  if (stop_requested()) throw std::runtime_error("interrupted");
   double sum = 0;
   for (double m : lt.median_ms) sum += m;
   nlohmann::json layers = nlohmann::json::array();
@@ -205,6 +361,8 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
                       {"flops", s.cost.flops},
                       {"macs", s.cost.macs},
                       {"bytes", s.cost.bytes_read + s.cost.bytes_written},
+                      {"weight_bytes", s.cost.weight_bytes},
+                      {"activation_bytes", s.cost.activation_bytes},
                       {"gflops", secs > 0 ? static_cast<double>(s.cost.flops) / secs / 1e9 : 0.0},
                       {"gbs", secs > 0 ? static_cast<double>(s.cost.bytes_read + s.cost.bytes_written) / secs / 1e9
                                        : 0.0}});
@@ -260,32 +418,44 @@ std::string per_layer_summary(const nlohmann::json& record) {
 }  // namespace
 
 int profile_command(const ProfileOptions& opt) {
-  const DeviceSpec spec = parse_device(opt.device, opt.threads);
+  DeviceSpec spec = parse_device(opt.device, opt.threads);
+  spec.memory_cap = resolve_memory_cap(opt.max_memory, spec);
   passes_for(opt.passes, spec.kind);  // a bad --passes fails before anything is measured
   DNNCOST_EXPECT(!opt.batches.empty(), "--batch: expected at least one batch size");
   for (int64_t b : opt.batches) DNNCOST_EXPECT(b >= 1, "--batch: batch sizes must be positive, got " << b);
   DNNCOST_EXPECT(opt.warmup >= 0, "--warmup: expected 0 or more, got " << opt.warmup);
   DNNCOST_EXPECT(opt.min_iters >= 1, "--min-iters: expected 1 or more, got " << opt.min_iters);
   DNNCOST_EXPECT(opt.min_time >= 0, "--min-time: expected 0 or more seconds, got " << opt.min_time);
+  check_power_options(opt.power);
   RecordSink sink(opt.json_path);
-  g_interrupted = false;
-  auto previous = std::signal(SIGINT, on_profile_sigint);
+  const MemoryCap& cap = spec.memory_cap;
+  const nlohmann::json cap_json = {{"bytes", cap.limited() ? nlohmann::json(cap.bytes) : nlohmann::json(nullptr)},
+                                   {"source", cap.limited() ? cap.source : "none"}};
+  PowerMeter power(opt.power, spec.kind, spec.index);
+  std::optional<StopSignalGuard> stop_guard(std::in_place);
+  ProfileTrace trace(opt.trace_path);
+  trace.note("power", power.measuring() ? "counter track 'power (W)': " + power.summary_line()
+                                        : "no power counter track: " + power.summary_line());
+  std::vector<nlohmann::json> csv_records;
+  DevicePeaksOnce peaks(opt, spec);
 
   std::vector<Row> rows;
   int failures = 0;
   const size_t total = opt.models.size() * opt.batches.size();
   size_t done = 0;
-  for (size_t m = 0; m < opt.models.size() && !g_interrupted; ++m) {
+  for (size_t m = 0; m < opt.models.size() && !stop_requested(); ++m) {
     const std::string& model = opt.models[m];
     std::unique_ptr<Graph> g;
     std::string load_error;
     try {
       g = std::make_unique<Graph>(load_onnx(resolve_model(model, opt.models_dir)));
-    } catch (const ModelError& e) {
+    } catch (const std::bad_alloc&) {
+      load_error = model + ": out of memory while loading the model";
+    } catch (const std::exception& e) {
       load_error = e.what();
     }
     for (int64_t batch : opt.batches) {
-      if (g_interrupted) break;
+      if (stop_requested()) break;
       ++done;
       const std::string label =
           "[" + std::to_string(done) + "/" + std::to_string(total) + "] " + model + " batch " + std::to_string(batch);
@@ -293,11 +463,13 @@ int profile_command(const ProfileOptions& opt) {
                                {"tool", {{"name", "dnncost"}, {"version", DNNCOST_VERSION}}},
                                {"time", utc_timestamp()},
                                {"host", host_json()},
+                               {"build", build_json()},
                                {"model", model},
                                {"batch", batch},
                                {"device", {{"kind", spec.kind}, {"requested", opt.device}, {"threads", spec.threads}}},
                                {"policy",
                                 {{"warmup", opt.warmup}, {"min_iters", opt.min_iters}, {"min_time_s", opt.min_time}}},
+                               {"memory_cap", cap_json},
                                {"status", "ok"}};
       if (g) record["graph"] = {{"producer", g->producer}, {"opset", g->opset}, {"name", g->name}};
       Row row;
@@ -306,24 +478,40 @@ int profile_command(const ProfileOptions& opt) {
       row.status = "ok";
       try {
         if (!load_error.empty()) throw ModelError(load_error);
-        measure(*g, opt, spec, batch, label, record, row);
+        measure(*g, opt, spec, batch, label, peaks, power, trace, record, row);
       } catch (const std::bad_alloc&) {
         record["status"] = "out_of_memory";
-        record["error"] = "out of memory at batch " + std::to_string(batch);
+        record["error"] = "out of memory at batch " + std::to_string(batch) + " (an allocation failed)";
+        row.status = "out of memory";
+      } catch (const MemoryCapError& e) {  // refused before allocating: above --max-memory
+        record["status"] = "out_of_memory";
+        record["error"] = e.what();
         row.status = "out of memory";
       } catch (const std::exception& e) {
-        const bool intr = g_interrupted.load();
+        const bool intr = stop_requested();
         record["status"] = intr ? "interrupted" : "error";
-        record["error"] = intr ? "interrupted by SIGINT before this measurement finished" : e.what();
+        record["error"] =
+            intr ? "interrupted by " + stop_signal_name() + " before this measurement finished" : e.what();
+        if (intr) record["signal"] = stop_signal_name();
         row.status = intr ? "interrupted" : "error";
         if (!intr) {
           progress(opt.quiet, "");
           std::cerr << (opt.quiet ? "" : "\n") << "dnncost: " << label << ": " << e.what() << "\n";
         }
       }
+      if (!record.contains("power") && !power.measuring()) record["power"] = power.unavailable_json();
       if (row.status != "ok") ++failures;
       record["memory_peak_rss"] = peak_rss_bytes();
       sink.write(record);
+      if (!peaks.value().is_null()) trace.note("device_peaks", peaks.value());
+      trace.flush();
+      if (!opt.csv_path.empty() || !opt.layer_csv_path.empty()) {
+        csv_records.push_back(record);
+        if (!opt.csv_path.empty()) write_text_file(opt.csv_path, records_csv(csv_records), "--csv");
+        if (!opt.layer_csv_path.empty()) {
+          write_text_file(opt.layer_csv_path, layers_csv(csv_records), "--layer-csv");
+        }
+      }
       rows.push_back(row);
       if (!opt.quiet && opt.per_layer && row.status == "ok") {
         progress(false, "");
@@ -332,10 +520,15 @@ int profile_command(const ProfileOptions& opt) {
     }
   }
   progress(opt.quiet, "");
-  std::signal(SIGINT, previous);
+  const int stop_signal = g_stop_signal.load();
+  stop_guard.reset();
 
-  TextTable t({"model", "batch", "median ms", "p10-p90 ms", "ms/image", "images/s", "GFLOP/s", "memory", "peak RSS"},
-              {true, false, false, false, false, false, false, false, false});
+  std::vector<std::string> header = {"model",    "batch",   "median ms", "p10-p90 ms", "ms/image",
+                                     "images/s", "GFLOP/s", "memory",    "peak RSS"};
+  if (power.measuring()) header.insert(header.end(), {"avg W", "J/image"});
+  std::vector<bool> left(header.size(), false);
+  left[0] = true;
+  TextTable t(header, left);
   char buf[64];
   for (const Row& r : rows) {
     if (r.status != "ok") {
@@ -355,16 +548,34 @@ int profile_command(const ProfileOptions& opt) {
     cells.push_back(buf);
     cells.push_back(bytes_str(r.memory));
     cells.push_back(bytes_str(r.rss));
+    if (power.measuring()) {
+      std::snprintf(buf, sizeof buf, "%.1f", r.power_w);
+      cells.push_back(r.power_w >= 0 ? buf : "-");
+      std::snprintf(buf, sizeof buf, "%.4g", r.j_per_image);
+      cells.push_back(r.j_per_image >= 0 ? buf : "-");
+    }
     t.add(cells);
   }
-  std::cout << "device " << spec.str() << (spec.threads ? ", " + std::to_string(spec.threads) + " threads" : "")
+  // With --json - the records own stdout; the table goes to stderr.
+  std::ostream& table_out = opt.json_path == "-" ? std::cerr : std::cout;
+  table_out << "device " << spec.str() << (spec.threads ? ", " + std::to_string(spec.threads) + " threads" : "")
             << "\n"
+            << "power " << power.summary_line() << "\n"
             << t.str();
-  if (!opt.json_path.empty()) std::cout << rows.size() << " record(s) appended to " << opt.json_path << "\n";
-  if (g_interrupted) {
-    std::cerr << "dnncost: interrupted; every record measured so far is in "
+  if (!opt.json_path.empty() && opt.json_path != "-") {
+    table_out << rows.size() << " record(s) appended to " << opt.json_path << "\n";
+  }
+  if (!opt.csv_path.empty()) table_out << "records as CSV: " << opt.csv_path << "\n";
+  if (!opt.layer_csv_path.empty()) table_out << "per-layer CSV: " << opt.layer_csv_path << "\n";
+  if (trace.enabled()) {
+    table_out << "trace (" << trace.events() << " events; open in ui.perfetto.dev or chrome://tracing): "
+              << opt.trace_path << "\n";
+  }
+  if (stop_signal != 0) {
+    std::cerr << "dnncost: interrupted by " << (stop_signal == SIGTERM ? "SIGTERM" : "SIGINT")
+              << "; every record measured so far is in "
               << (opt.json_path.empty() ? std::string("the table above") : opt.json_path) << "\n";
-    return 130;
+    return 128 + stop_signal;  // 130 for SIGINT, 143 for SIGTERM, as a shell reports a process they end
   }
   return failures ? 1 : 0;
 }

@@ -16,8 +16,9 @@ PassOptions passes_for(const std::string& option, const std::string& device_kind
 std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
                                                       const std::vector<std::shared_ptr<const Tensor>>& inputs,
                                                       const std::string& device, const std::string& passes,
-                                                      int threads) {
-  const DeviceSpec spec = parse_device(device, threads);
+                                                      const std::string& max_memory, int threads) {
+  DeviceSpec spec = parse_device(device, threads);
+  spec.memory_cap = resolve_memory_cap(max_memory, spec);
   const OptimizedGraph executed = optimize(graph, passes_for(passes, spec.kind));
   const Plan plan(*executed.graph, bind_tensors(*executed.graph, inputs));
   std::unique_ptr<Session> session = make_session(plan, spec);
@@ -28,12 +29,14 @@ std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
 }
 
 int run_command(const RunOptions& opt) {
-  // A bad --device, --threads or --passes fails before the model is read.
-  passes_for(opt.passes, parse_device(opt.device, opt.threads).kind);
+  // A bad --device, --threads, --passes or --max-memory fails before the model is read.
+  const DeviceSpec spec = parse_device(opt.device, opt.threads);
+  passes_for(opt.passes, spec.kind);
+  resolve_memory_cap(opt.max_memory, spec);
   const Graph g = load_onnx(resolve_model(opt.model, opt.models_dir));
   std::vector<std::shared_ptr<const Tensor>> inputs;
   for (const auto& f : opt.inputs) inputs.push_back(std::make_shared<const Tensor>(read_tensor_file(f)));
-  auto outs = run_model(g, inputs, opt.device, opt.passes, opt.threads);
+  auto outs = run_model(g, inputs, opt.device, opt.passes, opt.max_memory, opt.threads);
   std::error_code ec;
   std::filesystem::create_directories(opt.out_dir, ec);
   if (ec) throw ModelError("--out " + opt.out_dir + ": cannot create the folder (" + ec.message() + ")");

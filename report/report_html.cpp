@@ -1,0 +1,1277 @@
+// The study report: records -> per-model data -> figures (report/svg_chart.h) -> one HTML page.
+#include "report/report_html.h"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "metrics/fit.h"
+#include "report/svg_chart.h"
+
+namespace dnncost::report {
+namespace {
+
+using nlohmann::json;
+
+// ---- reading records -----------------------------------------------------------------------------------
+
+double num_at(const json& j, std::initializer_list<const char*> path) {
+  const json* p = &j;
+  for (const char* k : path) {
+    if (!p->is_object() || !p->contains(k)) return NAN;
+    p = &(*p)[k];
+  }
+  return p->is_number() ? p->get<double>() : NAN;
+}
+
+std::string str_at(const json& j, std::initializer_list<const char*> path) {
+  const json* p = &j;
+  for (const char* k : path) {
+    if (!p->is_object() || !p->contains(k)) return "";
+    p = &(*p)[k];
+  }
+  if (p->is_string()) return p->get<std::string>();
+  if (p->is_number()) return p->dump();
+  return "";
+}
+
+bool has_schema(const json& r, const std::string& prefix) {
+  return r.is_object() && r.contains("schema") && r["schema"].is_string() &&
+         r["schema"].get<std::string>().rfind(prefix, 0) == 0;
+}
+
+std::string fmt(const char* f, double v) { return format_number(f, v); }
+std::string esc(const std::string& s) { return xml_escape(s); }
+
+struct Accuracy {
+  double top1 = NAN;  // percent
+  bool measured = false;
+  std::string source;
+};
+
+// One measured configuration (an ok profile record).
+struct Config {
+  int64_t batch = 0;
+  const json* record = nullptr;
+  double median_ms = NAN, per_image_ms = NAN, images_per_s = NAN, flops = NAN, macs = NAN, params = NAN;
+  double memory = NAN;
+  double power_w = NAN, dynamic_w = NAN, energy_per_image_j = NAN;  // power.avg_w etc. when a sensor measured
+};
+
+struct Model {
+  std::string key, path, title;
+  std::map<int64_t, Config> by_batch;
+  double params = NAN, flops_per_image = NAN;
+  std::optional<Accuracy> accuracy;
+  bool in_study = false;  // the manifest marks it as one of the networks Canziani et al. compared
+  std::string color;
+  const Config* per_layer = nullptr;  // the smallest batch with a per-layer pass
+};
+
+struct Study {
+  std::string device;
+  std::vector<std::string> other_devices;
+  std::vector<Model> models;  // ordered by operations per image
+  std::vector<std::string> failures;
+  std::vector<const json*> device_records;  // ok profile records of the plotted device
+  json peaks;                               // device.peaks of the latest record with numbers
+  bool any_power = false;
+  double idle_w = NAN;          // power.idle_w of the latest record that has it
+  std::string power_sensor;     // power.sensor of the records with numbers
+  std::string no_power_reason;  // power.reason of a record without numbers ("" when none says)
+  int64_t ref_batch = 0;        // largest batch measured for every model (0: none in common)
+};
+
+double to_percent(double v) { return v <= 1.0 ? v * 100.0 : v; }
+
+// A layer name short enough for a chart label: its last `n` characters (the informative end of torch's paths).
+std::string short_name(const std::string& s, size_t n = 30) {
+  if (s.size() <= n) return s;
+  size_t start = s.size() - (n - 1);
+  while (start < s.size() && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) ++start;  // UTF-8 boundary
+  return "\u2026" + s.substr(start);
+}
+
+std::map<std::string, Accuracy> published_accuracy(const json& manifest) {
+  std::map<std::string, Accuracy> out;
+  if (!manifest.is_object() || !manifest.contains("models") || !manifest["models"].is_array()) return out;
+  for (const json& m : manifest["models"]) {
+    if (!m.is_object() || !m.contains("name") || !m["name"].is_string()) continue;
+    Accuracy a;
+    const json& t = m.contains("top1") ? m["top1"] : json();
+    if (t.is_number()) {
+      a.top1 = to_percent(t.get<double>());
+      a.source = str_at(m, {"top1_source"});
+    } else if (t.is_object()) {
+      a.top1 = to_percent(num_at(t, {"value"}));
+      a.source = str_at(t, {"source"});
+    }
+    if (!std::isfinite(a.top1)) continue;
+    if (a.source.empty()) a.source = "zoo manifest (no source given)";
+    out[m["name"].get<std::string>()] = a;
+  }
+  return out;
+}
+
+std::set<std::string> manifest_in_study(const json& manifest) {
+  std::set<std::string> out;
+  if (!manifest.is_object() || !manifest.contains("models") || !manifest["models"].is_array()) return out;
+  for (const json& m : manifest["models"]) {
+    if (m.is_object() && m.contains("name") && m["name"].is_string() && m.value("in_study", false) == true)
+      out.insert(m["name"].get<std::string>());
+  }
+  return out;
+}
+
+std::map<std::string, std::string> manifest_titles(const json& manifest) {
+  std::map<std::string, std::string> out;
+  if (!manifest.is_object() || !manifest.contains("models") || !manifest["models"].is_array()) return out;
+  for (const json& m : manifest["models"]) {
+    if (m.is_object() && m.contains("name") && m["name"].is_string() && m.contains("title") && m["title"].is_string())
+      out[m["name"].get<std::string>()] = m["title"].get<std::string>();
+  }
+  return out;
+}
+
+Study build_study(const ReportInputs& in) {
+  Study st;
+  std::map<std::string, int> per_device;
+  for (const json& r : in.records)
+    if (has_schema(r, "dnncost.profile/") && str_at(r, {"status"}) == "ok") ++per_device[str_at(r, {"device", "kind"})];
+  st.device = in.device;
+  if (st.device.empty()) {
+    int best = -1;
+    for (const auto& kv : per_device)
+      if (kv.second > best) {
+        best = kv.second;
+        st.device = kv.first;
+      }
+  }
+  for (const auto& kv : per_device)
+    if (kv.first != st.device) st.other_devices.push_back(kv.first + " (" + std::to_string(kv.second) + " records)");
+
+  std::map<std::string, Model> models;
+  for (const json& r : in.records) {
+    if (!has_schema(r, "dnncost.profile/") || str_at(r, {"device", "kind"}) != st.device) continue;
+    const std::string key = model_key(str_at(r, {"model"}));
+    const int64_t batch = static_cast<int64_t>(num_at(r, {"batch"}));
+    if (str_at(r, {"status"}) != "ok") {
+      st.failures.push_back(key + " batch " + std::to_string(batch) + ": " + str_at(r, {"status"}) + " (" +
+                            str_at(r, {"error"}) + ")");
+      continue;
+    }
+    Model& m = models[key];
+    m.key = key;
+    m.path = str_at(r, {"model"});
+    Config c;  // a later record of the same configuration replaces an earlier one
+    c.batch = batch;
+    c.record = &r;
+    c.median_ms = num_at(r, {"latency", "median_ms"});
+    c.per_image_ms = num_at(r, {"per_image_ms"});
+    c.images_per_s = num_at(r, {"images_per_s"});
+    c.flops = num_at(r, {"costs", "flops"});
+    c.macs = num_at(r, {"costs", "macs"});
+    c.params = num_at(r, {"costs", "params"});
+    c.memory = num_at(r, {"memory", "planned"});
+    if (r.contains("power") && r["power"].is_object() && r["power"].value("available", false) == true) {
+      c.power_w = num_at(r, {"power", "avg_w"});
+      c.dynamic_w = num_at(r, {"power", "dynamic_w"});
+      c.energy_per_image_j = num_at(r, {"power", "energy_per_image_j"});
+      if (std::isfinite(num_at(r, {"power", "idle_w"}))) st.idle_w = num_at(r, {"power", "idle_w"});
+      st.power_sensor = str_at(r, {"power", "sensor"});
+    } else if (st.no_power_reason.empty() && !str_at(r, {"power", "reason"}).empty()) {
+      st.no_power_reason = str_at(r, {"power", "sensor"}) + ": " + str_at(r, {"power", "reason"});
+    }
+    if (std::isfinite(c.power_w)) st.any_power = true;
+    m.by_batch[batch] = c;
+    st.device_records.push_back(&r);
+    if (std::isfinite(num_at(r, {"device", "peaks", "gflops"}))) st.peaks = r["device"]["peaks"];
+  }
+
+  // Accuracy: eval records (most images per model) first, then the manifest's published top-1.
+  std::map<std::string, std::pair<double, Accuracy>> measured;
+  for (const json& r : in.records) {
+    if (!has_schema(r, "dnncost.eval/")) continue;
+    const double top1 = num_at(r, {"top1"}), images = num_at(r, {"images"});
+    if (!std::isfinite(top1) || !(images > 0)) continue;
+    const std::string key = model_key(str_at(r, {"model"}));
+    auto it = measured.find(key);
+    if (it != measured.end() && it->second.first >= images) continue;
+    Accuracy a;
+    a.top1 = top1 * 100.0;
+    a.measured = true;
+    a.source = "dnncost eval on " + fmt("%.0f", images) + " images of " + str_at(r, {"images_dir"}) +
+               (r.value("interrupted", false) ? " (interrupted)" : "");
+    measured[key] = {images, a};
+  }
+  const auto published = published_accuracy(in.manifest);
+  const auto titles = manifest_titles(in.manifest);
+  const auto in_study = manifest_in_study(in.manifest);
+
+  for (auto& kv : models) {
+    Model& m = kv.second;
+    const Config& first = m.by_batch.begin()->second;
+    m.params = first.params;
+    m.flops_per_image = first.flops / static_cast<double>(first.batch);
+    auto mt = measured.find(m.key);
+    if (mt != measured.end())
+      m.accuracy = mt->second.second;
+    else if (published.count(m.key))
+      m.accuracy = published.at(m.key);
+    m.title = titles.count(m.key) ? titles.at(m.key) : m.key;
+    m.in_study = in_study.count(m.key) != 0;
+    for (const auto& bc : m.by_batch) {
+      if (bc.second.record->contains("per_layer")) {
+        m.per_layer = &bc.second;
+        break;
+      }
+    }
+    st.models.push_back(m);
+  }
+  std::sort(st.models.begin(), st.models.end(), [](const Model& a, const Model& b) {
+    return a.flops_per_image < b.flops_per_image || (a.flops_per_image == b.flops_per_image && a.key < b.key);
+  });
+  for (size_t i = 0; i < st.models.size(); ++i) {
+    st.models[i].color = palette_color(i);
+    // by_batch points into `models`' configs: re-point per_layer at this copy's map.
+    if (st.models[i].per_layer) st.models[i].per_layer = &st.models[i].by_batch.at(st.models[i].per_layer->batch);
+  }
+  if (!st.models.empty()) {
+    std::set<int64_t> common;
+    for (const auto& bc : st.models[0].by_batch) common.insert(bc.first);
+    for (const Model& m : st.models) {
+      std::set<int64_t> next;
+      for (int64_t b : common)
+        if (m.by_batch.count(b)) next.insert(b);
+      common = next;
+    }
+    st.ref_batch = common.empty() ? 0 : *common.rbegin();
+  }
+  return st;
+}
+
+// The configuration of a model at the reference batch (or its largest batch when there is no common one).
+const Config* at_ref(const Study& st, const Model& m) {
+  if (m.by_batch.empty()) return nullptr;
+  if (st.ref_batch && m.by_batch.count(st.ref_batch)) return &m.by_batch.at(st.ref_batch);
+  return &m.by_batch.rbegin()->second;
+}
+
+// A layer's name for a chart: torch's path without the trailing op ("/layer4/layer4.1/conv1/Conv" ->
+// "layer4/layer4.1/conv1"); when long, its first part and as many last parts as fit ("inception3b/…/conv").
+std::string layer_label(const std::string& name, const std::string& op, size_t n = 32) {
+  std::vector<std::string> parts;
+  std::string part;
+  std::istringstream in(name);
+  while (std::getline(in, part, '/'))
+    if (!part.empty()) parts.push_back(part);
+  if (parts.size() > 1 && parts.back() == op) parts.pop_back();
+  if (parts.empty()) return name.empty() ? op : short_name(name, n);
+  std::string joined;
+  for (const auto& p : parts) joined += (joined.empty() ? "" : "/") + p;
+  if (joined.size() <= n) return joined;
+  std::string tail;
+  for (size_t i = parts.size(); i-- > 1;) {
+    const std::string candidate = parts[i] + (tail.empty() ? "" : "/" + tail);
+    if (parts[0].size() + 3 + candidate.size() > n) break;
+    tail = candidate;
+  }
+  return tail.empty() ? short_name(joined, n) : parts[0] + "/\u2026/" + tail;
+}
+
+// Every batch size measured, as ticks for a batch axis.
+std::vector<double> batch_ticks(const Study& st) {
+  std::set<int64_t> b;
+  for (const Model& m : st.models)
+    for (const auto& bc : m.by_batch) b.insert(bc.first);
+  return std::vector<double>(b.begin(), b.end());
+}
+
+std::string ref_batch_text(const Study& st) {
+  return st.ref_batch ? "batch " + std::to_string(st.ref_batch)
+                      : "each network's largest measured batch (no batch size measured for all)";
+}
+
+// The smallest batch measured for every model (memory vs parameters), else 0.
+int64_t smallest_common_batch(const Study& st) {
+  if (st.models.empty()) return 0;
+  for (const auto& bc : st.models[0].by_batch) {
+    bool all = true;
+    for (const Model& m : st.models) all = all && m.by_batch.count(bc.first);
+    if (all) return bc.first;
+  }
+  return 0;
+}
+
+// ---- the page ------------------------------------------------------------------------------------------
+
+struct Page {
+  std::ostringstream html;
+  int figures = 0, missing = 0, number = 0;
+
+  void figure(const std::string& id, const std::string& title, const std::string& svg, bool is_missing,
+              const std::string& caption) {
+    ++number;
+    if (is_missing)
+      ++missing;
+    else
+      ++figures;
+    html << "<figure class=\"figure\" id=\"" << esc(id) << "\" data-missing=\"" << (is_missing ? "true" : "false")
+         << "\"><h3>" << esc(title) << "</h3>" << svg;
+    if (!caption.empty()) html << "<figcaption>" << caption << "</figcaption>";
+    html << "</figure>\n";
+  }
+  void missing_figure(const std::string& id, const std::string& title, const std::string& reason,
+                      const std::string& caption = "") {
+    figure(id, title, render_missing(title, reason), true,
+           "<span class=\"missing\">No data: " + esc(reason) + "</span>" + (caption.empty() ? "" : " " + caption));
+  }
+};
+
+const char* const kTitleTop1 = "Top-1 accuracy per network";
+const char* const kTitleTop1Ops = "Top-1 accuracy vs operations (bubble area = parameters)";
+const char* const kTitleTimeBatch = "Time per image vs batch size";
+const char* const kTitlePowerBatch = "Power vs batch size";
+const char* const kTitleMemoryBatch = "Memory vs batch size";
+const char* const kTitleMemoryParams = "Memory vs parameters";
+const char* const kTitleOpsTimeNet = "Operations vs inference time, per network";
+const char* const kTitleOpsTimeLayer = "Operations vs inference time, per layer";
+const char* const kTitleTop1Speed = "Top-1 accuracy vs images per second";
+const char* const kTitleDensity = "Top-1 accuracy per parameter (information density)";
+
+// Why there is no power: the sensor's reason from the records, else that they have no power object.
+std::string no_power(const Study& st) {
+  if (!st.no_power_reason.empty()) {
+    return "these records hold no power measurements (" + st.no_power_reason +
+           "), so power and energy cannot be "
+           "shown";
+  }
+  return "these records hold no power measurements (made with --power none, --power-window 0, or before dnncost "
+         "measured power), so power and energy cannot be shown";
+}
+
+std::string no_accuracy_reason(const ReportInputs& in) {
+  std::string why = "no eval record for these networks, and ";
+  if (!in.manifest_problem.empty()) return why + "no published top-1: " + in.manifest_problem;
+  return why + "the zoo manifest (" + in.manifest_path + ") has no published top-1 for them";
+}
+
+void figure_top1(Page& p, const ReportInputs& in, const Study& st) {
+  std::vector<const Model*> with;
+  std::vector<std::string> without;
+  for (const Model& m : st.models) (m.accuracy ? with.push_back(&m) : without.push_back(m.key));
+  if (with.empty()) return p.missing_figure("fig-top1", kTitleTop1, no_accuracy_reason(in));
+  std::sort(with.begin(), with.end(),
+            [](const Model* a, const Model* b) { return a->accuracy->top1 > b->accuracy->top1; });
+  BarChart c;
+  c.title = kTitleTop1;
+  c.horizontal = true;
+  c.value_axis.title = "top-1 accuracy (%, single centre crop, ImageNet validation)";
+  c.value_format = "%.1f";
+  BarSeries measured{"measured (dnncost eval)", {}, "#009E73"}, published{"published (zoo manifest)", {}, "#0072B2"};
+  std::ostringstream caption;
+  caption << "Sources: ";
+  for (const Model* m : with) {
+    c.categories.push_back(m->key);
+    measured.values.push_back(m->accuracy->measured ? m->accuracy->top1 : NAN);
+    published.values.push_back(m->accuracy->measured ? NAN : m->accuracy->top1);
+    caption << "<b>" << esc(m->key) << "</b> " << (m->accuracy->measured ? "measured" : "published") << ": "
+            << esc(m->accuracy->source) << "; ";
+  }
+  c.series = {measured, published};
+  if (!without.empty()) {
+    std::string list;
+    for (const auto& k : without) list += (list.empty() ? "" : ", ") + k;
+    caption << "no accuracy data for " << esc(list) << ".";
+  }
+  p.figure("fig-top1", kTitleTop1, render(c), false, caption.str());
+}
+
+void figure_top1_ops(Page& p, const ReportInputs& in, const Study& st) {
+  XYChart c;
+  c.title = kTitleTop1Ops;
+  c.x.title = "operations per image (GFLOPs, 1 MAC = 2 FLOPs)";
+  c.y.title = "top-1 accuracy (%)";
+  c.x.include_zero = true;
+  const Model* largest = nullptr;
+  for (const Model& m : st.models) {
+    if (!m.accuracy) continue;
+    Series s;
+    s.name = m.key + " (" + compact_number(m.params) + " params)";
+    s.color = m.color;
+    s.bubbles = true;
+    s.labels = true;
+    s.points.push_back({m.flops_per_image / 1e9, m.accuracy->top1, m.params, m.key,
+                        m.key + ": " + fmt("%.2f", m.flops_per_image / 1e9) + " GFLOPs, top-1 " +
+                            fmt("%.1f", m.accuracy->top1) + " %, " + compact_number(m.params) + " parameters"});
+    c.series.push_back(s);
+    if (!largest || m.params > largest->params) largest = &m;
+  }
+  if (c.series.empty()) return p.missing_figure("fig-top1-ops", kTitleTop1Ops, no_accuracy_reason(in));
+  c.notes.push_back("bubble area proportional to the parameter count (largest: " + largest->key + ", " +
+                    compact_number(largest->params) + ")");
+  p.figure("fig-top1-ops", kTitleTop1Ops, render(c), false,
+           "Operations per image from the plan's exact count (batch " +
+               std::to_string(st.models.front().by_batch.begin()->first) + " record / batch).");
+}
+
+void figure_time_batch(Page& p, const Study& st) {
+  XYChart c;
+  c.title = kTitleTimeBatch;
+  c.x.title = "batch size (images)";
+  c.y.title = "time per image (ms, median / batch)";
+  c.x.log = c.y.log = true;
+  c.x.ticks = batch_ticks(st);
+  for (const Model& m : st.models) {
+    Series s;
+    s.name = m.key;
+    s.color = m.color;
+    s.line = true;
+    for (const auto& bc : m.by_batch) {
+      s.points.push_back({static_cast<double>(bc.first), bc.second.per_image_ms, 0, "",
+                          m.key + " batch " + std::to_string(bc.first) + ": " + fmt("%.3f", bc.second.per_image_ms) +
+                              " ms per image"});
+    }
+    c.series.push_back(s);
+  }
+  if (c.series.empty()) return p.missing_figure("fig-time-batch", kTitleTimeBatch, "no measured profile records");
+  p.figure("fig-time-batch", kTitleTimeBatch, render(c), false,
+           "Whole-network latency without per-layer synchronisation (median of the timed runs) divided by the "
+           "batch size; log-log axes.");
+}
+
+void figure_power_batch(Page& p, const Study& st) {
+  if (!st.any_power) return p.missing_figure("fig-power-batch", kTitlePowerBatch, no_power(st));
+  XYChart c;
+  c.title = kTitlePowerBatch;
+  c.x.title = "batch size (images)";
+  c.y.title = "average power (W, " + st.power_sensor + ")";
+  c.x.log = true;
+  c.x.ticks = batch_ticks(st);
+  c.y.include_zero = true;
+  for (const Model& m : st.models) {
+    Series s;
+    s.name = m.key;
+    s.color = m.color;
+    s.line = true;
+    for (const auto& bc : m.by_batch) {
+      s.points.push_back({static_cast<double>(bc.first), bc.second.power_w, 0, "",
+                          m.key + " batch " + std::to_string(bc.first) + ": " + fmt("%.1f", bc.second.power_w) +
+                              " W, " + fmt("%.4g", bc.second.energy_per_image_j) + " J per image"});
+    }
+    c.series.push_back(s);
+  }
+  if (std::isfinite(st.idle_w)) {
+    const std::vector<double> b = batch_ticks(st);
+    Series idle;
+    idle.name = "idle: " + fmt("%.1f", st.idle_w) + " W";
+    idle.color = "#444";
+    idle.markers = false;
+    idle.line = idle.dashed = true;
+    idle.points = {{b.front(), st.idle_w}, {b.back(), st.idle_w}};
+    c.series.push_back(idle);
+  }
+  p.figure("fig-power-batch", kTitlePowerBatch, render(c), false,
+           "Average power over each configuration's power window (the network running whole batches for several "
+           "seconds while the sensor is sampled); the dashed line is the idle power measured before the first "
+           "configuration. Sensor: " +
+               esc(st.power_sensor) + " (what it sees: docs/RESULTS.md, the power object).");
+}
+
+void figure_memory_batch(Page& p, const Study& st) {
+  XYChart c;
+  c.title = kTitleMemoryBatch;
+  c.x.title = "batch size (images)";
+  c.y.title = "memory (MB: weights + activations + workspace)";
+  c.x.log = true;
+  c.x.ticks = batch_ticks(st);
+  c.y.include_zero = true;
+  for (const Model& m : st.models) {
+    Series s;
+    s.name = m.key;
+    s.color = m.color;
+    s.line = true;
+    for (const auto& bc : m.by_batch) {
+      s.points.push_back(
+          {static_cast<double>(bc.first), bc.second.memory / 1e6, 0, "",
+           m.key + " batch " + std::to_string(bc.first) + ": " + fmt("%.1f", bc.second.memory / 1e6) + " MB"});
+    }
+    c.series.push_back(s);
+  }
+  if (c.series.empty()) return p.missing_figure("fig-memory-batch", kTitleMemoryBatch, "no measured profile records");
+  p.figure("fig-memory-batch", kTitleMemoryBatch, render(c), false,
+           "The device memory the session allocated (equal to what the plan predicted): weights, the activation "
+           "arena with liveness-based reuse, and the largest layer workspace. 1 MB = 10<sup>6</sup> bytes.");
+}
+
+void figure_memory_params(Page& p, const Study& st) {
+  const int64_t b = smallest_common_batch(st);
+  std::vector<double> x, y;
+  XYChart c;
+  c.title = kTitleMemoryParams;
+  c.x.title = "parameters (millions)";
+  c.y.title = "memory at batch " + std::to_string(b) + " (MB)";
+  c.x.include_zero = c.y.include_zero = true;
+  c.legend = false;
+  for (const Model& m : st.models) {
+    if (!b || !m.by_batch.count(b)) continue;
+    const Config& cf = m.by_batch.at(b);
+    Series s;
+    s.color = m.color;
+    s.labels = true;
+    s.points.push_back(
+        {m.params / 1e6, cf.memory / 1e6, 0, m.key,
+         m.key + ": " + fmt("%.2f", m.params / 1e6) + " M params, " + fmt("%.1f", cf.memory / 1e6) + " MB"});
+    c.series.push_back(s);
+    x.push_back(m.params / 1e6);
+    y.push_back(cf.memory / 1e6);
+  }
+  if (c.series.empty()) {
+    return p.missing_figure("fig-memory-params", kTitleMemoryParams, "no batch size was measured for every network");
+  }
+  const LinearFit f = fit_linear(x, y);
+  if (f.valid) {
+    const double xmax = *std::max_element(x.begin(), x.end()) * 1.05;
+    Series fs;
+    fs.color = "#444";
+    fs.markers = false;
+    fs.line = fs.dashed = true;
+    fs.points = {{0, f.intercept}, {xmax, f.intercept + f.slope * xmax}};
+    c.series.push_back(fs);
+    c.notes.push_back("fit: memory = " + fmt("%.1f", f.intercept) + " MB baseline + " + fmt("%.2f", f.slope) +
+                      " MB per million parameters (R\u00b2 = " + fmt("%.3f", f.r2) + ", " + std::to_string(f.points) +
+                      " networks)");
+  } else {
+    c.notes.push_back("no fit: fewer than two networks with different parameter counts");
+  }
+  p.figure("fig-memory-params", kTitleMemoryParams, render(c), false,
+           "Least-squares line through the networks: the intercept is the fixed baseline, the slope the memory per "
+           "parameter (float32 weights alone are 4 MB per million; the rest is activations, which grow with the "
+           "network, not with its parameters).");
+}
+
+void figure_ops_time_network(Page& p, const Study& st, std::optional<LinearFit>* pooled_out,
+                             std::optional<LinearFit>* ref_out) {
+  XYChart c;
+  c.title = kTitleOpsTimeNet;
+  c.x.title = "operations per run (GFLOPs, whole batch)";
+  c.y.title = "inference time per run (ms, median)";
+  c.x.include_zero = c.y.include_zero = true;
+  std::vector<double> x, y, rx, ry;
+  for (const Model& m : st.models) {
+    Series s;
+    s.name = m.key;
+    s.color = m.color;
+    for (const auto& bc : m.by_batch) {
+      const Config& cf = bc.second;
+      s.points.push_back({cf.flops / 1e9, cf.median_ms, 0, "",
+                          m.key + " batch " + std::to_string(bc.first) + ": " + fmt("%.2f", cf.flops / 1e9) +
+                              " GFLOPs in " + fmt("%.3f", cf.median_ms) + " ms"});
+      x.push_back(cf.flops / 1e9);
+      y.push_back(cf.median_ms);
+    }
+    c.series.push_back(s);
+    if (const Config* r = at_ref(st, m)) {
+      rx.push_back(r->flops / 1e9);
+      ry.push_back(r->median_ms);
+    }
+  }
+  if (c.series.empty())
+    return p.missing_figure("fig-ops-time-network", kTitleOpsTimeNet, "no measured profile records");
+  const LinearFit f = fit_linear(x, y);
+  const LinearFit fr = fit_linear(rx, ry);
+  if (f.valid) {
+    *pooled_out = f;
+    const double xmax = *std::max_element(x.begin(), x.end()) * 1.05;
+    Series fs;
+    fs.name = "fit, all runs: R\u00b2 " + fmt("%.3f", f.r2);
+    fs.color = "#444";
+    fs.markers = false;
+    fs.line = fs.dashed = true;
+    const double xstart = f.intercept < 0 && f.slope > 0 ? -f.intercept / f.slope : 0.0;  // from time 0 on
+    fs.points = {{xstart, f.intercept + f.slope * xstart}, {xmax, f.intercept + f.slope * xmax}};
+    c.series.push_back(fs);
+    c.notes.push_back("all " + std::to_string(f.points) + " runs: time = " + fmt("%.3g", f.slope) +
+                      " ms/GFLOP \u00d7 " + "GFLOPs " + (f.intercept < 0 ? "\u2212 " : "+ ") +
+                      fmt("%.3g", std::fabs(f.intercept)) + " ms, R\u00b2 = " + fmt("%.3f", f.r2) + " (effective " +
+                      fmt("%.1f", 1e3 / f.slope) + " GFLOP/s)");
+  }
+  if (fr.valid) {
+    *ref_out = fr;
+    c.notes.push_back("networks at " + ref_batch_text(st) + " only: R\u00b2 = " + fmt("%.3f", fr.r2) + " over " +
+                      std::to_string(fr.points) + " networks");
+  }
+  p.figure("fig-ops-time-network", kTitleOpsTimeNet, render(c), false,
+           "Each point is one network at one batch size. The dashed line is the least-squares fit of time against "
+           "operations over every point.");
+}
+
+struct LayerFitSummary {
+  std::optional<LinearFit> pooled;
+  std::vector<std::pair<std::string, double>> per_model_r2;
+};
+
+void figure_ops_time_layer(Page& p, const Study& st, LayerFitSummary* out) {
+  XYChart c;
+  c.title = kTitleOpsTimeLayer;
+  c.x.title = "layer operations (MFLOPs)";
+  c.y.title = "layer time (ms, median, synchronised)";
+  c.x.log = c.y.log = true;
+  std::vector<double> x, y;
+  int zero = 0;
+  for (const Model& m : st.models) {
+    if (!m.per_layer) continue;
+    const json& r = *m.per_layer->record;
+    Series s;
+    s.name = m.key + " (batch " + std::to_string(m.per_layer->batch) + ")";
+    s.color = m.color;
+    s.marker_radius = 3;
+    for (const json& l : r["per_layer"]["layers"]) {
+      const double f = num_at(l, {"flops"}), ms = num_at(l, {"median_ms"});
+      if (!std::isfinite(f) || !std::isfinite(ms)) continue;
+      x.push_back(f / 1e6);
+      y.push_back(ms);
+      if (f <= 0) {
+        ++zero;
+        continue;
+      }
+      s.points.push_back({f / 1e6, ms, 0, "",
+                          m.key + " " + str_at(l, {"name"}) + " (" + str_at(l, {"op"}) + "): " + fmt("%.3g", f / 1e6) +
+                              " MFLOPs, " + fmt("%.3g", ms) + " ms"});
+    }
+    c.series.push_back(s);
+    const double r2 = num_at(r, {"fit_time_vs_flops", "overall", "r2"});
+    if (std::isfinite(r2)) out->per_model_r2.push_back({m.key, r2});
+  }
+  if (c.series.empty()) {
+    return p.missing_figure("fig-ops-time-layer", kTitleOpsTimeLayer,
+                            "no per-layer pass in these records (run dnncost profile with --per-layer or --trace)");
+  }
+  const LinearFit f = fit_linear(x, y);
+  if (f.valid) {
+    out->pooled = f;
+    double lo = INFINITY, hi = 0;
+    for (double v : x)
+      if (v > 0) {
+        lo = std::min(lo, v);
+        hi = std::max(hi, v);
+      }
+    Series fs;
+    fs.name = "linear fit: R\u00b2 " + fmt("%.3f", f.r2);
+    fs.color = "#444";
+    fs.markers = false;
+    fs.line = fs.dashed = true;
+    for (int i = 0; i <= 60 && std::isfinite(lo) && hi > 0; ++i) {
+      const double v = lo * std::pow(hi / lo, i / 60.0);
+      const double t = f.intercept + f.slope * v;
+      if (t > 0) fs.points.push_back({v, t});
+    }
+    c.series.push_back(fs);
+    c.notes.push_back("all " + std::to_string(f.points) + " layers pooled: time = " + fmt("%.3g", f.slope * 1e3) +
+                      " ms/GFLOP \u00d7 FLOPs " + (f.intercept < 0 ? "\u2212 " : "+ ") +
+                      fmt("%.3g", std::fabs(f.intercept)) + " ms, R\u00b2 = " + fmt("%.3f", f.r2));
+  }
+  if (zero) {
+    c.notes.push_back(std::to_string(zero) + " layers with 0 FLOPs (data movement) are in the fit but not drawn");
+  }
+  p.figure("fig-ops-time-layer", kTitleOpsTimeLayer, render(c), false,
+           "Each point is one layer, timed in the separate per-layer pass (each layer synchronised). The fit is "
+           "linear (drawn as a curve on these log axes).");
+}
+
+void figure_top1_speed(Page& p, const ReportInputs& in, const Study& st, std::optional<LinearFit>* fit_out,
+                       std::optional<LinearFit>* study_fit_out) {
+  XYChart c;
+  c.title = kTitleTop1Speed;
+  c.x.title = "images per second (" +
+              (st.ref_batch ? "batch " + std::to_string(st.ref_batch) : std::string("largest batch")) + ")";
+  c.y.title = "top-1 accuracy (%)";
+  c.x.log = true;
+  std::vector<double> x, y, sx, sy;
+  for (const Model& m : st.models) {
+    const Config* r = at_ref(st, m);
+    if (!m.accuracy || !r) continue;
+    if (m.in_study) {
+      sx.push_back(r->images_per_s);
+      sy.push_back(m.accuracy->top1);
+    }
+    Series s;
+    s.name = m.key;
+    s.color = m.color;
+    s.labels = true;
+    s.marker_radius = 5;
+    s.points.push_back(
+        {r->images_per_s, m.accuracy->top1, 0, m.key,
+         m.key + ": " + fmt("%.3g", r->images_per_s) + " images/s, top-1 " + fmt("%.1f", m.accuracy->top1) + " %"});
+    c.series.push_back(s);
+    x.push_back(r->images_per_s);
+    y.push_back(m.accuracy->top1);
+  }
+  if (c.series.empty()) return p.missing_figure("fig-top1-speed", kTitleTop1Speed, no_accuracy_reason(in));
+  const LinearFit f = fit_hyperbolic(x, y);
+  if (f.valid) {
+    *fit_out = f;
+    const double lo = *std::min_element(x.begin(), x.end()) / 1.15, hi = *std::max_element(x.begin(), x.end()) * 1.15;
+    Series fs;
+    fs.name = "top-1 = a + b / (images/s)";
+    fs.color = "#444";
+    fs.markers = false;
+    fs.line = fs.dashed = true;
+    for (int i = 0; i <= 60; ++i) {
+      const double v = lo * std::pow(hi / lo, i / 60.0);
+      fs.points.push_back({v, f.intercept + f.slope / v});
+    }
+    c.series.push_back(fs);
+    c.notes.push_back("hyperbolic fit: top-1 = " + fmt("%.2f", f.intercept) + " % + " + fmt("%.4g", f.slope) +
+                      " / (images/s), R\u00b2 = " + fmt("%.3f", f.r2) + " over " + std::to_string(f.points) +
+                      " networks");
+  } else {
+    c.notes.push_back("no fit: fewer than two networks with accuracy and speed");
+  }
+  const LinearFit fs = fit_hyperbolic(sx, sy);
+  if (fs.valid && fs.points >= 3 && fs.points < static_cast<int>(x.size())) {
+    *study_fit_out = fs;
+    c.notes.push_back("the study's own networks only: top-1 = " + fmt("%.2f", fs.intercept) + " % + " +
+                      fmt("%.4g", fs.slope) + " / (images/s), R\u00b2 = " + fmt("%.3f", fs.r2) + " over " +
+                      std::to_string(fs.points));
+  }
+  if (!st.any_power) {
+    c.notes.push_back("energy iso-lines need power: no power data in these records");
+  } else {
+    // Iso-energy lines at the mean power of these configurations: energy per image = power / (images per second).
+    double sum = 0;
+    int n = 0;
+    for (const Model& m : st.models)
+      if (const Config* r = at_ref(st, m); r && m.accuracy && std::isfinite(r->power_w)) {
+        sum += r->power_w;
+        ++n;
+      }
+    if (n > 0) {
+      const double watts = sum / n;
+      const double lo = *std::min_element(x.begin(), x.end()), hi = *std::max_element(x.begin(), x.end());
+      const double ylo = *std::min_element(y.begin(), y.end()) - 1, yhi = *std::max_element(y.begin(), y.end()) + 1;
+      for (int k = -6; k <= 6; ++k) {
+        for (double mult : {1.0, 10.0 / 3}) {
+          const double joules = mult * std::pow(10.0, k);
+          const double ips = watts / joules;
+          if (ips < lo / 1.2 || ips > hi * 1.2) continue;
+          Series iso;
+          iso.color = "#9a9a9a";
+          iso.markers = false;
+          iso.line = iso.dashed = true;
+          iso.labels = true;
+          iso.points = {{ips, ylo}, {ips, yhi, 0, compact_number(joules) + " J/image"}};
+          c.series.push_back(iso);
+        }
+      }
+      c.notes.push_back("grey dashed: iso-energy lines, energy per image = " + fmt("%.1f", watts) +
+                        " W (mean power) / (images/s)");
+    }
+  }
+  p.figure("fig-top1-speed", kTitleTop1Speed, render(c), false,
+           "Speed at " + esc(ref_batch_text(st)) +
+               ". The fit is least squares of top-1 against 1 / (images per second), i.e. linear in the time per "
+               "image; its asymptote a is the accuracy of an infinitely fast network of this family.");
+}
+
+void figure_density(Page& p, const ReportInputs& in, const Study& st) {
+  std::vector<std::pair<double, std::string>> rows;
+  for (const Model& m : st.models)
+    if (m.accuracy && m.params > 0) rows.push_back({m.accuracy->top1 / (m.params / 1e6), m.key});
+  if (rows.empty()) return p.missing_figure("fig-density", kTitleDensity, no_accuracy_reason(in));
+  std::sort(rows.rbegin(), rows.rend());
+  BarChart c;
+  c.title = kTitleDensity;
+  c.horizontal = true;
+  c.value_axis.title = "top-1 accuracy per million parameters (% / M)";
+  c.value_format = "%.3g";
+  BarSeries s{"accuracy density", {}, "#0072B2"};
+  for (const auto& r : rows) {
+    c.categories.push_back(r.second);
+    s.values.push_back(r.first);
+  }
+  c.series = {s};
+  p.figure("fig-density", kTitleDensity, render(c), false,
+           "Top-1 (%) divided by the trainable parameters (millions): how well a network uses its parameters.");
+}
+
+// ---- per model -----------------------------------------------------------------------------------------
+
+void model_section(Page& p, const Study& st, const Model& m) {
+  p.html << "<section class=\"model\" id=\"model-" << esc(m.key) << "\"><h3 class=\"model-title\">" << esc(m.title)
+         << (m.title != m.key ? " (" + esc(m.key) + ")" : "") << "</h3>\n";
+  p.html << "<p>" << esc(m.path) << ": " << compact_number(m.params) << " parameters, "
+         << fmt("%.3f", m.flops_per_image / 1e9) << " GFLOPs per image";
+  if (m.accuracy) {
+    p.html << ", top-1 " << fmt("%.1f", m.accuracy->top1) << " % (" << (m.accuracy->measured ? "measured" : "published")
+           << ")";
+  }
+  p.html << ".</p>\n<table><tr><th>batch</th><th>median ms</th><th>p10\u2013p90 ms</th><th>ms / image</th>"
+            "<th>images/s</th><th>GFLOP/s</th><th>memory MB</th><th>peak RSS MB</th></tr>";
+  for (const auto& bc : m.by_batch) {
+    const json& r = *bc.second.record;
+    p.html << "<tr><td>" << bc.first << "</td><td>" << fmt("%.3f", bc.second.median_ms) << "</td><td>"
+           << fmt("%.3f", num_at(r, {"latency", "p10_ms"})) << "\u2013" << fmt("%.3f", num_at(r, {"latency", "p90_ms"}))
+           << "</td><td>" << fmt("%.3f", bc.second.per_image_ms) << "</td><td>" << fmt("%.1f", bc.second.images_per_s)
+           << "</td><td>" << fmt("%.2f", num_at(r, {"achieved_gflops"})) << "</td><td>"
+           << fmt("%.1f", bc.second.memory / 1e6) << "</td><td>" << fmt("%.1f", num_at(r, {"memory", "peak_rss"}) / 1e6)
+           << "</td></tr>";
+  }
+  p.html << "</table>\n";
+
+  const std::string breakdown_title = "Per-layer breakdown: " + m.key;
+  const std::string roofline_title = "Roofline: " + m.key;
+  if (!m.per_layer) {
+    const std::string why = "no per-layer pass for this network (profile with --per-layer or --trace)";
+    p.missing_figure("fig-layers-" + m.key, breakdown_title, why);
+    p.missing_figure("fig-roofline-" + m.key, roofline_title, why);
+    p.html << "</section>\n";
+    return;
+  }
+  const json& r = *m.per_layer->record;
+  const json& layers = r["per_layer"]["layers"];
+  double total_ms = 0, total_macs = 0, total_mem = 0;
+  for (const json& l : layers) {
+    total_ms += std::max(0.0, num_at(l, {"median_ms"}));
+    total_macs += std::max(0.0, num_at(l, {"macs"}));
+    const double mem = num_at(l, {"weight_bytes"}) + num_at(l, {"activation_bytes"});
+    if (std::isfinite(mem)) total_mem += mem;
+  }
+  std::vector<const json*> order;
+  for (const json& l : layers) order.push_back(&l);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const json* a, const json* b) { return num_at(*a, {"median_ms"}) > num_at(*b, {"median_ms"}); });
+  const size_t shown = std::min<size_t>(order.size(), 12);
+  BarChart c;
+  c.title = breakdown_title;
+  c.horizontal = true;
+  c.value_axis.title = "share of the network (%)";
+  c.value_format = "%.1f";
+  BarSeries time{"time", {}, "#D55E00"}, macs{"MACs", {}, "#0072B2"}, mem{"memory (weights + output)", {}, "#009E73"};
+  auto share = [](double v, double t) { return t > 0 && std::isfinite(v) ? 100.0 * v / t : NAN; };
+  double rest_ms = 0, rest_macs = 0, rest_mem = 0;
+  for (size_t i = 0; i < order.size(); ++i) {
+    const json& l = *order[i];
+    const double lm = num_at(l, {"weight_bytes"}) + num_at(l, {"activation_bytes"});
+    if (i < shown) {
+      c.categories.push_back(layer_label(str_at(l, {"name"}), str_at(l, {"op"})) + " (" + str_at(l, {"op"}) + ")");
+      time.values.push_back(share(num_at(l, {"median_ms"}), total_ms));
+      macs.values.push_back(share(num_at(l, {"macs"}), total_macs));
+      mem.values.push_back(share(lm, total_mem));
+    } else {
+      rest_ms += num_at(l, {"median_ms"});
+      rest_macs += num_at(l, {"macs"});
+      if (std::isfinite(lm)) rest_mem += lm;
+    }
+  }
+  if (order.size() > shown) {
+    c.categories.push_back("the other " + std::to_string(order.size() - shown) + " layers");
+    time.values.push_back(share(rest_ms, total_ms));
+    macs.values.push_back(share(rest_macs, total_macs));
+    mem.values.push_back(share(rest_mem, total_mem));
+  }
+  c.series = {time, macs};
+  if (total_mem > 0)
+    c.series.push_back(mem);
+  else
+    c.notes.push_back(
+        "memory shares need per-layer weight and activation bytes (records before they existed lack them)");
+  p.figure("fig-layers-" + m.key, breakdown_title, render(c), false,
+           "The " + std::to_string(shown) + " slowest of " + std::to_string(order.size()) + " layers at batch " +
+               std::to_string(m.per_layer->batch) + " (per-layer pass: layer sum " +
+               fmt("%.3f", num_at(r, {"per_layer", "layer_sum_ms"})) + " ms vs " +
+               fmt("%.3f", num_at(r, {"per_layer", "network_median_ms"})) +
+               " ms for the whole network). Memory: the layer's weights and output activations.");
+
+  // Roofline.
+  XYChart rc;
+  rc.title = roofline_title;
+  rc.x.title = "arithmetic intensity (FLOPs per byte read or written)";
+  rc.y.title = "achieved GFLOP/s";
+  rc.x.log = rc.y.log = true;
+  std::map<std::string, Series> by_op;
+  int skipped = 0;
+  double lo = INFINITY, hi = 0;
+  for (const json& l : layers) {
+    const double f = num_at(l, {"flops"}), b = num_at(l, {"bytes"}), g = num_at(l, {"gflops"});
+    if (!(f > 0) || !(b > 0) || !(g > 0)) {
+      ++skipped;
+      continue;
+    }
+    const std::string op = str_at(l, {"op"});
+    Series& s = by_op[op];
+    s.name = op;
+    s.marker_radius = 4;
+    s.points.push_back(
+        {f / b, g, 0, "",
+         str_at(l, {"name"}) + " (" + op + "): " + fmt("%.3g", f / b) + " FLOPs/byte, " + fmt("%.3g", g) + " GFLOP/s"});
+    lo = std::min(lo, f / b);
+    hi = std::max(hi, f / b);
+  }
+  for (auto& kv : by_op) rc.series.push_back(kv.second);
+  for (size_t i = 0; i < rc.series.size(); ++i) rc.series[i].color = palette_color(i);
+  const double peak = num_at(st.peaks, {"gflops"}), bw = num_at(st.peaks, {"gbs"});
+  if (rc.series.empty()) {
+    p.missing_figure("fig-roofline-" + m.key, roofline_title, "no layer with both FLOPs and a measured time");
+    p.html << "</section>\n";
+    return;
+  }
+  if (peak > 0 && bw > 0) {
+    const double ridge = peak / bw;
+    const double x0 = std::min(lo, ridge) / 2, x1 = std::max(hi, ridge) * 2;
+    Series roof;
+    roof.name = "roof: measured peaks";
+    roof.color = "#222";
+    roof.markers = false;
+    roof.line = true;
+    roof.points = {{x0, x0 * bw}, {ridge, peak}, {x1, peak}};
+    rc.series.push_back(roof);
+    rc.notes.push_back("roof: " + fmt("%.3g", peak) + " GFLOP/s (" + str_at(st.peaks, {"compute_op"}) + ") and " +
+                       fmt("%.3g", bw) + " GB/s (Add) measured on this device; ridge at " + fmt("%.3g", ridge) +
+                       " FLOPs/byte");
+  } else {
+    rc.notes.push_back(
+        "no roof: the records carry no measured device peaks (profile ran with --no-peaks or "
+        "predates them)");
+  }
+  if (skipped) rc.notes.push_back(std::to_string(skipped) + " layers without FLOPs are not drawn");
+  p.figure("fig-roofline-" + m.key, roofline_title, render(rc), false,
+           "Each point is one layer at batch " + std::to_string(m.per_layer->batch) +
+               ": its FLOPs over the bytes it reads and writes, against the FLOP rate it achieved in the per-layer "
+               "pass. Points far below the roof are neither compute- nor bandwidth-bound on this device. The memory "
+               "roof is main-memory bandwidth, so layers whose data stay in the caches can rise above it; a layer "
+               "above the compute roof ran a faster kernel than the MatMul and Conv the peaks were measured with (or "
+               "the machine was less loaded at that moment).");
+  p.html << "</section>\n";
+}
+
+// ---- findings ------------------------------------------------------------------------------------------
+
+struct Finding {
+  std::string claim, verdict, evidence;
+};
+
+std::string verdict_class(const std::string& v) {
+  std::string s;
+  for (char c : v) s += (c == ' ' ? '-' : c);
+  return s;
+}
+
+std::vector<Finding> findings(const Study& st, const std::optional<LinearFit>& hyper,
+                              const std::optional<LinearFit>& hyper_study, const std::optional<LinearFit>& net_all,
+                              const std::optional<LinearFit>& net_ref, const LayerFitSummary& layer) {
+  std::vector<Finding> out;
+  // 1. power independent of batch size and architecture.
+  Finding f1{"Power draw is (nearly) independent of batch size and architecture.", "not testable here", ""};
+  if (!st.any_power) {
+    f1.evidence = "No power data: " + no_power(st) + ".";
+  } else {
+    std::vector<double> w;
+    for (const Model& m : st.models)
+      for (const auto& bc : m.by_batch)
+        if (std::isfinite(bc.second.power_w)) w.push_back(bc.second.power_w);
+    double mean = 0, var = 0;
+    for (double v : w) mean += v / static_cast<double>(w.size());
+    for (double v : w) var += (v - mean) * (v - mean) / static_cast<double>(w.size());
+    const double cov = mean > 0 ? std::sqrt(var) / mean : NAN;
+    f1.verdict = cov < 0.1 ? "supported" : cov < 0.25 ? "partly supported" : "contradicted";
+    f1.evidence = "Average power over " + std::to_string(w.size()) + " configurations (" + st.power_sensor +
+                  "): " + fmt("%.1f", mean) + " W with a coefficient of variation of " + fmt("%.3f", cov) +
+                  (std::isfinite(st.idle_w) ? "; idle " + fmt("%.1f", st.idle_w) + " W" : std::string()) + ".";
+  }
+  out.push_back(f1);
+  // 2. accuracy vs inference time hyperbolic.
+  Finding f2{"Accuracy and inference time are in a hyperbolic relationship.", "not testable here", ""};
+  if (!hyper || hyper->points < 3) {
+    f2.evidence = "Needs top-1 and speed for at least three networks; these records give " +
+                  std::to_string(hyper ? hyper->points : 0) + ".";
+  } else {
+    f2.verdict = hyper->slope <= 0 ? "contradicted" : hyper->r2 >= 0.5 ? "supported" : "weakly supported";
+    f2.evidence = "top-1 = " + fmt("%.2f", hyper->intercept) + " % + " + fmt("%.4g", hyper->slope) +
+                  " / (images/s) at " + ref_batch_text(st) + ", R\u00b2 = " + fmt("%.3f", hyper->r2) + " over " +
+                  std::to_string(hyper->points) + " networks" +
+                  (hyper->slope <= 0 ? ": the faster networks are not the less accurate ones here." : ".");
+    if (hyper_study) {
+      f2.evidence +=
+          " Over the " + std::to_string(hyper_study->points) +
+          " networks of the study itself (the manifest's in_study): R\u00b2 = " + fmt("%.3f", hyper_study->r2) +
+          " (b = " + fmt("%.4g", hyper_study->slope) + ").";
+    }
+  }
+  out.push_back(f2);
+  // 3. energy bounds accuracy.
+  Finding f3{"An energy constraint bounds the achievable accuracy and model complexity.", "not testable here", ""};
+  if (!st.any_power) {
+    f3.evidence = "Needs energy per image, i.e. power: " + no_power(st) + ".";
+  } else {
+    // Networks with accuracy and energy per image at the reference batch; the Pareto front is the best accuracy
+    // reachable within each energy budget.
+    std::vector<std::pair<double, const Model*>> pts;
+    for (const Model& m : st.models)
+      if (const Config* r = at_ref(st, m); r && m.accuracy && r->energy_per_image_j > 0)
+        pts.push_back({r->energy_per_image_j, &m});
+    if (pts.size() < 3) {
+      f3.evidence = "Needs top-1 and energy per image for at least three networks; these records give " +
+                    std::to_string(pts.size()) + ".";
+    } else {
+      std::sort(pts.begin(), pts.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      // Spearman rank correlation of energy per image and top-1 (no ties expected in measured energies).
+      const size_t n = pts.size();
+      std::vector<size_t> by_acc(n);
+      for (size_t i = 0; i < n; ++i) by_acc[i] = i;
+      std::sort(by_acc.begin(), by_acc.end(),
+                [&](size_t a, size_t b) { return pts[a].second->accuracy->top1 < pts[b].second->accuracy->top1; });
+      std::vector<double> acc_rank(n);
+      for (size_t r = 0; r < n; ++r) acc_rank[by_acc[r]] = static_cast<double>(r);
+      double d2 = 0;
+      for (size_t i = 0; i < n; ++i)
+        d2 += (static_cast<double>(i) - acc_rank[i]) * (static_cast<double>(i) - acc_rank[i]);
+      const double dn = static_cast<double>(n);
+      const double rho = 1 - 6 * d2 / (dn * (dn * dn - 1));
+      std::string front;
+      double best = -INFINITY;
+      for (const auto& pt : pts) {
+        if (pt.second->accuracy->top1 <= best) continue;
+        best = pt.second->accuracy->top1;
+        front += (front.empty() ? "" : ", ") + pt.second->key + " " + fmt("%.3g", pt.first) + " J " +
+                 fmt("%.1f", best) + " %";
+      }
+      f3.verdict = rho >= 0.5 ? "supported" : rho >= 0.2 ? "partly supported" : "contradicted";
+      f3.evidence =
+          "Energy per image at " + ref_batch_text(st) + " against top-1 over " + std::to_string(n) +
+          " networks: Spearman rank correlation " + fmt("%.2f", rho) +
+          ". Best accuracy within each energy budget (the Pareto front, energy per image and top-1): " + front + ".";
+    }
+  }
+  out.push_back(f3);
+  // 4. operations predict time.
+  Finding f4{"The number of operations is a reliable estimate of inference time.", "not testable here", ""};
+  if (net_all) {
+    const double r2 = net_ref ? net_ref->r2 : net_all->r2;
+    f4.verdict = r2 >= 0.9 ? "supported" : r2 >= 0.7 ? "partly supported" : "contradicted";
+    std::ostringstream e;
+    e << "Per network: R\u00b2 = " << fmt("%.3f", net_all->r2) << " for time against FLOPs over all " << net_all->points
+      << " runs";
+    if (net_ref)
+      e << ", " << fmt("%.3f", net_ref->r2) << " over the " << net_ref->points << " networks at " << ref_batch_text(st);
+    e << ".";
+    if (layer.pooled) {
+      e << " Per layer: R\u00b2 = " << fmt("%.3f", layer.pooled->r2) << " over " << layer.pooled->points
+        << " layers pooled";
+      if (!layer.per_model_r2.empty()) {
+        e << " (per network:";
+        for (size_t i = 0; i < layer.per_model_r2.size(); ++i) {
+          e << (i ? "," : "") << " " << layer.per_model_r2[i].first << " " << fmt("%.3f", layer.per_model_r2[i].second);
+        }
+        e << ")";
+      }
+      e << ".";
+    }
+    f4.evidence = e.str();
+  } else {
+    f4.evidence = "Needs at least two measured configurations with different operation counts.";
+  }
+  out.push_back(f4);
+  return out;
+}
+
+// ---- page frame ----------------------------------------------------------------------------------------
+
+const char* const kStyle = R"(
+body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; color: #222;
+       max-width: 1080px; margin: 0 auto; padding: 16px 24px 48px; line-height: 1.45; background: #fff; }
+h1 { font-size: 1.7em; margin-bottom: 0.2em; }
+h2 { border-bottom: 2px solid #ddd; padding-bottom: 4px; margin-top: 2em; }
+h3 { margin: 0.2em 0 0.4em; font-size: 1.08em; }
+figure.figure { margin: 18px 0; padding: 10px 12px; border: 1px solid #e3e3e3; border-radius: 6px; }
+figure.figure svg { max-width: 100%; height: auto; display: block; }
+figcaption { font-size: 0.9em; color: #444; margin-top: 6px; }
+.missing { color: #8a4b00; font-weight: 600; }
+table { border-collapse: collapse; font-size: 0.88em; margin: 8px 0 12px; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; } th { background: #f4f4f4; }
+td.l, th.l { text-align: left; }
+.finding { margin-bottom: 12px; } .verdict { font-weight: 700; padding: 1px 6px; border-radius: 4px; }
+.verdict.supported { background: #d9f2e3; }
+.verdict.partly-supported, .verdict.weakly-supported { background: #fff1c7; }
+.verdict.contradicted { background: #fbd9d3; } .verdict.not-testable-here { background: #e8e8e8; }
+nav ul { columns: 2; } .meta { color: #555; font-size: 0.9em; }
+section.model { border-top: 1px dashed #ccc; margin-top: 24px; }
+)";
+
+const char* const kErrorCapture =
+    "<script>window.addEventListener('error',function(e){var d=document.documentElement;"
+    "d.setAttribute('data-js-errors',(d.getAttribute('data-js-errors')||'')+(e.message||'error')+';');});</script>";
+// After loading: how many charts have a non-empty drawing box (read by the headless-browser test).
+const char* const kDrawCheck =
+    "<script>(function(){var s=document.querySelectorAll('svg.chart'),n=0;for(var i=0;i<s.length;i++){"
+    "var b=s[i].getBBox();if(b.width>0&&b.height>0)n++;}"
+    "document.documentElement.setAttribute('data-charts-drawn',String(n));"
+    "document.documentElement.setAttribute('data-charts',String(s.length));})();</script>";
+
+std::string device_text(const ReportInputs& in, const Study& st) {
+  for (const json* r : st.device_records) {
+    const json& d = (*r)["device"];
+    std::string s = str_at(d, {"name"});
+    if (s.empty()) s = str_at(d, {"kind"});
+    for (const char* k : {"onednn", "isa", "cuda", "cudnn", "driver", "gpu"}) {
+      const std::string v = str_at(d, {k});
+      if (!v.empty()) s += ", " + std::string(k) + " " + v;
+    }
+    const double threads = num_at(d, {"threads"});
+    if (std::isfinite(threads)) s += ", " + fmt("%.0f", threads) + " thread(s)";
+    return s;
+  }
+  return st.device.empty() ? "none" : st.device;
+}
+
+}  // namespace
+
+std::string model_key(const std::string& model_path) {
+  std::string p = model_path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  const size_t slash = p.find_last_of('/');
+  const std::string file = slash == std::string::npos ? p : p.substr(slash + 1);
+  if (file == "model.onnx" && slash != std::string::npos && slash > 0) {
+    const std::string dir = p.substr(0, slash);
+    const size_t s2 = dir.find_last_of('/');
+    return s2 == std::string::npos ? dir : dir.substr(s2 + 1);
+  }
+  const size_t dot = file.rfind(".onnx");
+  if (dot != std::string::npos && dot + 5 == file.size() && dot > 0) return file.substr(0, dot);
+  return file;
+}
+
+const std::vector<std::string>& study_figure_titles() {
+  static const std::vector<std::string> kTitles = {
+      kTitleTop1,         kTitleTop1Ops,    kTitleTimeBatch,    kTitlePowerBatch, kTitleMemoryBatch,
+      kTitleMemoryParams, kTitleOpsTimeNet, kTitleOpsTimeLayer, kTitleTop1Speed,  kTitleDensity};
+  return kTitles;
+}
+
+std::string build_report_html(const ReportInputs& in, ReportSummary* summary) {
+  const Study st = build_study(in);
+  Page p;
+  std::ostringstream& h = p.html;
+  h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+    << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+    << "<title>dnncost report: " << esc(device_text(in, st)) << "</title><style>" << kStyle << "</style>"
+    << kErrorCapture << "</head>\n<body>\n";
+  h << "<h1>dnncost report</h1>\n<p class=\"meta\">An analysis of deep neural network models for practical "
+       "applications (Canziani, Paszke &amp; Culurciello, 2016), regenerated from dnncost records. Device: <b>"
+    << esc(device_text(in, st)) << "</b>";
+  if (!st.device_records.empty()) {
+    const json& r = *st.device_records.front();
+    h << "; host: " << esc(str_at(r, {"host", "cpu"})) << " (" << esc(fmt("%.0f", num_at(r, {"host", "logical_cpus"})))
+      << " logical CPUs)";
+  }
+  h << ". " << st.models.size() << " network(s), " << st.device_records.size() << " measured configuration(s)";
+  if (!in.generated_at.empty()) h << "; generated " << esc(in.generated_at);
+  h << ".</p>\n";
+  h << "<nav><b>Contents</b><ul><li><a href=\"#study\">The study's figures</a></li><li><a href=\"#findings\">The "
+       "four findings, measured here</a></li><li><a href=\"#models\">Per network: layers and roofline</a></li>"
+       "<li><a href=\"#records\">Records and method</a></li></ul></nav>\n";
+
+  // Findings are computed with the figures and written right after them.
+  std::optional<LinearFit> hyper, hyper_study, net_all, net_ref;
+  LayerFitSummary layer_fit;
+  h << "<section id=\"study\"><h2>The study's figures</h2>\n";
+  figure_top1(p, in, st);
+  figure_top1_ops(p, in, st);
+  figure_time_batch(p, st);
+  figure_power_batch(p, st);
+  figure_memory_batch(p, st);
+  figure_memory_params(p, st);
+  figure_ops_time_network(p, st, &net_all, &net_ref);
+  figure_ops_time_layer(p, st, &layer_fit);
+  figure_top1_speed(p, in, st, &hyper, &hyper_study);
+  figure_density(p, in, st);
+  h << "</section>\n";
+
+  const std::vector<Finding> fs = findings(st, hyper, hyper_study, net_all, net_ref, layer_fit);
+  h << "<section id=\"findings\"><h2>The study's four findings, measured here</h2>\n<ol>\n";
+  for (const Finding& f : fs) {
+    h << "<li class=\"finding\" data-verdict=\"" << verdict_class(f.verdict) << "\"><b>" << esc(f.claim)
+      << "</b> <span class=\"verdict " << verdict_class(f.verdict) << "\">" << esc(f.verdict) << "</span><br>"
+      << esc(f.evidence) << "</li>\n";
+  }
+  h << "</ol></section>\n";
+
+  h << "<section id=\"models\"><h2>Per network: where the time, the operations and the memory are</h2>\n";
+  if (st.models.empty()) h << "<p class=\"missing\">No measured profile records: nothing to break down.</p>\n";
+  for (const Model& m : st.models) model_section(p, st, m);
+  h << "</section>\n";
+
+  // Records and method.
+  h << "<section id=\"records\"><h2>Records and method</h2>\n<table><tr><th class=\"l\">what</th>"
+       "<th class=\"l\">value</th></tr>";
+  std::string files;
+  for (const auto& f : in.files) files += (files.empty() ? "" : ", ") + f;
+  int n_profile = 0, n_eval = 0, n_info = 0;
+  for (const json& r : in.records) {
+    n_profile += has_schema(r, "dnncost.profile/");
+    n_eval += has_schema(r, "dnncost.eval/");
+    n_info += has_schema(r, "dnncost.info/");
+  }
+  auto row = [&](const std::string& k, const std::string& v) {
+    h << "<tr><td class=\"l\">" << esc(k) << "</td><td class=\"l\">" << v << "</td></tr>";
+  };
+  row("record files", esc(files));
+  row("records",
+      std::to_string(n_profile) + " profile, " + std::to_string(n_eval) + " eval, " + std::to_string(n_info) + " info");
+  row("device plotted", esc(device_text(in, st)));
+  if (!st.other_devices.empty()) {
+    std::string o;
+    for (const auto& d : st.other_devices) o += (o.empty() ? "" : ", ") + d;
+    row("other devices (not plotted; choose with --device)", esc(o));
+  }
+  if (!st.device_records.empty()) {
+    const json& r = *st.device_records.front();
+    row("timing policy", "warm-up " + esc(fmt("%.0f", num_at(r, {"policy", "warmup"}))) + " runs, then at least " +
+                             esc(fmt("%.0f", num_at(r, {"policy", "min_iters"}))) + " runs and " +
+                             esc(fmt("%.3g", num_at(r, {"policy", "min_time_s"}))) + " s; median reported");
+    row("tool", esc(str_at(r, {"tool", "name"}) + " " + str_at(r, {"tool", "version"})));
+  }
+  if (num_at(st.peaks, {"gflops"}) > 0) {
+    row("device peaks", esc(fmt("%.3g", num_at(st.peaks, {"gflops"}))) + " GFLOP/s (" +
+                            esc(str_at(st.peaks, {"compute_op"})) + "; MatMul " +
+                            esc(fmt("%.0f", num_at(st.peaks, {"matmul", "n"}))) +
+                            "\u00b3: " + esc(fmt("%.3g", num_at(st.peaks, {"matmul", "gflops"}))) +
+                            ", 3\u00d73 Conv: " + esc(fmt("%.3g", num_at(st.peaks, {"conv", "gflops"}))) + "), " +
+                            esc(fmt("%.3g", num_at(st.peaks, {"gbs"}))) + " GB/s (Add of " +
+                            esc(compact_number(num_at(st.peaks, {"bandwidth", "elements"}))) + " floats)");
+  } else {
+    row("device peaks", "not measured");
+  }
+  row("accuracy", in.manifest_problem.empty() ? "eval records first, else published top-1 from " + esc(in.manifest_path)
+                                              : "eval records only; zoo manifest: " + esc(in.manifest_problem));
+  row("power", esc(st.any_power ? "sensor " + st.power_sensor +
+                                      (std::isfinite(st.idle_w) ? ", idle " + fmt("%.1f", st.idle_w) + " W" : "") +
+                                      "; power.avg_w and power.energy_per_image_j of the records"
+                                : "no power data: " + no_power(st)));
+  if (!in.trace_path.empty())
+    row("execution trace", esc(in.trace_path) + " (open in ui.perfetto.dev or chrome://tracing)");
+  for (const auto& f : st.failures) row("failed configuration", esc(f));
+  for (const auto& w : in.warnings) row("warning", esc(w));
+  h << "</table>\n<p class=\"meta\">Operations are exact counts from the plan (1 MAC = 2 FLOPs; rules in "
+       "docs/COSTS.md). Times are medians of repeated runs; per-layer times come from a separate pass that "
+       "synchronises after every layer. Memory is what the session allocated for weights, activations (one arena "
+       "with liveness-based reuse) and workspace. Records format: docs/RESULTS.md.</p></section>\n";
+  h << kDrawCheck << "\n</body></html>\n";
+
+  if (summary) {
+    summary->figures = p.figures;
+    summary->missing_figures = p.missing;
+    summary->device = st.device;
+    summary->findings.clear();
+    for (size_t i = 0; i < fs.size(); ++i) {
+      summary->findings.push_back(std::to_string(i + 1) + ". " + fs[i].claim + " [" + fs[i].verdict + "] " +
+                                  fs[i].evidence);
+    }
+  }
+  return h.str();
+}
+
+}  // namespace dnncost::report

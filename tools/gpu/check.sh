@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# GPU check, run on the GPU machine (see ../shared/GPU.md) with the binaries of a CUDA build made here and
+# packed by tools/gpu/bundle.sh. Sets the library path (cuDNN/cuBLAS/cudart from the PyTorch wheels there,
+# NVML from the driver), then:
+#   1. nvml_abi     NVIDIA's own Python binding (nvidia-ml-py) agrees with the constants and the field-value
+#                   struct size that metrics/power_nvml.cpp declares
+#   2. unit_tests   every unit test (GPU tests run here instead of skipping; the fake NVML tests too)
+#   3. power_check  dnncost_power_check: idle < load power <= enforced limit; energy counter vs integrated
+#                   samples within 5% (tests/gpu/power_check.cpp)
+#   4. profile      dnncost profile with power on a small CNN over batch sizes: power and energy per image per
+#                   batch (the study's power-vs-batch figure); cuda device when this build has it, else ref
+#                   with --power nvml (GPU idle power only, said so in the table)
+# Full logs go to LOG_DIR; a short table is printed last. Exit status 0 when every step passed.
+#
+#   tools/gpu/check.sh BUNDLE_OR_BUILD_DIR LOG_DIR [--quick]
+#
+# --quick: shorter idle and power windows (a first smoke run). Steps that cannot run here (no GPU) say so.
+set -uo pipefail
+
+bin=${1:?usage: check.sh BUNDLE_OR_BUILD_DIR LOG_DIR [--quick]}
+log=${2:?usage: check.sh BUNDLE_OR_BUILD_DIR LOG_DIR [--quick]}
+quick=${3:-}
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$log"
+bin=$(cd "$bin" && pwd)
+
+# A file of the bundle (flat) or of a build folder (tests/ below it).
+find_bin() {
+  for p in "$bin/$1" "$bin/tests/$1"; do
+    [ -e "$p" ] && { echo "$p"; return 0; }
+  done
+  return 1
+}
+
+# --- library path ----------------------------------------------------------------------------------------------
+libdirs=()
+[ -d "$bin/lib" ] && libdirs+=("$bin/lib")
+wheel_roots=$(python3 -c 'import nvidia, os; print(" ".join(nvidia.__path__))' 2>/dev/null || true)
+for lib in libcudnn.so.9 libcublas.so.13 libcublasLt.so.13 libcudart.so.13; do
+  found=""
+  for root in $wheel_roots /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib; do
+    [ -d "$root" ] || continue
+    found=$(find "$root" -name "$lib" -print -quit 2>/dev/null)
+    [ -n "$found" ] && break
+  done
+  [ -z "$found" ] && found=$(find / -xdev -name "$lib" -not -path '/proc/*' -print -quit 2>/dev/null)
+  [ -n "$found" ] && libdirs+=("$(dirname "$found")")
+done
+if ! ldconfig -p 2>/dev/null | grep -q 'libnvidia-ml.so.1'; then
+  for d in /usr/local/nvidia/lib64 /usr/local/nvidia/lib /usr/lib/x86_64-linux-gnu; do
+    [ -e "$d/libnvidia-ml.so.1" ] && { libdirs+=("$d"); break; }
+  done
+fi
+LD_LIBRARY_PATH=$(printf '%s\n' "${libdirs[@]}" | awk '!seen[$0]++' | paste -sd: -)${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+export LD_LIBRARY_PATH
+{
+  echo "date: $(date -u +%FT%TZ)"
+  echo "bundle: $bin"
+  echo "LD_LIBRARY_PATH=$LD_LIBRARY_PATH"
+  uname -a
+  nvidia-smi 2>&1 || echo "nvidia-smi failed"
+  nvidia-smi -q -d POWER,CLOCK,TEMPERATURE 2>&1 || true
+} > "$log/environment.log"
+
+results=()
+record() { results+=("$1|$2|$3"); }
+
+# A Python with numpy and onnx (the GPU machine's python3; Debian's /usr/bin/python3 here).
+py=python3
+for candidate in python3 /usr/bin/python3; do
+  if "$candidate" -c 'import numpy, onnx' 2>/dev/null; then py=$candidate; break; fi
+done
+
+# --- 1. NVML constants and layout against NVIDIA's binding -----------------------------------------------------
+python3 - > "$log/nvml_abi.log" 2>&1 <<'EOF'
+import ctypes, sys
+try:
+    import pynvml
+except ImportError as e:
+    print(f"no nvidia-ml-py here ({e})")
+    sys.exit(2)
+want = {"NVML_FI_DEV_POWER_INSTANT": 186, "NVML_CLOCK_SM": 1, "NVML_CLOCK_MEM": 2, "NVML_TEMPERATURE_GPU": 0,
+        "NVML_VALUE_TYPE_UNSIGNED_INT": 1, "NVML_SUCCESS": 0}
+bad = [f"{k} = {getattr(pynvml, k, None)}, dnncost uses {v}" for k, v in want.items() if getattr(pynvml, k, None) != v]
+size = ctypes.sizeof(pynvml.c_nvmlFieldValue_t)
+if size != 40:
+    bad.append(f"sizeof(nvmlFieldValue_t) = {size}, dnncost declares 40")
+print("\n".join(bad) if bad else f"constants and nvmlFieldValue_t ({size} bytes) agree with nvidia-ml-py")
+sys.exit(1 if bad else 0)
+EOF
+rc=$?
+record nvml_abi "$(case $rc in 0) echo PASS ;; 2) echo SKIP ;; *) echo FAIL ;; esac)" "$(tail -1 "$log/nvml_abi.log")"
+
+# --- 2. unit tests ---------------------------------------------------------------------------------------------
+if ut=$(find_bin dnncost_unit_tests); then
+  fake=$(find_bin libfake_nvml.so || true)
+  DNNCOST_FAKE_NVML_PATH=$fake timeout 300 "$ut" > "$log/unit_tests.log" 2>&1
+  rc=$?
+  summary=$(grep -E '^\[  (PASSED|FAILED)  \]|tests? ran' "$log/unit_tests.log" | tr '\n' ' ')
+  skipped=$(grep -cE '^\[  SKIPPED \] .* \([0-9]+ ms\)$' "$log/unit_tests.log")
+  real_nvml=$(grep -A3 'RUN .*NvmlPower.RealGpuReadsPlausiblePower' "$log/unit_tests.log" | grep -Eo 'OK|SKIPPED|FAILED' | head -1)
+  record unit_tests "$([ $rc = 0 ] && echo PASS || echo FAIL)" "$summary; skipped $skipped; real NVML test: ${real_nvml:-not run}"
+else
+  record unit_tests MISSING "no dnncost_unit_tests in $bin"
+fi
+
+# --- 3. power check --------------------------------------------------------------------------------------------
+if pc=$(find_bin dnncost_power_check); then
+  if [ "$quick" = --quick ]; then pc_args=(--idle 2 --load 4); else pc_args=(--idle 5 --load 8); fi
+  timeout 120 "$pc" "${pc_args[@]}" --json "$log/power_check.json" > "$log/power_check.log" 2>&1
+  rc=$?
+  record power_check "$([ $rc = 0 ] && echo PASS || echo FAIL)" "$(grep -E 'PASS|FAIL|SKIP' "$log/power_check.log" | tr -s ' ' | paste -sd';' -)"
+else
+  record power_check MISSING "no dnncost_power_check in $bin (not a CUDA build?)"
+fi
+
+# --- 4. profile with power over batch sizes --------------------------------------------------------------------
+if dn=$(find_bin dnncost); then
+  model="$log/power_cnn.onnx"
+  "$py" "$here/make_power_model.py" "$model" > "$log/profile.log" 2>&1
+  if [ "$quick" = --quick ]; then win=(--idle-seconds 2 --power-window 2); else win=(--idle-seconds 5 --power-window 5); fi
+  out="$log/profile.jsonl"
+  rm -f "$out"
+  timeout 400 "$dn" profile "$model" --device cuda --batch 1,8,32,128 --min-time 1 "${win[@]}" --json "$out" \
+    >> "$log/profile.log" 2>&1
+  rc=$?
+  mode="cuda"
+  if grep -q -e "--device cuda: " "$log/profile.log"; then  # no cuda device in this build, or no GPU here
+    mode="ref device, --power nvml: $(grep -o -e '--device cuda: .*' "$log/profile.log" | head -1 | cut -c1-120);"
+    mode+=" the GPU only idles while the CPU runs"
+    rm -f "$out"
+    timeout 200 "$dn" profile "$model" --device ref --power nvml --batch 1,2 --min-time 0.5 --idle-seconds 2 \
+      --power-window 2 --json "$out" >> "$log/profile.log" 2>&1
+    rc=$?
+  fi
+  "$py" - "$out" "$mode" > "$log/power_vs_batch.md" 2>> "$log/profile.log" <<'EOF'
+import json, sys
+path, mode = sys.argv[1:3]
+recs = [json.loads(l) for l in open(path) if l.strip()]
+print(f"power vs batch ({mode})\n")
+print("| batch | median ms | images/s | sensor | idle W | avg W | dynamic W | peak W | J/image | method | samples |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
+for r in recs:
+    p = r.get("power", {})
+    if r["status"] != "ok":
+        print(f"| {r['batch']} | {r['status']}: {r.get('error', '')} | | | | | | | | | |")
+        continue
+    if not p.get("available"):
+        print(f"| {r['batch']} | {r['latency']['median_ms']:.3f} | {r['images_per_s']:.1f} | {p.get('sensor', '')} | "
+              f"unavailable: {p.get('reason', '')} | | | | | | |")
+        continue
+    f = lambda k, fmt="{:.1f}": fmt.format(p[k]) if k in p else "-"
+    print(f"| {r['batch']} | {r['latency']['median_ms']:.3f} | {r['images_per_s']:.1f} | {p['sensor']} | {f('idle_w')} | "
+          f"{f('avg_w')} | {f('dynamic_w')} | {f('peak_w')} | {f('energy_per_image_j', '{:.4g}')} | {p['method']} | "
+          f"{p['samples']} |")
+ok = recs and all(r["status"] == "ok" and r.get("power", {}).get("available") for r in recs)
+sys.exit(0 if ok else 1)
+EOF
+  trc=$?
+  status=$([ $rc = 0 ] && [ $trc = 0 ] && echo PASS || echo FAIL)
+  record profile "$status" "$(grep -c . "$out" 2>/dev/null || echo 0) records, $mode (table: power_vs_batch.md)"
+else
+  record profile MISSING "no dnncost in $bin"
+fi
+
+# --- the short table, last -------------------------------------------------------------------------------------
+echo
+[ -s "$log/power_vs_batch.md" ] && cat "$log/power_vs_batch.md" && echo
+[ -s "$log/power_check.log" ] && grep -E '^GPU|PASS|FAIL' "$log/power_check.log" | cut -c1-200 && echo
+printf '%-12s %-8s %s\n' step status detail
+failed=0
+for r in "${results[@]}"; do
+  IFS='|' read -r name status detail <<< "$r"
+  printf '%-12s %-8s %s\n' "$name" "$status" "$detail"
+  [ "$status" = PASS ] || failed=1
+done
+echo "logs: $log"
+exit $failed
