@@ -92,6 +92,17 @@ AlignedBuffer allocate(int64_t bytes) {
   return AlignedBuffer(p);
 }
 
+// The OpenMP settings that change how the threads wait between primitives (libgomp reads them at start-up; see
+// docs/PERFORMANCE.md: on a loaded machine GOMP_SPINCOUNT decides the latency), recorded with each measurement.
+nlohmann::json openmp_environment() {
+  nlohmann::json j = nlohmann::json::object();
+  for (const char* name : {"OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "OMP_PROC_BIND", "OMP_PLACES"}) {
+    const char* value = std::getenv(name);
+    j[name] = value ? nlohmann::json(value) : nlohmann::json(nullptr);
+  }
+  return j;
+}
+
 const char* isa_name(dnnl::cpu_isa isa) {
   switch (isa) {
     case dnnl::cpu_isa::sse41: return "sse41";
@@ -314,6 +325,7 @@ nlohmann::json CpuSession::device_json() const {
           {"isa", isa_name(dnnl::get_effective_cpu_isa())},
           {"fallback_steps", impl_->fallbacks},
           {"reorders", reorders()},
+          {"openmp_environment", openmp_environment()},
           {"description", "oneDNN primitives where they exist, the reference loops otherwise"}};
 }
 
