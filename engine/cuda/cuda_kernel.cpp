@@ -1,0 +1,38 @@
+#include "engine/cuda/cuda_kernel.h"
+
+#include <cstring>
+
+namespace dnncost::cuda {
+
+const char* math_name(MathMode m) {
+  switch (m) {
+    case MathMode::kFp32: return "fp32";
+    case MathMode::kTf32: return "tf32";
+    case MathMode::kFp16: return "fp16";
+  }
+  return "fp32";
+}
+
+size_t CudaKernel::add_constant(const void* bytes, size_t n) {
+  std::vector<unsigned char> c(n);
+  if (n) std::memcpy(c.data(), bytes, n);
+  constants.push_back(std::move(c));
+  return constants.size() - 1;
+}
+
+KernelRegistry& KernelRegistry::instance() {
+  static KernelRegistry r;
+  return r;
+}
+
+bool KernelRegistry::add(const std::string& op_type, KernelFactory factory) {
+  factories_[op_type] = std::move(factory);
+  return true;
+}
+
+const KernelFactory* KernelRegistry::find(const std::string& op_type) const {
+  auto it = factories_.find(op_type);
+  return it == factories_.end() ? nullptr : &it->second;
+}
+
+}  // namespace dnncost::cuda
