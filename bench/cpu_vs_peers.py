@@ -94,7 +94,7 @@ def run_worker(kind, args, name, batch, python):
             records = os.path.join(tmp, "profile.jsonl")
             subprocess.run([args.dnncost, "profile", model, "--device", "cpu", "--threads", str(args.threads), "--batch",
                             str(batch), "--warmup", str(args.warmup), "--min-iters", str(args.min_iters),
-                            "--min-time", str(args.min_seconds), "--json", records, "--quiet"],
+                            "--min-time", str(args.min_seconds), "--json", records, "--quiet", "--no-peaks", "--power", "none"],
                            check=True, capture_output=True, text=True, env=env)
             with open(records) as f:
                 record = json.loads(f.readline())
