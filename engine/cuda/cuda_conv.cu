@@ -78,16 +78,17 @@ class ConvKernel : public CudaKernel {
   cudnnConvolutionFwdAlgo_t algorithm = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
   bool fused = false;  // cudnnConvolutionBiasActivationForward
   FusedActivation activation;
-  size_t weight_index = 0, bias_index = kNone;  // constants
-  size_t residual_input = kNone;                // step input
+  // Weights and bias come from the weight region (constants) or, when the graph feeds them, from the arena.
+  size_t weight_constant = kNone, weight_input = kNone, bias_constant = kNone, bias_input = kNone;
+  size_t residual_input = kNone;  // step input
   int64_t elements = 0, channels = 0, inner = 0;
   int grid = 1;
 
   void bind(const KernelBinding& b) override {
     x_ = b.inputs[0];
     y_ = b.outputs[0];
-    w_ = b.constants[weight_index];
-    bias_ = bias_index == kNone ? nullptr : b.constants[bias_index];
+    w_ = weight_constant != kNone ? b.constants[weight_constant] : b.inputs[weight_input];
+    bias_ = bias_constant != kNone ? b.constants[bias_constant] : bias_input != kNone ? b.inputs[bias_input] : nullptr;
     residual_ = residual_input == kNone ? nullptr : b.inputs[residual_input];
     workspace_ = b.workspace;
   }
@@ -168,8 +169,10 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
   } else if (inputs > 3) {
     return nullptr;
   }
-  if (!r.runtime_float(0) || !r.constant(1) || r.constant(1)->dtype() != DType::kFloat32) return nullptr;
-  if (bias != kNone && (!r.constant(bias) || r.constant(bias)->dtype() != DType::kFloat32)) return nullptr;
+  // X at run time; W and B constants (weights) or run-time values (graphs that feed them), float32.
+  auto float_input = [&r](size_t i) { return r.present(i) && r.input(i).dtype == DType::kFloat32; };
+  if (!r.runtime_float(0) || !float_input(1)) return nullptr;
+  if (bias != kNone && !float_input(bias)) return nullptr;
   if (residual != kNone && !r.runtime_float(residual)) return nullptr;
   if (!r.only_first_output() || r.output(0).dtype != DType::kFloat32) return nullptr;
 
@@ -210,13 +213,18 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
                                                             static_cast<int>(out_dims.size()), out_dims.data()));
   if (out_dims != d.y) return nullptr;
 
-  // Measure the algorithms on scratch copies of x, w and y.
-  const Tensor& weights = *r.constant(1);
+  // Measure the algorithms on scratch copies of x, w and y (the real weights when known, zeros otherwise).
+  const Tensor* weights = r.constant(1);
   const size_t x_bytes = static_cast<size_t>(shape_numel(x)) * sizeof(float);
+  const size_t w_bytes = static_cast<size_t>(shape_numel(w)) * sizeof(float);
   const size_t y_bytes = static_cast<size_t>(shape_numel(y)) * sizeof(float);
-  ProbeBuffer px(x_bytes), pw(weights.bytes()), py(y_bytes);
+  ProbeBuffer px(x_bytes), pw(w_bytes), py(y_bytes);
   DNNCOST_CUDA_CHECK(cudaMemset(px.p, 0, x_bytes));
-  DNNCOST_CUDA_CHECK(cudaMemcpy(pw.p, weights.raw(), weights.bytes(), cudaMemcpyHostToDevice));
+  if (weights) {
+    DNNCOST_CUDA_CHECK(cudaMemcpy(pw.p, weights->raw(), w_bytes, cudaMemcpyHostToDevice));
+  } else {
+    DNNCOST_CUDA_CHECK(cudaMemset(pw.p, 0, w_bytes));
+  }
   cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
   int returned = 0;
   DNNCOST_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(
@@ -254,16 +262,22 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
   if (!chosen) return nullptr;
 
   const int64_t out_channels = y[1];
-  k->weight_index = k->add_constant(weights.raw(), weights.bytes());
+  if (weights) {
+    k->weight_constant = k->add_constant(weights->raw(), weights->bytes());
+  } else {
+    k->weight_input = 1;
+  }
   // cuDNN's fused call needs a bias: zeros when the node has none.
   const bool relu_or_none = act.kind == ActivationKind::kNone || act.kind == ActivationKind::kRelu;
   k->fused = relu_or_none && (act.kind == ActivationKind::kRelu ||
                               k->algorithm == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM);
-  if (bias != kNone) {
-    k->bias_index = k->add_constant(r.constant(bias)->raw(), r.constant(bias)->bytes());
+  if (bias != kNone && r.constant(bias)) {
+    k->bias_constant = k->add_constant(r.constant(bias)->raw(), r.constant(bias)->bytes());
+  } else if (bias != kNone) {
+    k->bias_input = bias;
   } else if (k->fused) {
     const std::vector<float> zeros(static_cast<size_t>(out_channels), 0.f);
-    k->bias_index = k->add_constant(zeros.data(), zeros.size() * sizeof(float));
+    k->bias_constant = k->add_constant(zeros.data(), zeros.size() * sizeof(float));
   }
   k->residual_input = residual;
   k->activation = act;
