@@ -26,25 +26,39 @@ constexpr size_t kNone = static_cast<size_t>(-1);
 
 const char* algorithm_name(cudnnConvolutionFwdAlgo_t a) {
   switch (a) {
-    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM: return "IMPLICIT_GEMM";
-    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM: return "IMPLICIT_PRECOMP_GEMM";
-    case CUDNN_CONVOLUTION_FWD_ALGO_GEMM: return "GEMM";
-    case CUDNN_CONVOLUTION_FWD_ALGO_DIRECT: return "DIRECT";
-    case CUDNN_CONVOLUTION_FWD_ALGO_FFT: return "FFT";
-    case CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING: return "FFT_TILING";
-    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD: return "WINOGRAD";
-    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED: return "WINOGRAD_NONFUSED";
-    default: return "unknown";
+    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM:
+      return "IMPLICIT_GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM:
+      return "IMPLICIT_PRECOMP_GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_GEMM:
+      return "GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_DIRECT:
+      return "DIRECT";
+    case CUDNN_CONVOLUTION_FWD_ALGO_FFT:
+      return "FFT";
+    case CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING:
+      return "FFT_TILING";
+    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD:
+      return "WINOGRAD";
+    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED:
+      return "WINOGRAD_NONFUSED";
+    default:
+      return "unknown";
   }
 }
 
 const char* math_type_name(cudnnMathType_t m) {
   switch (m) {
-    case CUDNN_DEFAULT_MATH: return "DEFAULT_MATH";
-    case CUDNN_TENSOR_OP_MATH: return "TENSOR_OP_MATH";
-    case CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION: return "TENSOR_OP_MATH_ALLOW_CONVERSION";
-    case CUDNN_FMA_MATH: return "FMA_MATH";
-    default: return "unknown";
+    case CUDNN_DEFAULT_MATH:
+      return "DEFAULT_MATH";
+    case CUDNN_TENSOR_OP_MATH:
+      return "TENSOR_OP_MATH";
+    case CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION:
+      return "TENSOR_OP_MATH_ALLOW_CONVERSION";
+    case CUDNN_FMA_MATH:
+      return "FMA_MATH";
+    default:
+      return "unknown";
   }
 }
 
@@ -148,9 +162,12 @@ void resolve_pads(const ConvAttributes& g, const Shape& x, const Shape& y, std::
 
 cudnnMathType_t requested_math(MathMode m) {
   switch (m) {
-    case MathMode::kFp32: return CUDNN_FMA_MATH;
-    case MathMode::kTf32: return CUDNN_TENSOR_OP_MATH;
-    case MathMode::kFp16: return CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+    case MathMode::kFp32:
+      return CUDNN_FMA_MATH;
+    case MathMode::kTf32:
+      return CUDNN_TENSOR_OP_MATH;
+    case MathMode::kFp16:
+      return CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
   }
   return CUDNN_FMA_MATH;
 }
@@ -237,7 +254,8 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
     c.ok = perf[i].status == CUDNN_STATUS_SUCCESS;
     c.time_ms = perf[i].time;
     c.workspace = static_cast<int64_t>(perf[i].memory);
-    c.tensor_ops = perf[i].mathType == CUDNN_TENSOR_OP_MATH || perf[i].mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+    c.tensor_ops =
+        perf[i].mathType == CUDNN_TENSOR_OP_MATH || perf[i].mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
     candidates.push_back(c);
   }
   const bool reduced = r.ctx.math != MathMode::kFp32;
@@ -269,8 +287,8 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
   }
   // cuDNN's fused call needs a bias: zeros when the node has none.
   const bool relu_or_none = act.kind == ActivationKind::kNone || act.kind == ActivationKind::kRelu;
-  k->fused = relu_or_none && (act.kind == ActivationKind::kRelu ||
-                              k->algorithm == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM);
+  k->fused = relu_or_none &&
+             (act.kind == ActivationKind::kRelu || k->algorithm == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM);
   if (bias != kNone && r.constant(bias)) {
     k->bias_constant = k->add_constant(r.constant(bias)->raw(), r.constant(bias)->bytes());
   } else if (bias != kNone) {

@@ -20,8 +20,7 @@ namespace {
 constexpr size_t kNone = static_cast<size_t>(-1);
 
 // y[r, c] = beta * C[r mod rows, c mod cols] for y [m, n] and C [rows, cols] with rows in {1, m}, cols in {1, n}.
-__global__ void broadcast_bias(float* y, const float* c, float beta, int64_t m, int64_t n, int64_t rows,
-                               int64_t cols) {
+__global__ void broadcast_bias(float* y, const float* c, float beta, int64_t m, int64_t n, int64_t rows, int64_t cols) {
   const int64_t total = m * n;
   const int64_t step = static_cast<int64_t>(blockDim.x) * gridDim.x;
   for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < total; i += step) {
@@ -32,18 +31,24 @@ __global__ void broadcast_bias(float* y, const float* c, float beta, int64_t m, 
 
 cublasComputeType_t compute_type(MathMode m) {
   switch (m) {
-    case MathMode::kFp32: return CUBLAS_COMPUTE_32F;
-    case MathMode::kTf32: return CUBLAS_COMPUTE_32F_FAST_TF32;
-    case MathMode::kFp16: return CUBLAS_COMPUTE_32F_FAST_16F;
+    case MathMode::kFp32:
+      return CUBLAS_COMPUTE_32F;
+    case MathMode::kTf32:
+      return CUBLAS_COMPUTE_32F_FAST_TF32;
+    case MathMode::kFp16:
+      return CUBLAS_COMPUTE_32F_FAST_16F;
   }
   return CUBLAS_COMPUTE_32F;
 }
 
 const char* compute_name(MathMode m) {
   switch (m) {
-    case MathMode::kFp32: return "CUBLAS_COMPUTE_32F";
-    case MathMode::kTf32: return "CUBLAS_COMPUTE_32F_FAST_TF32";
-    case MathMode::kFp16: return "CUBLAS_COMPUTE_32F_FAST_16F";
+    case MathMode::kFp32:
+      return "CUBLAS_COMPUTE_32F";
+    case MathMode::kTf32:
+      return "CUBLAS_COMPUTE_32F_FAST_TF32";
+    case MathMode::kFp16:
+      return "CUBLAS_COMPUTE_32F_FAST_16F";
   }
   return "CUBLAS_COMPUTE_32F";
 }
@@ -96,10 +101,10 @@ class GemmKernel : public CudaKernel {
       const float one = 1.f, zero = 0.f;
       const auto& p = batched;
       if (p.batch == 1) {
-        DNNCOST_CUBLAS_CHECK(cublasGemmEx(handle, CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(p.n), static_cast<int>(p.m),
-                                          static_cast<int>(p.k), &one, b_, CUDA_R_32F, static_cast<int>(p.n), a_,
-                                          CUDA_R_32F, static_cast<int>(p.k), &zero, y_, CUDA_R_32F,
-                                          static_cast<int>(p.n), compute, CUBLAS_GEMM_DEFAULT));
+        DNNCOST_CUBLAS_CHECK(cublasGemmEx(handle, CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(p.n),
+                                          static_cast<int>(p.m), static_cast<int>(p.k), &one, b_, CUDA_R_32F,
+                                          static_cast<int>(p.n), a_, CUDA_R_32F, static_cast<int>(p.k), &zero, y_,
+                                          CUDA_R_32F, static_cast<int>(p.n), compute, CUBLAS_GEMM_DEFAULT));
       } else {
         DNNCOST_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
             handle, CUBLAS_OP_N, CUBLAS_OP_N, static_cast<int>(p.n), static_cast<int>(p.m), static_cast<int>(p.k), &one,
@@ -148,7 +153,8 @@ std::unique_ptr<CudaKernel> make_gemm(const KernelRequest& r) {
   k->implementation = std::string("cuBLAS cublasGemmEx") + (k->has_c ? " + dnncost broadcast_bias" : "");
   k->details["compute"] = compute_name(r.ctx.math);
   k->details["m,n,k"] = std::to_string(k->g.m) + "," + std::to_string(k->g.n) + "," + std::to_string(k->g.k);
-  k->details["ops"] = std::string(trans_a ? "A^T" : "A") + " * " + (trans_b ? "B^T" : "B") + " (row-major as B'^T A'^T)";
+  k->details["ops"] =
+      std::string(trans_a ? "A^T" : "A") + " * " + (trans_b ? "B^T" : "B") + " (row-major as B'^T A'^T)";
   k->details["layouts"] = "row-major";
   return k;
 }
@@ -159,14 +165,13 @@ std::unique_ptr<CudaKernel> make_matmul(const KernelRequest& r) {
   k->is_matmul = true;
   k->handle = r.ctx.cublas;
   k->compute = compute_type(r.ctx.math);
-  if (!cuda_geometry::matmul_params(r.input(0).shape, r.input(1).shape, r.output(0).shape, &k->batched))
-    return nullptr;
+  if (!cuda_geometry::matmul_params(r.input(0).shape, r.input(1).shape, r.output(0).shape, &k->batched)) return nullptr;
   if (!add_operand(r, *k, 0, &k->a) || !add_operand(r, *k, 1, &k->b)) return nullptr;
   const auto& p = k->batched;
   k->implementation = p.batch == 1 ? "cuBLAS cublasGemmEx" : "cuBLAS cublasGemmStridedBatchedEx";
   k->details["compute"] = compute_name(r.ctx.math);
-  k->details["batch,m,n,k"] = std::to_string(p.batch) + "," + std::to_string(p.m) + "," + std::to_string(p.n) + "," +
-                              std::to_string(p.k);
+  k->details["batch,m,n,k"] =
+      std::to_string(p.batch) + "," + std::to_string(p.m) + "," + std::to_string(p.n) + "," + std::to_string(p.k);
   k->details["strides a,b,y"] =
       std::to_string(p.stride_a) + "," + std::to_string(p.stride_b) + "," + std::to_string(p.stride_y);
   k->details["layouts"] = "row-major";

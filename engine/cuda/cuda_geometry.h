@@ -21,7 +21,8 @@ namespace dnncost::cuda_geometry {
 // Throws ModelError naming --math unless `math` is fp32, tf32 or fp16.
 inline void check_math(const std::string& math) {
   if (math != "fp32" && math != "tf32" && math != "fp16")
-    throw ModelError("--math " + math + ": expected fp32 (default: no tensor-core rounding, compares with the CPU), "
+    throw ModelError("--math " + math +
+                     ": expected fp32 (default: no tensor-core rounding, compares with the CPU), "
                      "tf32 or fp16");
 }
 
@@ -68,10 +69,10 @@ inline WeightLayout layout_weights(const std::vector<std::vector<int64_t>>& size
 // One measured candidate of cudnnFindConvolutionForwardAlgorithmEx, as the choice needs it.
 struct ConvCandidate {
   int algorithm = 0;
-  bool ok = false;           // status CUDNN_STATUS_SUCCESS
+  bool ok = false;  // status CUDNN_STATUS_SUCCESS
   float time_ms = 0;
-  int64_t workspace = 0;     // bytes
-  bool tensor_ops = false;   // measured with math type TENSOR_OP or TENSOR_OP_ALLOW_CONVERSION (TF32/FP16 rounding)
+  int64_t workspace = 0;    // bytes
+  bool tensor_ops = false;  // measured with math type TENSOR_OP or TENSOR_OP_ALLOW_CONVERSION (TF32/FP16 rounding)
 };
 
 // The candidates worth trying, fastest first: successful, workspace within `limit`, and in fp32 math
@@ -210,9 +211,12 @@ inline SoftmaxShape softmax_shape(const Shape& x, int64_t axis, bool coerce_2d) 
   const int64_t a = axis < 0 ? axis + rank : axis;
   SoftmaxShape s;
   for (int64_t i = 0; i < rank; ++i) {
-    if (i < a) s.outer *= x[static_cast<size_t>(i)];
-    else if (i == a || coerce_2d) s.dim *= x[static_cast<size_t>(i)];
-    else s.inner *= x[static_cast<size_t>(i)];
+    if (i < a)
+      s.outer *= x[static_cast<size_t>(i)];
+    else if (i == a || coerce_2d)
+      s.dim *= x[static_cast<size_t>(i)];
+    else
+      s.inner *= x[static_cast<size_t>(i)];
   }
   return s;
 }

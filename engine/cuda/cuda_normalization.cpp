@@ -160,8 +160,7 @@ std::unique_ptr<CudaKernel> make_softmax(const KernelRequest& r, bool log) {
   k->algorithm = log ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE;
   set_packed(k->x_desc, {static_cast<int>(s.outer), static_cast<int>(s.dim), static_cast<int>(s.inner), 1});
   k->implementation = std::string("cuDNN cudnnSoftmaxForward ") + (log ? "LOG" : "ACCURATE") + " CHANNEL";
-  k->details["outer,dim,inner"] =
-      std::to_string(s.outer) + "," + std::to_string(s.dim) + "," + std::to_string(s.inner);
+  k->details["outer,dim,inner"] = std::to_string(s.outer) + "," + std::to_string(s.dim) + "," + std::to_string(s.inner);
   k->details["layouts"] = "row-major";
   return k;
 }

@@ -41,12 +41,12 @@ __global__ void pool_window_kernel(const float* x, float* y, PoolWindowParams p)
     rest /= p.out[2];
     const int64_t o1 = rest % p.out[1];
     const int64_t o0 = rest / p.out[1];
-    const PoolAxisWindow w0 = pool_axis_window(o0, p.in[0], p.kernel[0], p.stride[0], p.dilation[0], p.pad_begin[0],
-                                               p.pad_end[0]);
-    const PoolAxisWindow w1 = pool_axis_window(o1, p.in[1], p.kernel[1], p.stride[1], p.dilation[1], p.pad_begin[1],
-                                               p.pad_end[1]);
-    const PoolAxisWindow w2 = pool_axis_window(o2, p.in[2], p.kernel[2], p.stride[2], p.dilation[2], p.pad_begin[2],
-                                               p.pad_end[2]);
+    const PoolAxisWindow w0 =
+        pool_axis_window(o0, p.in[0], p.kernel[0], p.stride[0], p.dilation[0], p.pad_begin[0], p.pad_end[0]);
+    const PoolAxisWindow w1 =
+        pool_axis_window(o1, p.in[1], p.kernel[1], p.stride[1], p.dilation[1], p.pad_begin[1], p.pad_end[1]);
+    const PoolAxisWindow w2 =
+        pool_axis_window(o2, p.in[2], p.kernel[2], p.stride[2], p.dilation[2], p.pad_begin[2], p.pad_end[2]);
     const float* src = x + plane * in_plane;
     float acc = p.max ? -INFINITY : 0.f;
     bool nan = false;
@@ -69,8 +69,8 @@ __global__ void pool_window_kernel(const float* x, float* y, PoolWindowParams p)
     if (p.max) {
       y[i] = nan ? NAN : acc;
     } else {
-      const int64_t count = p.include_pad ? w0.padded_count * w1.padded_count * w2.padded_count
-                                          : w0.count * w1.count * w2.count;
+      const int64_t count =
+          p.include_pad ? w0.padded_count * w1.padded_count * w2.padded_count : w0.count * w1.count * w2.count;
       y[i] = count > 0 ? acc / static_cast<float>(count) : 0.f;
     }
   }
@@ -174,19 +174,19 @@ std::unique_ptr<CudaKernel> make_pool(const KernelRequest& r, bool max, bool glo
     k->handle = r.ctx.cudnn;
     set_packed(k->x_desc, d.x);
     set_packed(k->y_desc, d.y);
-    const cudnnPoolingMode_t mode = max ? CUDNN_POOLING_MAX_DETERMINISTIC
-                                        : (include_pad ? CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING
-                                                       : CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING);
+    const cudnnPoolingMode_t mode =
+        max ? CUDNN_POOLING_MAX_DETERMINISTIC
+            : (include_pad ? CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING : CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING);
     DNNCOST_CUDNN_CHECK(cudnnSetPoolingNdDescriptor(k->pool_desc, mode, CUDNN_PROPAGATE_NAN,
-                                                    static_cast<int>(d.window.size()), d.window.data(),
-                                                    d.pads.data(), d.strides.data()));
+                                                    static_cast<int>(d.window.size()), d.window.data(), d.pads.data(),
+                                                    d.strides.data()));
     std::vector<int> out(d.y.size());
     DNNCOST_CUDNN_CHECK(
         cudnnGetPoolingNdForwardOutputDim(k->pool_desc, k->x_desc, static_cast<int>(out.size()), out.data()));
     if (out == d.y) {
-      k->implementation = std::string("cuDNN pooling ") +
-                          (max ? "MAX_DETERMINISTIC" : include_pad ? "AVERAGE_COUNT_INCLUDE_PADDING"
-                                                                   : "AVERAGE_COUNT_EXCLUDE_PADDING");
+      k->implementation = std::string("cuDNN pooling ") + (max           ? "MAX_DETERMINISTIC"
+                                                           : include_pad ? "AVERAGE_COUNT_INCLUDE_PADDING"
+                                                                         : "AVERAGE_COUNT_EXCLUDE_PADDING");
       k->details["window"] = ints(kernel);
       k->details["layouts"] = layout_name(x.size()) + " -> " + layout_name(y.size());
       return k;

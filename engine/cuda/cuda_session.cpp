@@ -25,7 +25,7 @@ using cuda::CudaKernel;
 using cuda::KernelBinding;
 
 constexpr size_t kCublasWorkspaceBytes = size_t{32} << 20;  // cuBLAS's recommendation for Hopper; no allocation
-                                                             // inside a graph capture
+                                                            // inside a graph capture
 
 // Device memory from one cudaMalloc, freed with the session. A failed allocation is the out-of-memory error the
 // CLI and `profile` report (MemoryCapError: exit 3, status out_of_memory), naming what was being allocated.
@@ -71,9 +71,16 @@ class DeviceBuffer {
 class PinnedBuffer {
  public:
   PinnedBuffer() = default;
-  explicit PinnedBuffer(int64_t bytes) {
+  PinnedBuffer(int64_t bytes, const std::string& what) {
     if (bytes <= 0) return;
-    DNNCOST_CUDA_CHECK(cudaMallocHost(&ptr_, static_cast<size_t>(bytes)));
+    const cudaError_t st = cudaMallocHost(&ptr_, static_cast<size_t>(bytes));
+    if (st == cudaErrorMemoryAllocation) {
+      cudaGetLastError();
+      ptr_ = nullptr;
+      throw MemoryCapError("out of page-locked host memory allocating " + what + " (" + std::to_string(bytes) +
+                           " bytes)");
+    }
+    DNNCOST_CUDA_CHECK(st);
     bytes_ = bytes;
   }
   ~PinnedBuffer() {
@@ -117,7 +124,7 @@ class HostFallbackKernel : public CudaKernel {
       } else if (values[id].constant) {
         ins_.push_back(values[id].constant.get());
       } else {
-        host_in_[i] = PinnedBuffer(value_bytes(values[id]));
+        host_in_[i] = PinnedBuffer(value_bytes(values[id]), "the host copy of '" + values[id].name + "'");
         views_.push_back(Tensor::view(values[id].dtype, values[id].shape, host_in_[i].get()));
         ins_.push_back(&views_.back());
       }
@@ -128,7 +135,7 @@ class HostFallbackKernel : public CudaKernel {
         outs_.push_back(nullptr);
         continue;
       }
-      host_out_[i] = PinnedBuffer(value_bytes(values[id]));
+      host_out_[i] = PinnedBuffer(value_bytes(values[id]), "the host copy of '" + values[id].name + "'");
       views_.push_back(Tensor::view(values[id].dtype, values[id].shape, host_out_[i].get()));
       outs_.push_back(&views_.back());
     }
@@ -146,8 +153,8 @@ class HostFallbackKernel : public CudaKernel {
   void execute(cudaStream_t stream) override {
     for (size_t i = 0; i < host_in_.size(); ++i) {
       if (host_in_[i].bytes() == 0 || !binding_.inputs[i]) continue;
-      DNNCOST_CUDA_CHECK(cudaMemcpyAsync(host_in_[i].get(), binding_.inputs[i], static_cast<size_t>(host_in_[i].bytes()),
-                                         cudaMemcpyDeviceToHost, stream));
+      DNNCOST_CUDA_CHECK(cudaMemcpyAsync(host_in_[i].get(), binding_.inputs[i],
+                                         static_cast<size_t>(host_in_[i].bytes()), cudaMemcpyDeviceToHost, stream));
     }
     DNNCOST_CUDA_CHECK(cudaLaunchHostFunc(stream, &HostFallbackKernel::run_on_host, this));
     for (size_t i = 0; i < host_out_.size(); ++i) {
@@ -248,9 +255,7 @@ struct CudaSession::Impl {
   cudaEvent_t run_start = nullptr, run_stop = nullptr;
   std::vector<cudaEvent_t> step_events;  // steps + 1, for the per-layer pass
 
-  unsigned char* address(int id) const {
-    return id < 0 || mem.offset[id] < 0 ? nullptr : arena.get() + mem.offset[id];
-  }
+  unsigned char* address(int id) const { return id < 0 || mem.offset[id] < 0 ? nullptr : arena.get() + mem.offset[id]; }
 
   void enqueue_all() {
     for (auto& k : kernels) k->execute(ctx.stream);
@@ -259,16 +264,18 @@ struct CudaSession::Impl {
     const auto& ids = plan.input_ids();
     for (size_t k = 0; k < ids.size(); ++k) {
       if (!address(ids[k]) || input_stage[k].bytes() == 0) continue;
-      DNNCOST_CUDA_CHECK(cudaMemcpyAsync(address(ids[k]), input_stage[k].get(), static_cast<size_t>(input_stage[k].bytes()),
-                                         cudaMemcpyHostToDevice, ctx.stream));
+      DNNCOST_CUDA_CHECK(cudaMemcpyAsync(address(ids[k]), input_stage[k].get(),
+                                         static_cast<size_t>(input_stage[k].bytes()), cudaMemcpyHostToDevice,
+                                         ctx.stream));
     }
   }
   void enqueue_outputs(const Plan& plan) {
     const auto& ids = plan.output_ids();
     for (size_t k = 0; k < ids.size(); ++k) {
       if (!address(ids[k]) || output_stage[k].bytes() == 0) continue;
-      DNNCOST_CUDA_CHECK(cudaMemcpyAsync(output_stage[k].get(), address(ids[k]), static_cast<size_t>(output_stage[k].bytes()),
-                                         cudaMemcpyDeviceToHost, ctx.stream));
+      DNNCOST_CUDA_CHECK(cudaMemcpyAsync(output_stage[k].get(), address(ids[k]),
+                                         static_cast<size_t>(output_stage[k].bytes()), cudaMemcpyDeviceToHost,
+                                         ctx.stream));
     }
   }
 
@@ -425,8 +432,12 @@ CudaSession::CudaSession(const Plan& plan, const DeviceSpec& spec) : Session(pla
     m.info[s].in_place = out0 >= 0 && m.mem.alias_of[out0] >= 0;
   }
 
-  for (int id : plan.input_ids()) m.input_stage.emplace_back(values[id].constant ? 0 : value_bytes(values[id]));
-  for (int id : plan.output_ids()) m.output_stage.emplace_back(values[id].constant ? 0 : value_bytes(values[id]));
+  for (int id : plan.input_ids())
+    m.input_stage.emplace_back(values[id].constant ? 0 : value_bytes(values[id]),
+                               "the staging of input '" + values[id].name + "'");
+  for (int id : plan.output_ids())
+    m.output_stage.emplace_back(values[id].constant ? 0 : value_bytes(values[id]),
+                                "the staging of output '" + values[id].name + "'");
   m.step_events.resize(m.kernels.size() + 1);
   for (cudaEvent_t& e : m.step_events) DNNCOST_CUDA_CHECK(cudaEventCreate(&e));
 
@@ -467,8 +478,8 @@ CudaSession::CudaSession(const Plan& plan, const DeviceSpec& spec) : Session(pla
       if (i.workspace_bytes) std::cerr << "; workspace " << i.workspace_bytes;
       std::cerr << (i.in_place ? "; in place" : "") << "\n";
     }
-    std::cerr << "dnncost cuda: weights " << m.weight_layout.bytes << ", arena " << m.mem.arena_bytes
-              << ", workspace " << m.workspace_bytes << " bytes; " << m.fallbacks.size() << " step(s) on the host; "
+    std::cerr << "dnncost cuda: weights " << m.weight_layout.bytes << ", arena " << m.mem.arena_bytes << ", workspace "
+              << m.workspace_bytes << " bytes; " << m.fallbacks.size() << " step(s) on the host; "
               << (m.graph_exec ? "CUDA graph" : m.graph_note) << "\n";
   }
 }
@@ -481,7 +492,8 @@ std::string CudaSession::device_name() const {
 }
 
 std::string CudaSession::timing_method() const {
-  std::string s = impl_->graph_exec ? "CUDA graph replay timed with CUDA events" : "stream launches timed with CUDA events";
+  std::string s =
+      impl_->graph_exec ? "CUDA graph replay timed with CUDA events" : "stream launches timed with CUDA events";
   s += impl_->spec.include_transfers ? ", input and output copies included" : ", host<->device copies excluded";
   return s;
 }
@@ -492,8 +504,8 @@ nlohmann::json CudaSession::device_json() const {
   for (size_t s = 0; s < m.info.size(); ++s) {
     if (!m.info[s].host_fallback) continue;
     const PlanStep& step = plan_.steps()[s];
-    fallback.push_back({{"index", s}, {"name", step.node->name}, {"op", step.node->op_type},
-                        {"reason", m.info[s].fallback_reason}});
+    fallback.push_back(
+        {{"index", s}, {"name", step.node->name}, {"op", step.node->op_type}, {"reason", m.info[s].fallback_reason}});
   }
   const auto ms_or_null = [](float v) { return v < 0 ? nlohmann::json(nullptr) : nlohmann::json(v); };
   int64_t input_bytes = 0, output_bytes = 0;
@@ -655,12 +667,9 @@ nlohmann::json CudaSession::step_json(size_t i) const {
   const CudaStepInfo& s = impl_->info[i];
   nlohmann::json details = nlohmann::json::object();
   for (const auto& d : s.details) details[d.first] = d.second;
-  nlohmann::json j = {{"implementation", s.implementation},
-                      {"host_fallback", s.host_fallback},
-                      {"workspace_bytes", s.workspace_bytes},
-                      {"weight_bytes", s.weight_bytes},
-                      {"in_place", s.in_place},
-                      {"details", details}};
+  nlohmann::json j = {
+      {"implementation", s.implementation}, {"host_fallback", s.host_fallback}, {"workspace_bytes", s.workspace_bytes},
+      {"weight_bytes", s.weight_bytes},     {"in_place", s.in_place},           {"details", details}};
   if (s.host_fallback) j["fallback_reason"] = s.fallback_reason;
   return j;
 }

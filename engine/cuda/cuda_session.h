@@ -23,7 +23,7 @@ struct CudaStepInfo {
   std::string fallback_reason;  // why no GPU kernel runs it ("" for GPU steps)
   int64_t workspace_bytes = 0;
   int64_t weight_bytes = 0;
-  bool in_place = false;  // output 0 shares an input's buffer
+  bool in_place = false;                                     // output 0 shares an input's buffer
   std::vector<std::pair<std::string, std::string>> details;  // algorithm, layouts, math, ...
 };
 

@@ -14,17 +14,17 @@ namespace dnncost::cuda {
 
 // Makes a non-copyable owner of a cuDNN descriptor type from its create/destroy functions.
 #define DNNCOST_CUDNN_DESCRIPTOR(Name, Type, create, destroy) \
-  class Name {                                                 \
-   public:                                                     \
-    Name() { DNNCOST_CUDNN_CHECK(create(&d_)); }               \
-    ~Name() { destroy(d_); }                                   \
-    Name(const Name&) = delete;                                \
-    Name& operator=(const Name&) = delete;                     \
-    Type get() const { return d_; }                            \
-    operator Type() const { return d_; }                       \
-                                                               \
-   private:                                                    \
-    Type d_ = nullptr;                                         \
+  class Name {                                                \
+   public:                                                    \
+    Name() { DNNCOST_CUDNN_CHECK(create(&d_)); }              \
+    ~Name() { destroy(d_); }                                  \
+    Name(const Name&) = delete;                               \
+    Name& operator=(const Name&) = delete;                    \
+    Type get() const { return d_; }                           \
+    operator Type() const { return d_; }                      \
+                                                              \
+   private:                                                   \
+    Type d_ = nullptr;                                        \
   };
 
 DNNCOST_CUDNN_DESCRIPTOR(TensorDesc, cudnnTensorDescriptor_t, cudnnCreateTensorDescriptor, cudnnDestroyTensorDescriptor)
@@ -40,20 +40,22 @@ DNNCOST_CUDNN_DESCRIPTOR(LrnDesc, cudnnLRNDescriptor_t, cudnnCreateLRNDescriptor
 #undef DNNCOST_CUDNN_DESCRIPTOR
 
 // A packed (row-major, NCHW / NCDHW) float tensor of 4 or 5 int dims.
-inline void set_packed(const TensorDesc& d, const std::vector<int>& dims,
-                       cudnnDataType_t type = CUDNN_DATA_FLOAT) {
+inline void set_packed(const TensorDesc& d, const std::vector<int>& dims, cudnnDataType_t type = CUDNN_DATA_FLOAT) {
   const std::vector<int> strides = cuda_geometry::packed_strides(dims);
-  DNNCOST_CUDNN_CHECK(
-      cudnnSetTensorNdDescriptor(d, type, static_cast<int>(dims.size()), dims.data(), strides.data()));
+  DNNCOST_CUDNN_CHECK(cudnnSetTensorNdDescriptor(d, type, static_cast<int>(dims.size()), dims.data(), strides.data()));
 }
 
 // "NCHW", "NCDHW": the layout names `info --device cuda` shows (every cuda activation is plain row-major).
 inline std::string layout_name(size_t rank) {
   switch (rank) {
-    case 3: return "NCW";
-    case 4: return "NCHW";
-    case 5: return "NCDHW";
-    default: return "row-major";
+    case 3:
+      return "NCW";
+    case 4:
+      return "NCHW";
+    case 5:
+      return "NCDHW";
+    default:
+      return "row-major";
   }
 }
 
