@@ -203,7 +203,8 @@ def main():
         floor = r["roofline_floor_ms"]
         floor_text = "-" if floor is None else "%.3f" % floor
         share_text = "-" if floor is None else "%.2f" % (floor / r["dnncost_ms"])
-        lines.append(f"| {r['model']} | {r['batch']} | {r['dnncost_ms']:.3f} | {r['torch_ms']:.3f} | {r['ratio']:.2f} | "
+        lines.append(f"| {r['model']} | {r['batch']} | {r['dnncost_ms']:.3f} | {r['torch_ms']:.3f} | "
+                     f"{r['ratio']:.2f} | "
                      f"{floor_text} | {share_text} | {r['host_fallback_steps']} | {r['cuda_graph']} | "
                      f"{r['rel_l2']:.2e} |")
     table = "\n".join(lines)

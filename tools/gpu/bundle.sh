@@ -35,7 +35,8 @@ done
 # The ONNX node conformance cases (generated here from Debian's python3-onnx: the GPU machine's onnx is another
 # version), for check.sh's conformance.cuda step. About 8 MiB.
 here=$(cd "$(dirname "$0")" && pwd)
-ops=$(sed -n '/^set(DNNCOST_CONFORMANCE_OPS/,/)/p' "$here/../../tests/CMakeLists.txt" | sed 's/set(DNNCOST_CONFORMANCE_OPS//; s/)//' | tr -s ' \n' ' ')
+ops=$(sed -n '/^set(DNNCOST_CONFORMANCE_OPS/,/)/p' "$here/../../tests/CMakeLists.txt" |
+  sed 's/set(DNNCOST_CONFORMANCE_OPS//; s/)//' | tr -s ' \n' ' ')
 if [ -f "$build/conformance/node/cases.json" ]; then
   cp -r "$build/conformance/node" "$out/conformance"
 else

@@ -184,11 +184,14 @@ fi
 
 # --- 6. benchmark against PyTorch ------------------------------------------------------------------------------
 if dn=$(find_bin dnncost); then
-  if [ "$quick" = --quick ]; then bench_args=(--batches 1,8 --min-time 0.2); else bench_args=(--batches 1,8,64 --min-time 0.5); fi
+  bench_args=(--batches 1,8,64 --min-time 0.5)
+  [ "$quick" = --quick ] && bench_args=(--batches 1,8 --min-time 0.2)
   timeout 420 "$py" "$here/../../bench/gpu_vs_torch.py" --dnncost "$dn" --out "$log/bench" "${bench_args[@]}" \
     > "$log/bench.out" 2>&1
   rc=$?
-  bad_parity=$("$py" -c 'import json,sys; r=json.load(open(sys.argv[1]))["rows"]; print(sum(1 for x in r if x.get("rel_l2", 1) > 1e-4))' "$log/bench/results.json" 2>/dev/null || echo "?")
+  bad_parity=$("$py" -c 'import json, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+print(sum(1 for r in rows if r.get("rel_l2", 1) > 1e-4))' "$log/bench/results.json" 2>/dev/null || echo "?")
   record bench "$([ $rc = 0 ] && [ "$bad_parity" = 0 ] && echo PASS || echo FAIL)" \
     "exit $rc; rows with rel L2 > 1e-4: $bad_parity (table: bench/table.md)"
 else
