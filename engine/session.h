@@ -21,6 +21,10 @@ struct DeviceSpec {
   int index = 0;             // cuda:N
   int threads = 0;           // cpu: 0 = the library's default
   MemoryCap memory_cap;      // a session whose plan needs more is refused before allocating (default: no cap)
+  // cuda only (engine/cuda/cuda_options.h checks them):
+  std::string math = "fp32";       // --math fp32|tf32|fp16: how convolutions and GEMMs may round
+  int64_t workspace_mb = 256;      // --workspace-mb: the largest scratch one step may use (MiB)
+  bool include_transfers = false;  // --include-transfers: the timed run also copies inputs in and outputs out
   std::string str() const { return kind == "cuda" ? "cuda:" + std::to_string(index) : kind; }
 };
 
@@ -66,6 +70,20 @@ class Session {
   // How step i is computed on this device (e.g. a oneDNN primitive's implementation name, a cuDNN algorithm),
   // for traces; "" when the device has nothing to say.
   virtual std::string step_algorithm(size_t i) const { return ""; }
+  // What the device knows of how step i runs (cuda: implementation, algorithm, workspace, layouts, math), for
+  // `info --device` and per-layer records; null when it has nothing to say.
+  virtual nlohmann::json step_json(size_t i) const { return nullptr; }
+
+  // Devices with a clock of their own (cuda: CUDA events) time their runs themselves; the others are timed on the
+  // host around run() + synchronize().
+  virtual bool times_itself() const { return false; }
+  // Only when times_itself(): one whole run, timed by the device, in milliseconds (cuda: one CUDA-graph replay
+  // between two events; with --include-transfers also the input and output copies).
+  virtual double timed_run_ms() { return 0; }
+  // Only when times_itself(): one per-layer pass (every step in order, events between steps); ms per step.
+  virtual std::vector<double> timed_steps_ms() { return {}; }
+  // How the headline latency is measured, for records: "host clock around run()", "CUDA graph replay, CUDA events".
+  virtual std::string timing_method() const { return "host clock around run() and synchronize()"; }
 
   // set_inputs, run, outputs.
   std::vector<Tensor> run(const std::vector<std::shared_ptr<const Tensor>>& inputs);

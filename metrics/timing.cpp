@@ -70,4 +70,20 @@ std::vector<double> time_repeated(const TimingPolicy& policy, const std::functio
   return samples;
 }
 
+std::vector<double> sample_repeated(const TimingPolicy& policy, const std::function<double()>& timed_ms,
+                                    const std::function<bool()>& stop) {
+  for (int i = 0; i < policy.warmup; ++i) {
+    if (stop && stop()) return {};
+    timed_ms();
+  }
+  std::vector<double> samples;
+  const double start = now_s();
+  while (static_cast<int>(samples.size()) < policy.max_iters &&
+         (static_cast<int>(samples.size()) < policy.min_iters || now_s() - start < policy.min_time_s)) {
+    if (stop && stop()) break;
+    samples.push_back(timed_ms());
+  }
+  return samples;
+}
+
 }  // namespace dnncost

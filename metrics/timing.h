@@ -37,4 +37,9 @@ double now_s();
 std::vector<double> time_repeated(const TimingPolicy& policy, const std::function<void()>& body,
                                   const std::function<void()>& sync = {}, const std::function<bool()>& stop = {});
 
+// As time_repeated, for a body that measures itself (a device timer): runs `timed_ms` policy.warmup times, then
+// keeps what it returns until min_iters samples and min_time_s of wall time (or max_iters, or `stop`).
+std::vector<double> sample_repeated(const TimingPolicy& policy, const std::function<double()>& timed_ms,
+                                    const std::function<bool()>& stop = {});
+
 }  // namespace dnncost

@@ -2,7 +2,8 @@
 // every output with the expected one (|got - want| <= atol + rtol * |want|, same type and shape).
 //
 // usage: dnncost_conformance DATA_DIR [--op OP] [--excluded FILE] [--rtol R] [--atol A] [--device D] [--verbose]
-// --device runs the cases on another device than ref (e.g. cpu).
+// --device runs the cases on another device than ref (e.g. cpu, cuda); exit 77 (skipped) when this build or machine
+// does not have it.
 // Tolerances default to each case's own (ONNX: rtol 1e-3, atol 1e-7), never looser than rtol 1e-3, atol 1e-5.
 // Prints one line per case (PASS / FAIL / EXCLUDED) and a closing "N passed, N failed, N skipped" line;
 // exits 1 when a case that is not excluded fails.
@@ -16,6 +17,7 @@
 #include <sstream>
 
 #include "engine/errors.h"
+#include "engine/session.h"
 #include "importers/onnx/onnx_import.h"
 #include "tools/dnncost/commands.h"
 
@@ -97,6 +99,15 @@ int main(int argc, char** argv) {
   if (data_dir.empty()) {
     std::cerr << "usage: dnncost_conformance DATA_DIR [--op OP] [--excluded FILE] [--rtol R] [--atol A] [--device D]\n";
     return 2;
+  }
+  // A device this build or machine does not have: skipped (ctest SKIP_RETURN_CODE 77), saying why.
+  if (device != "ref") {
+    try {
+      parse_device(device);
+    } catch (const ModelError& e) {
+      std::cout << "skipped: " << e.what() << "\n";
+      return 77;
+    }
   }
   nlohmann::json manifest;
   {

@@ -9,6 +9,7 @@
 #include "engine/graph.h"
 #include "engine/passes.h"
 #include "engine/plan.h"
+#include "engine/session.h"
 #include "metrics/power_meter.h"
 
 namespace CLI {
@@ -17,6 +18,16 @@ class App;
 
 namespace dnncost {
 
+// Options of the cuda device (--math, --workspace-mb, --include-transfers); ignored by the other devices.
+struct CudaOptions {
+  std::string math = "fp32";
+  int64_t workspace_mb = 256;
+  bool include_transfers = false;
+};
+
+// parse_device plus the cuda options, checked (a ModelError naming --math / --workspace-mb when out of range).
+DeviceSpec device_spec(const std::string& device, int threads, const CudaOptions& cuda);
+
 struct InfoOptions {
   std::string model;       // a file, or a zoo model name (resolve_model in tools/dnncost/zoo.h)
   std::string models_dir;  // --models: where zoo names are looked up ("" = $DNNCOST_MODELS, else ./models)
@@ -24,6 +35,8 @@ struct InfoOptions {
   std::string json_path;  // write the JSON document here ("-" for stdout)
   bool quiet = false;     // no terminal table
   std::string passes = "all";  // graph passes for the executed graph: "none" or "all"
+  std::string device;          // --device: also build a session and show how each layer runs there ("" = none)
+  CudaOptions cuda;
 };
 
 struct RunOptions {
@@ -35,6 +48,7 @@ struct RunOptions {
   std::string out_dir;
   std::string passes;               // "" (what the device runs), "none" or "all"
   std::string max_memory;           // --max-memory: a size, "none", or "" for the device's free memory
+  CudaOptions cuda;
 };
 
 struct EvalOptions {
@@ -84,6 +98,7 @@ struct ProfileOptions {
   bool peaks = true;           // measure the device's peak GFLOP/s and GB/s once (device.peaks)
   double peaks_time = 1.0;     // seconds spent on the peaks
   std::string max_memory;      // --max-memory: a size, "none", or "" for the device's free memory
+  CudaOptions cuda;            // --math, --workspace-mb, --include-transfers
 };
 
 // Exit status: 0 all measured, 1 some configuration failed (recorded), 130 interrupted by SIGINT, 143 by SIGTERM.
@@ -103,11 +118,13 @@ struct InfoPasses {
 
 // The JSON document of `info` for a plan (schema in docs/RESULTS.md). With `passes`, `plan` is the executed
 // graph's, and the document also has "passes" and "imported_totals".
+// With `session` (info --device), also "device" and per layer "device_step": how each layer runs there.
 nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std::string>& notes,
-                         const InfoPasses* passes = nullptr);
-// The terminal table of `info` (with `passes`: also the pass log and the imported vs executed totals).
+                         const InfoPasses* passes = nullptr, const Session* session = nullptr);
+// The terminal table of `info` (with `passes`: also the pass log and the imported vs executed totals; with
+// `session`: the device's implementation, workspace and layouts per layer).
 std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::string>& notes,
-                       const InfoPasses* passes = nullptr);
+                       const InfoPasses* passes = nullptr, const Session* session = nullptr);
 
 int info_command(const InfoOptions& opt);
 
@@ -118,7 +135,8 @@ int info_command(const InfoOptions& opt);
 std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
                                                       const std::vector<std::shared_ptr<const Tensor>>& inputs,
                                                       const std::string& device, const std::string& passes = "",
-                                                      const std::string& max_memory = "none", int threads = 0);
+                                                      const std::string& max_memory = "none", int threads = 0,
+                                                      const CudaOptions& cuda = CudaOptions());
 int run_command(const RunOptions& opt);
 
 struct ZooOptions {

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "engine/memory_plan.h"
@@ -74,10 +75,47 @@ std::string change_str(int64_t before, int64_t after) {
   return s;
 }
 
+// How each layer runs on the session's device: implementation, workspace, layouts and the other details.
+std::string device_steps_table(const Plan& plan, const Session& session) {
+  std::ostringstream os;
+  os << "on " << session.device_name() << ":\n";
+  TextTable table({"#", "layer", "implementation", "workspace", "details"}, {false, true, true, false, true});
+  int fallbacks = 0;
+  for (size_t i = 0; i < plan.steps().size(); ++i) {
+    std::string name = plan.steps()[i].node->name;
+    if (name.size() > 32) name = name.substr(0, 14) + "..." + name.substr(name.size() - 15);
+    const nlohmann::json step = session.step_json(i);
+    std::string workspace, details;
+    if (!step.is_null()) {
+      workspace = bytes_str(step.value("workspace_bytes", int64_t{0}));
+      if (step.value("host_fallback", false)) {
+        ++fallbacks;
+        details = "host: " + step.value("fallback_reason", std::string());
+      }
+      for (const auto& kv : step["details"].items()) {
+        if (kv.key() == "workspace") continue;
+        details += (details.empty() ? "" : "; ") + kv.key() + " " + kv.value().get<std::string>();
+      }
+    }
+    table.add({std::to_string(i), name, session.step_algorithm(i), workspace, details});
+  }
+  os << table.str();
+  const SessionMemory mem = session.memory();
+  os << "device memory     weights " << bytes_str(mem.weight_bytes) << " + arena " << bytes_str(mem.arena_planned)
+     << " + workspace " << bytes_str(mem.workspace_planned) << " = " << bytes_str(mem.planned() + mem.weight_bytes)
+     << " planned, " << bytes_str(mem.allocated() + mem.weight_bytes) << " allocated";
+  const nlohmann::json device = session.device_json();
+  if (device.contains("memory") && device["memory"].contains("baseline"))
+    os << "; fixed baseline (context, handles) " << bytes_str(device["memory"]["baseline"].get<int64_t>());
+  os << "\n";
+  if (fallbacks) os << fallbacks << " layer(s) run on the host (forward_ref)\n";
+  return os.str();
+}
+
 }  // namespace
 
 nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std::string>& notes,
-                         const InfoPasses* passes) {
+                         const InfoPasses* passes, const Session* session) {
   const Graph& g = plan.graph();
   const Cost& t = plan.totals();
   nlohmann::json j;
@@ -142,13 +180,26 @@ nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std:
       if (id >= 0) l["outputs"].push_back(value_json(plan.values()[id]));
     l["flops_share"] = t.flops ? static_cast<double>(s.cost.flops) / static_cast<double>(t.flops) : 0.0;
     l["macs_share"] = t.macs ? static_cast<double>(s.cost.macs) / static_cast<double>(t.macs) : 0.0;
+    if (session) {
+      nlohmann::json step = session->step_json(i);
+      if (step.is_null()) step = {{"implementation", session->step_algorithm(i)}};
+      l["device_step"] = step;
+    }
     j["layers"].push_back(l);
+  }
+  if (session) {
+    j["device"] = session->device_json();
+    const SessionMemory mem = session->memory();
+    j["device"]["planned_memory"] = {{"weights", mem.weight_bytes},
+                                     {"arena", mem.arena_planned},
+                                     {"workspace", mem.workspace_planned},
+                                     {"allocated", mem.allocated() + mem.weight_bytes}};
   }
   return j;
 }
 
 std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::string>& notes,
-                       const InfoPasses* passes) {
+                       const InfoPasses* passes, const Session* session) {
   const Graph& g = plan.graph();
   const Cost& t = plan.totals();
   std::ostringstream os;
@@ -221,11 +272,15 @@ std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::s
   if (imported_nodes != g.nodes.size()) os << g.nodes.size() << " after the passes, ";
   os << plan.folded().size() << " folded at plan time (shape subgraphs, constants), " << plan.steps().size()
      << " layers run\n";
+  if (session) os << "\n" << device_steps_table(plan, *session);
   return os.str();
 }
 
 int info_command(const InfoOptions& opt) {
   const PassOptions pass_options = PassOptions::parse(opt.passes, "--passes");
+  // A bad --device fails before the model is read.
+  std::optional<DeviceSpec> spec;
+  if (!opt.device.empty()) spec = device_spec(opt.device, 0, opt.cuda);
   const Graph g = load_onnx(resolve_model(opt.model, opt.models_dir));
   std::vector<std::string> notes;
   const InputBinding b = bind_batch(g, opt.batch, &notes);
@@ -238,6 +293,8 @@ int info_command(const InfoOptions& opt) {
   passes.imported = &imported;
   passes.log = executed.log;
   passes.notes = executed.notes;
+  std::unique_ptr<Session> session;
+  if (spec) session = make_session(plan, *spec);
   int64_t batch = opt.batch;
   if (batch <= 0) {
     batch = 1;
@@ -250,9 +307,9 @@ int info_command(const InfoOptions& opt) {
     json_file.open(opt.json_path);
     if (!json_file) throw ModelError("--json " + opt.json_path + ": cannot create the file");
   }
-  if (!opt.quiet && opt.json_path != "-") std::cout << info_table(plan, batch, notes, &passes);
+  if (!opt.quiet && opt.json_path != "-") std::cout << info_table(plan, batch, notes, &passes, session.get());
   if (!opt.json_path.empty()) {
-    const std::string doc = info_json(plan, batch, notes, &passes).dump(2) + "\n";
+    const std::string doc = info_json(plan, batch, notes, &passes, session.get()).dump(2) + "\n";
     if (opt.json_path == "-") {
       std::cout << doc;
     } else {

@@ -40,6 +40,24 @@ const CLI::Validator kPositiveInteger(
 constexpr const char* kDevicePassesHelp =
     "graph passes: none or all (default: what the device runs: none on ref, all on cpu and cuda)";
 
+// --math and --workspace-mb (and for profile --include-transfers): the cuda device's options.
+void add_cuda_options(CLI::App* cmd, dnncost::CudaOptions& cuda, bool timing) {
+  cmd->add_option("--math", cuda.math,
+                  "cuda: how convolutions and GEMMs may round: fp32 (no tensor-core rounding; compares with the CPU), "
+                  "tf32 or fp16 (tensor cores; the record says which)")
+      ->check(CLI::IsMember({"fp32", "tf32", "fp16"}))
+      ->capture_default_str();
+  cmd->add_option("--workspace-mb", cuda.workspace_mb,
+                  "cuda: scratch one layer may use (MiB); the convolution algorithm is the fastest measured within it")
+      ->check(CLI::Range(int64_t{0}, int64_t{1} << 20))
+      ->capture_default_str();
+  if (timing) {
+    cmd->add_flag("--include-transfers", cuda.include_transfers,
+                  "cuda: the timed run also copies the inputs to the GPU and the outputs back (default: compute only; "
+                  "the copies are timed on their own either way)");
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -75,6 +93,10 @@ int main(int argc, char** argv) {
                        "the report shows both graphs' totals")
       ->check(CLI::IsMember({"none", "all"}))
       ->capture_default_str();
+  info_cmd->add_option("--device,-d", info.device,
+                       "also build a session on this device (ref, cpu, cuda[:N]) and show per layer how it runs there: "
+                       "implementation, algorithm, workspace and tensor layouts");
+  add_cuda_options(info_cmd, info.cuda, false);
 
   RunOptions run;
   CLI::App* run_cmd = app.add_subcommand(
@@ -83,7 +105,8 @@ int main(int argc, char** argv) {
   run_cmd->add_option("model", run.model, "ONNX model file, or a zoo model name (dnncost zoo list)")->required();
   run_cmd->add_option("--models", run.models_dir, kModelsOptionHelp);
   run_cmd->add_option("--device,-d", run.device,
-                      "device to run on: ref (plain loops, the oracle), cpu (oneDNN, when built in)")
+                      "device to run on: ref (plain loops, the oracle), cpu (oneDNN, when built in), cuda[:N] "
+                      "(cuDNN/cuBLAS, when built in)")
       ->capture_default_str();
   run_cmd->add_option("--threads", run.threads, "cpu device: worker threads (0: oneDNN's default, one per core)")
       ->check(CLI::NonNegativeNumber)
@@ -97,6 +120,7 @@ int main(int argc, char** argv) {
       "refuse a plan needing more than SIZE bytes (weights + activation arena), e.g. 4G, 512M; 'none': no cap\n"
       "(default: the device's free memory: MemAvailable for ref/cpu, cudaMemGetInfo for cuda)";
   run_cmd->add_option("--max-memory", run.max_memory, max_memory_help);
+  add_cuda_options(run_cmd, run.cuda, false);
 
   EvalOptions eval;
   CLI::App* eval_cmd = app.add_subcommand(
@@ -186,6 +210,7 @@ int main(int argc, char** argv) {
   profile_cmd->add_option("--csv", profile.csv_path, "also write the records flattened to CSV, one row per record");
   profile_cmd->add_option("--layer-csv", profile.layer_csv_path,
                           "write the per-layer entries as CSV, one row per layer");
+  add_cuda_options(profile_cmd, profile.cuda, true);
   bool no_peaks = false;
   profile_cmd->add_flag("--no-peaks", no_peaks,
                         "do not measure the device's peak GFLOP/s and GB/s (device.peaks, used by rooflines)");

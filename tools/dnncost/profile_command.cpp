@@ -110,18 +110,33 @@ nlohmann::json fit_json(const LinearFit& f) {
   return j;
 }
 
-// Per-layer pass, separate from the headline latency: each step timed on its own (synchronised).
+// Per-layer pass, separate from the headline latency: each step timed on its own (synchronised), or, on a device
+// that times itself, one pass of every step with the device's events between the steps.
 struct LayerTimes {
   std::vector<double> median_ms;
   int iterations = 0;
+  std::string method;
 };
 
 // Timed iterations go to the trace: an iteration marker, then one span per layer.
 LayerTimes time_layers(Session& s, const TimingPolicy& policy, ProfileTrace& trace) {
   const size_t n = s.plan().steps().size();
   std::vector<std::vector<double>> samples(n);
+  const bool device_timed = s.times_itself();
   auto one_pass = [&](bool record, int iteration) {
     if (record) trace.layer_iteration(iteration, now_s());
+    if (device_timed) {
+      // The spans lie where the device's times put them, from the pass's start on the host clock.
+      double t = now_s();
+      const std::vector<double> ms = s.timed_steps_ms();
+      if (!record) return;
+      for (size_t i = 0; i < n && i < ms.size(); ++i) {
+        samples[i].push_back(ms[i]);
+        trace.layer_span(i, iteration, t, t + ms[i] / 1000.0);
+        t += ms[i] / 1000.0;
+      }
+      return;
+    }
     for (size_t i = 0; i < n; ++i) {
       const double t0 = now_s();
       s.run_step(i);
@@ -142,6 +157,8 @@ LayerTimes time_layers(Session& s, const TimingPolicy& policy, ProfileTrace& tra
   }
   LayerTimes lt;
   lt.iterations = iters;
+  lt.method = device_timed ? "device events between steps, one pass of every step per iteration"
+                           : "host clock around run_step() and synchronize()";
   for (auto& v : samples) lt.median_ms.push_back(summarize(v).median_ms);
   return lt;
 }
@@ -276,9 +293,9 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
   record["costs"] = cost_totals_json(plan);
   progress(opt.quiet, label + ": allocating");
   std::unique_ptr<Session> session = make_session(plan, spec);
+  session->set_inputs(random_inputs(plan, opt.seed));
   record["device"] = session->device_json();
   record["device"]["peaks"] = device_peaks;
-  session->set_inputs(random_inputs(plan, opt.seed));
   trace.begin_configuration(g.path, batch, *session);
 
   TimingPolicy policy;
@@ -288,21 +305,41 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
   progress(opt.quiet, label + ": timing the whole network");
   double run_start = 0;
   int run_index = -policy.warmup;
-  const std::vector<double> samples = time_repeated(
-      policy,
-      [&] {
-        run_start = now_s();
-        session->run();
-      },
-      [&] {
-        session->synchronize();
-        if (run_index >= 0) trace.network_run(run_index, run_start, now_s());
-        ++run_index;
-      },
-      [] { return stop_requested(); });
+  std::vector<double> samples;
+  if (session->times_itself()) {
+    samples = sample_repeated(
+        policy,
+        [&] {
+          run_start = now_s();
+          const double ms = session->timed_run_ms();
+          if (run_index >= 0) trace.network_run(run_index, run_start, now_s());
+          ++run_index;
+          return ms;
+        },
+        [] { return stop_requested(); });
+  } else {
+    samples = time_repeated(
+        policy,
+        [&] {
+          run_start = now_s();
+          session->run();
+        },
+        [&] {
+          session->synchronize();
+          if (run_index >= 0) trace.network_run(run_index, run_start, now_s());
+          ++run_index;
+        },
+        [] { return stop_requested(); });
+  }
   if (stop_requested()) throw std::runtime_error("interrupted");
   const TimingStats st = summarize(samples);
   record["latency"] = stats_json(st);
+  record["latency"]["method"] = session->timing_method();
+  if (session->times_itself()) {
+    session->outputs();  // the device-to-host copy, timed on its own (device.transfers)
+    record["device"] = session->device_json();
+    record["device"]["peaks"] = device_peaks;
+  }
   record["per_image_ms"] = st.median_ms / static_cast<double>(batch);
   record["images_per_s"] = st.median_ms > 0 ? 1000.0 * static_cast<double>(batch) / st.median_ms : 0.0;
   record["achieved_gflops"] = st.median_ms > 0 ? static_cast<double>(plan.totals().flops) / (st.median_ms * 1e6) : 0.0;
@@ -318,6 +355,7 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
                       {"activations_without_reuse", mem.naive_activation_bytes},
                       {"in_place_layers", mem.in_place},
                       {"peak_rss", peak_rss_bytes()}};
+  if (record["device"].contains("memory")) record["memory"]["device"] = record["device"]["memory"];
 
   row.median = st.median_ms;
   row.p10 = st.p10_ms;
@@ -365,13 +403,16 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
                       {"activation_bytes", s.cost.activation_bytes},
                       {"gflops", secs > 0 ? static_cast<double>(s.cost.flops) / secs / 1e9 : 0.0},
                       {"gbs", secs > 0 ? static_cast<double>(s.cost.bytes_read + s.cost.bytes_written) / secs / 1e9
-                                       : 0.0}});
+                                       : 0.0},
+                      {"implementation", session->step_algorithm(i)}});
+    if (nlohmann::json step = session->step_json(i); !step.is_null()) layers.back()["device_step"] = step;
     fx.push_back(static_cast<double>(s.cost.flops));
     fy.push_back(ms);
     by_op[s.node->op_type].first.push_back(static_cast<double>(s.cost.flops));
     by_op[s.node->op_type].second.push_back(ms);
   }
   record["per_layer"] = {{"iterations", lt.iterations},
+                         {"method", lt.method},
                          {"layer_sum_ms", sum},
                          {"network_median_ms", st.median_ms},
                          {"gap_ms", sum - st.median_ms},
@@ -418,7 +459,7 @@ std::string per_layer_summary(const nlohmann::json& record) {
 }  // namespace
 
 int profile_command(const ProfileOptions& opt) {
-  DeviceSpec spec = parse_device(opt.device, opt.threads);
+  DeviceSpec spec = device_spec(opt.device, opt.threads, opt.cuda);
   spec.memory_cap = resolve_memory_cap(opt.max_memory, spec);
   passes_for(opt.passes, spec.kind);  // a bad --passes fails before anything is measured
   DNNCOST_EXPECT(!opt.batches.empty(), "--batch: expected at least one batch size");

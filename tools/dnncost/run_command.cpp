@@ -2,6 +2,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "engine/cuda/cuda_geometry.h"
 #include "engine/session.h"
 #include "importers/onnx/onnx_import.h"
 #include "tools/dnncost/commands.h"
@@ -13,11 +14,22 @@ PassOptions passes_for(const std::string& option, const std::string& device_kind
   return option.empty() ? PassOptions::for_device(device_kind) : PassOptions::parse(option, "--passes");
 }
 
+DeviceSpec device_spec(const std::string& device, int threads, const CudaOptions& cuda) {
+  cuda_geometry::check_math(cuda.math);
+  cuda_geometry::workspace_limit_bytes(cuda.workspace_mb);
+  DeviceSpec spec = parse_device(device, threads);
+  spec.math = cuda.math;
+  spec.workspace_mb = cuda.workspace_mb;
+  spec.include_transfers = cuda.include_transfers;
+  return spec;
+}
+
 std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
                                                       const std::vector<std::shared_ptr<const Tensor>>& inputs,
                                                       const std::string& device, const std::string& passes,
-                                                      const std::string& max_memory, int threads) {
-  DeviceSpec spec = parse_device(device, threads);
+                                                      const std::string& max_memory, int threads,
+                                                      const CudaOptions& cuda) {
+  DeviceSpec spec = device_spec(device, threads, cuda);
   spec.memory_cap = resolve_memory_cap(max_memory, spec);
   const OptimizedGraph executed = optimize(graph, passes_for(passes, spec.kind));
   const Plan plan(*executed.graph, bind_tensors(*executed.graph, inputs));
@@ -30,13 +42,13 @@ std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
 
 int run_command(const RunOptions& opt) {
   // A bad --device, --threads, --passes or --max-memory fails before the model is read.
-  const DeviceSpec spec = parse_device(opt.device, opt.threads);
+  const DeviceSpec spec = device_spec(opt.device, opt.threads, opt.cuda);
   passes_for(opt.passes, spec.kind);
   resolve_memory_cap(opt.max_memory, spec);
   const Graph g = load_onnx(resolve_model(opt.model, opt.models_dir));
   std::vector<std::shared_ptr<const Tensor>> inputs;
   for (const auto& f : opt.inputs) inputs.push_back(std::make_shared<const Tensor>(read_tensor_file(f)));
-  auto outs = run_model(g, inputs, opt.device, opt.passes, opt.max_memory, opt.threads);
+  auto outs = run_model(g, inputs, opt.device, opt.passes, opt.max_memory, opt.threads, opt.cuda);
   std::error_code ec;
   std::filesystem::create_directories(opt.out_dir, ec);
   if (ec) throw ModelError("--out " + opt.out_dir + ": cannot create the folder (" + ec.message() + ")");

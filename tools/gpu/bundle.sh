@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Packs the binaries of a CUDA build for the GPU machine, which has no package registry and none of Debian's
-# protobuf, libjpeg or libpng: the executables, the fake NVML used by the unit tests, and every shared library
+# protobuf, libjpeg or libpng: the executables (dnncost, the unit tests, the power check, the conformance runner,
+# compare_tensors), the fake NVML used by the unit tests, the ONNX node conformance cases, and every shared library
 # they need except the C/C++ runtime and the CUDA libraries (those come from the machine's PyTorch wheels,
 # see check.sh). The folder travels with the working tree (device tool: carry), so keep it small (< 64 MiB).
 #
@@ -15,7 +16,8 @@ rm -rf "$out"
 mkdir -p "$out/lib"
 
 bins=()
-for f in dnncost tests/dnncost_unit_tests tests/dnncost_power_check tests/libfake_nvml.so; do
+for f in dnncost tests/dnncost_unit_tests tests/dnncost_power_check tests/libfake_nvml.so tests/dnncost_conformance \
+         tests/e2e/compare_tensors; do
   if [ -f "$build/$f" ]; then
     cp "$build/$f" "$out/"
     bins+=("$build/$f")
@@ -30,5 +32,17 @@ skip='^(linux-vdso|ld-linux|libc\.so|libm\.so|libpthread|libdl\.so|librt\.so|lib
 ldd "${bins[@]}" 2>/dev/null | awk '/=> \// {print $1, $3}' | sort -u | while read -r name path; do
   if [[ ! $name =~ $skip ]]; then cp -L "$path" "$out/lib/$name"; fi
 done
+# The ONNX node conformance cases (generated here from Debian's python3-onnx: the GPU machine's onnx is another
+# version), for check.sh's conformance.cuda step. About 8 MiB.
+here=$(cd "$(dirname "$0")" && pwd)
+ops=$(sed -n '/^set(DNNCOST_CONFORMANCE_OPS/,/)/p' "$here/../../tests/CMakeLists.txt" |
+  sed 's/set(DNNCOST_CONFORMANCE_OPS//; s/)//' | tr -s ' \n' ' ')
+if [ -f "$build/conformance/node/cases.json" ]; then
+  cp -r "$build/conformance/node" "$out/conformance"
+else
+  /usr/bin/python3 "$here/../../tests/conformance/generate_node_tests.py" "$out/conformance" $ops > /dev/null
+fi
+cp "$here/../../tests/conformance/excluded.txt" "$out/conformance_excluded.txt"
+echo "$ops" > "$out/conformance_ops.txt"
 du -sh "$out"
 ls "$out" "$out/lib"

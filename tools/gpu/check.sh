@@ -10,6 +10,10 @@
 #   4. profile      dnncost profile with power on a small CNN over batch sizes: power and energy per image per
 #                   batch (the study's power-vs-batch figure); cuda device when this build has it, else ref
 #                   with --power nvml (GPU idle power only, said so in the table)
+#   5. conformance  the ONNX node conformance cases (packed by bundle.sh) on --device cuda, every op
+#   6. bench        bench/gpu_vs_torch.py: dnncost cuda vs PyTorch (same weights, fp32 math both) for ResNet-50,
+#                   VGG-16, GoogLeNet, Inception-v3, MobileNet-V2 at batch 1, 8, 64: latency ratio, roofline floors,
+#                   and the cuda output vs PyTorch's (relative L2 <= 1e-4)
 # Full logs go to LOG_DIR; a short table is printed last. Exit status 0 when every step passed.
 #
 #   tools/gpu/check.sh BUNDLE_OR_BUILD_DIR LOG_DIR [--quick]
@@ -163,9 +167,41 @@ else
   record profile MISSING "no dnncost in $bin"
 fi
 
+# --- 5. conformance on the cuda device --------------------------------------------------------------------------
+if cr=$(find_bin dnncost_conformance) && [ -f "$bin/conformance/cases.json" ]; then
+  : > "$log/conformance_cuda.log"
+  pass=0 fail=0 failed_ops=""
+  for op in $(cat "$bin/conformance_ops.txt"); do
+    timeout 120 "$cr" "$bin/conformance" --op "$op" --device cuda --excluded "$bin/conformance_excluded.txt" \
+      >> "$log/conformance_cuda.log" 2>&1
+    rc=$?
+    if [ $rc = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); failed_ops+=" $op($rc)"; fi
+  done
+  record conformance "$([ $fail = 0 ] && echo PASS || echo FAIL)" "$pass ops pass, $fail fail:${failed_ops:- none}"
+else
+  record conformance MISSING "no dnncost_conformance or conformance cases in $bin (bundle.sh packs them)"
+fi
+
+# --- 6. benchmark against PyTorch ------------------------------------------------------------------------------
+if dn=$(find_bin dnncost); then
+  bench_args=(--batches 1,8,64 --min-time 0.5)
+  [ "$quick" = --quick ] && bench_args=(--batches 1,8 --min-time 0.2)
+  timeout 420 "$py" "$here/../../bench/gpu_vs_torch.py" --dnncost "$dn" --out "$log/bench" "${bench_args[@]}" \
+    > "$log/bench.out" 2>&1
+  rc=$?
+  bad_parity=$("$py" -c 'import json, sys
+rows = json.load(open(sys.argv[1]))["rows"]
+print(sum(1 for r in rows if r.get("rel_l2", 1) > 1e-4))' "$log/bench/results.json" 2>/dev/null || echo "?")
+  record bench "$([ $rc = 0 ] && [ "$bad_parity" = 0 ] && echo PASS || echo FAIL)" \
+    "exit $rc; rows with rel L2 > 1e-4: $bad_parity (table: bench/table.md)"
+else
+  record bench MISSING "no dnncost in $bin"
+fi
+
 # --- the short table, last -------------------------------------------------------------------------------------
 echo
 [ -s "$log/power_vs_batch.md" ] && cat "$log/power_vs_batch.md" && echo
+[ -s "$log/bench/table.md" ] && cat "$log/bench/table.md" && echo
 [ -s "$log/power_check.log" ] && grep -E '^GPU|PASS|FAIL' "$log/power_check.log" | cut -c1-200 && echo
 printf '%-12s %-8s %s\n' step status detail
 failed=0

@@ -1,0 +1,343 @@
+// Conv on the cuda device: cuDNN convolution (1-D to 3-D, grouped and depthwise, strided, dilated, symmetric pads),
+// the algorithm found by measurement (cudnnFindConvolutionForwardAlgorithmEx) under the workspace limit, with the
+// bias and the fusions the graph passes mark on the node ("dnncost.sum": a residual input added, "dnncost.activation":
+// an activation applied last; layers/conv.cpp):
+//   - no activation or Relu: one cudnnConvolutionBiasActivationForward, y = act(conv(x) + residual + bias) (cuDNN
+//     fuses only ReLU, and the identity only with the IMPLICIT_PRECOMP_GEMM algorithm);
+//   - otherwise: cudnnConvolutionForward, then dnncost's epilogue kernel y = act(y + bias + residual) with the shared
+//     per-element math of kernels/fused_activation.h.
+// Asymmetric pads and configurations cuDNN rejects return nullptr (the host reference runs them).
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "engine/cuda/cuda_geometry.h"
+#include "engine/cuda/cuda_kernel.h"
+#include "engine/cuda/cudnn_descriptors.h"
+#include "kernels/fused_activation.h"
+#include "layers/conv_geometry.h"
+
+namespace dnncost::cuda {
+namespace {
+
+constexpr size_t kNone = static_cast<size_t>(-1);
+
+const char* algorithm_name(cudnnConvolutionFwdAlgo_t a) {
+  switch (a) {
+    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM:
+      return "IMPLICIT_GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM:
+      return "IMPLICIT_PRECOMP_GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_GEMM:
+      return "GEMM";
+    case CUDNN_CONVOLUTION_FWD_ALGO_DIRECT:
+      return "DIRECT";
+    case CUDNN_CONVOLUTION_FWD_ALGO_FFT:
+      return "FFT";
+    case CUDNN_CONVOLUTION_FWD_ALGO_FFT_TILING:
+      return "FFT_TILING";
+    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD:
+      return "WINOGRAD";
+    case CUDNN_CONVOLUTION_FWD_ALGO_WINOGRAD_NONFUSED:
+      return "WINOGRAD_NONFUSED";
+    default:
+      return "unknown";
+  }
+}
+
+const char* math_type_name(cudnnMathType_t m) {
+  switch (m) {
+    case CUDNN_DEFAULT_MATH:
+      return "DEFAULT_MATH";
+    case CUDNN_TENSOR_OP_MATH:
+      return "TENSOR_OP_MATH";
+    case CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION:
+      return "TENSOR_OP_MATH_ALLOW_CONVERSION";
+    case CUDNN_FMA_MATH:
+      return "FMA_MATH";
+    default:
+      return "unknown";
+  }
+}
+
+// y[i] = act(y[i] + bias[c] + residual[i]) for y [N, C, spatial...] with `inner` elements per (n, c).
+__global__ void conv_epilogue(float* y, const float* bias, const float* residual, FusedActivation act, int64_t n,
+                              int64_t channels, int64_t inner) {
+  const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    float v = y[i];
+    if (bias) v = v + bias[(i / inner) % channels];
+    if (residual) v = v + residual[i];
+    y[i] = act(v);
+  }
+}
+
+// Device memory for the algorithm search only (freed when the factory returns).
+struct ProbeBuffer {
+  void* p = nullptr;
+  explicit ProbeBuffer(size_t bytes) { DNNCOST_CUDA_CHECK(cudaMalloc(&p, bytes ? bytes : 1)); }
+  ~ProbeBuffer() { cudaFree(p); }
+  ProbeBuffer(const ProbeBuffer&) = delete;
+  ProbeBuffer& operator=(const ProbeBuffer&) = delete;
+};
+
+class ConvKernel : public CudaKernel {
+ public:
+  TensorDesc x_desc, y_desc, bias_desc;
+  FilterDesc w_desc;
+  ConvDesc conv_desc;
+  ActivationDesc act_desc;
+  cudnnConvolutionFwdAlgo_t algorithm = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_GEMM;
+  bool fused = false;  // cudnnConvolutionBiasActivationForward
+  FusedActivation activation;
+  // Weights and bias come from the weight region (constants) or, when the graph feeds them, from the arena.
+  size_t weight_constant = kNone, weight_input = kNone, bias_constant = kNone, bias_input = kNone;
+  size_t residual_input = kNone;  // step input
+  int64_t elements = 0, channels = 0, inner = 0;
+  int grid = 1;
+
+  void bind(const KernelBinding& b) override {
+    x_ = b.inputs[0];
+    y_ = b.outputs[0];
+    w_ = weight_constant != kNone ? b.constants[weight_constant] : b.inputs[weight_input];
+    bias_ = bias_constant != kNone ? b.constants[bias_constant] : bias_input != kNone ? b.inputs[bias_input] : nullptr;
+    residual_ = residual_input == kNone ? nullptr : b.inputs[residual_input];
+    workspace_ = b.workspace;
+  }
+
+  void execute(cudaStream_t stream) override {
+    const float one = 1.f, zero = 0.f;
+    if (fused) {
+      // z = the residual (alpha2 = 1), or y itself with alpha2 = 0 (not read then).
+      DNNCOST_CUDNN_CHECK(cudnnConvolutionBiasActivationForward(
+          handle, &one, x_desc, x_, w_desc, w_, conv_desc, algorithm, workspace_, workspace_bytes,
+          residual_ ? &one : &zero, y_desc, residual_ ? residual_ : y_, bias_desc, bias_, act_desc, y_desc, y_));
+      return;
+    }
+    DNNCOST_CUDNN_CHECK(cudnnConvolutionForward(handle, &one, x_desc, x_, w_desc, w_, conv_desc, algorithm, workspace_,
+                                                workspace_bytes, &zero, y_desc, y_));
+    if (bias_ || residual_ || activation.kind != ActivationKind::kNone) {
+      conv_epilogue<<<grid, 256, 0, stream>>>(static_cast<float*>(y_), static_cast<const float*>(bias_),
+                                              static_cast<const float*>(residual_), activation, elements, channels,
+                                              inner);
+      DNNCOST_CUDA_CHECK(cudaGetLastError());
+    }
+  }
+
+  cudnnHandle_t handle = nullptr;
+
+ private:
+  const void *x_ = nullptr, *w_ = nullptr, *bias_ = nullptr, *residual_ = nullptr;
+  void *y_ = nullptr, *workspace_ = nullptr;
+};
+
+// Begin/end pads per spatial axis as the Conv layer resolves them (auto_pad included).
+void resolve_pads(const ConvAttributes& g, const Shape& x, const Shape& y, std::vector<int64_t>& begin,
+                  std::vector<int64_t>& end) {
+  for (size_t d = 0; d + 2 < x.size(); ++d) {
+    const int64_t in = x[2 + d], out = y[2 + d], stride = g.strides[d];
+    const int64_t extent = (g.kernel[d] - 1) * g.dilations[d] + 1;
+    int64_t b = 0, e = 0;
+    switch (g.auto_pad) {
+      case AutoPad::kNotSet:
+        b = g.pads_begin[d];
+        e = g.pads_end[d];
+        break;
+      case AutoPad::kValid:
+        break;
+      case AutoPad::kSameUpper:
+      case AutoPad::kSameLower: {
+        const int64_t total = std::max<int64_t>(0, (out - 1) * stride + extent - in);
+        b = g.auto_pad == AutoPad::kSameUpper ? total / 2 : total - total / 2;
+        e = total - b;
+        break;
+      }
+    }
+    begin.push_back(b);
+    end.push_back(e);
+  }
+}
+
+cudnnMathType_t requested_math(MathMode m) {
+  switch (m) {
+    case MathMode::kFp32:
+      return CUDNN_FMA_MATH;
+    case MathMode::kTf32:
+      return CUDNN_TENSOR_OP_MATH;
+    case MathMode::kFp16:
+      return CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+  }
+  return CUDNN_FMA_MATH;
+}
+
+std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
+  const AttributeReader a = r.attrs();
+  const size_t inputs = r.input_count();
+  // Inputs: X, W, [B], and with dnncost.sum the residual last (X, W, R or X, W, B, R).
+  const bool sum = a.get_int("dnncost.sum", 0) == 1;
+  size_t bias = r.present(2) ? 2 : kNone;
+  size_t residual = kNone;
+  if (sum) {
+    if (inputs < 3) return nullptr;
+    residual = inputs - 1;
+    if (inputs < 4) bias = kNone;
+  } else if (inputs > 3) {
+    return nullptr;
+  }
+  // X at run time; W and B constants (weights) or run-time values (graphs that feed them), float32.
+  auto float_input = [&r](size_t i) { return r.present(i) && r.input(i).dtype == DType::kFloat32; };
+  if (!r.runtime_float(0) || !float_input(1)) return nullptr;
+  if (bias != kNone && !float_input(bias)) return nullptr;
+  if (residual != kNone && !r.runtime_float(residual)) return nullptr;
+  if (!r.only_first_output() || r.output(0).dtype != DType::kFloat32) return nullptr;
+
+  FusedActivation act;
+  if (a.has("dnncost.activation")) {
+    const ActivationKind kind = activation_kind_of(a.get_string("dnncost.activation", ""));
+    if (kind == ActivationKind::kNone) return nullptr;
+    act = default_activation(kind);
+    act.alpha = a.get_float("dnncost.activation_alpha", act.alpha);
+    act.beta = a.get_float("dnncost.activation_beta", act.beta);
+  }
+
+  const Shape& x = r.input(0).shape;
+  const Shape& w = r.input(1).shape;
+  const Shape& y = r.output(0).shape;
+  if (x.size() < 3 || x.size() > 5) return nullptr;
+  const ConvAttributes g = read_conv_attributes(a, x, w);
+  std::vector<int64_t> pads_begin, pads_end;
+  resolve_pads(g, x, y, pads_begin, pads_end);
+  cuda_geometry::ConvDescriptor d;
+  if (!cuda_geometry::conv_descriptor(x, w, y, g.strides, g.dilations, pads_begin, pads_end, g.group, &d))
+    return nullptr;
+  const int spatial = static_cast<int>(d.x.size()) - 2;
+
+  auto k = std::make_unique<ConvKernel>();
+  k->handle = r.ctx.cudnn;
+  set_packed(k->x_desc, d.x);
+  set_packed(k->y_desc, d.y);
+  DNNCOST_CUDNN_CHECK(cudnnSetFilterNdDescriptor(k->w_desc, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW,
+                                                 static_cast<int>(d.w.size()), d.w.data()));
+  DNNCOST_CUDNN_CHECK(cudnnSetConvolutionNdDescriptor(k->conv_desc, spatial, d.pads.data(), d.strides.data(),
+                                                      d.dilations.data(), CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT));
+  DNNCOST_CUDNN_CHECK(cudnnSetConvolutionGroupCount(k->conv_desc, d.groups));
+  const cudnnMathType_t math = requested_math(r.ctx.math);
+  DNNCOST_CUDNN_CHECK(cudnnSetConvolutionMathType(k->conv_desc, math));
+  std::vector<int> out_dims(d.y.size());
+  DNNCOST_CUDNN_CHECK(cudnnGetConvolutionNdForwardOutputDim(k->conv_desc, k->x_desc, k->w_desc,
+                                                            static_cast<int>(out_dims.size()), out_dims.data()));
+  if (out_dims != d.y) return nullptr;
+
+  // Measure the algorithms on scratch copies of x, w and y (the real weights when known, zeros otherwise).
+  const Tensor* weights = r.constant(1);
+  const size_t x_bytes = static_cast<size_t>(shape_numel(x)) * sizeof(float);
+  const size_t w_bytes = static_cast<size_t>(shape_numel(w)) * sizeof(float);
+  const size_t y_bytes = static_cast<size_t>(shape_numel(y)) * sizeof(float);
+  ProbeBuffer px(x_bytes), pw(w_bytes), py(y_bytes);
+  DNNCOST_CUDA_CHECK(cudaMemset(px.p, 0, x_bytes));
+  if (weights) {
+    DNNCOST_CUDA_CHECK(cudaMemcpy(pw.p, weights->raw(), w_bytes, cudaMemcpyHostToDevice));
+  } else {
+    DNNCOST_CUDA_CHECK(cudaMemset(pw.p, 0, w_bytes));
+  }
+  cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
+  int returned = 0;
+  DNNCOST_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(
+      r.ctx.cudnn, k->x_desc, px.p, k->w_desc, pw.p, k->conv_desc, k->y_desc, py.p, CUDNN_CONVOLUTION_FWD_ALGO_COUNT,
+      &returned, perf, r.ctx.probe_workspace, r.ctx.workspace_limit));
+  std::vector<cuda_geometry::ConvCandidate> candidates;
+  for (int i = 0; i < returned; ++i) {
+    cuda_geometry::ConvCandidate c;
+    c.algorithm = static_cast<int>(perf[i].algo);
+    c.ok = perf[i].status == CUDNN_STATUS_SUCCESS;
+    c.time_ms = perf[i].time;
+    c.workspace = static_cast<int64_t>(perf[i].memory);
+    c.tensor_ops =
+        perf[i].mathType == CUDNN_TENSOR_OP_MATH || perf[i].mathType == CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION;
+    candidates.push_back(c);
+  }
+  const bool reduced = r.ctx.math != MathMode::kFp32;
+  const int64_t limit = static_cast<int64_t>(r.ctx.workspace_limit);
+  bool chosen = false;
+  cudnnMathType_t chosen_math = math;
+  for (size_t i : cuda_geometry::rank_conv_algorithms(candidates, limit, reduced)) {
+    // fp32: FMA math whatever the search used; otherwise the math the measurement ran with.
+    chosen_math = reduced ? perf[i].mathType : CUDNN_FMA_MATH;
+    if (cudnnSetConvolutionMathType(k->conv_desc, chosen_math) != CUDNN_STATUS_SUCCESS) continue;
+    size_t ws = 0;
+    if (cudnnGetConvolutionForwardWorkspaceSize(r.ctx.cudnn, k->x_desc, k->w_desc, k->conv_desc, k->y_desc,
+                                                perf[i].algo, &ws) != CUDNN_STATUS_SUCCESS ||
+        static_cast<int64_t>(ws) > limit)
+      continue;
+    k->algorithm = perf[i].algo;
+    k->workspace_bytes = ws;
+    k->details["search_ms"] = std::to_string(perf[i].time);
+    chosen = true;
+    break;
+  }
+  if (!chosen) return nullptr;
+
+  const int64_t out_channels = y[1];
+  if (weights) {
+    k->weight_constant = k->add_constant(weights->raw(), weights->bytes());
+  } else {
+    k->weight_input = 1;
+  }
+  // cuDNN's fused call needs a bias: zeros when the node has none.
+  const bool relu_or_none = act.kind == ActivationKind::kNone || act.kind == ActivationKind::kRelu;
+  k->fused = relu_or_none &&
+             (act.kind == ActivationKind::kRelu || k->algorithm == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM);
+  if (bias != kNone && r.constant(bias)) {
+    k->bias_constant = k->add_constant(r.constant(bias)->raw(), r.constant(bias)->bytes());
+  } else if (bias != kNone) {
+    k->bias_input = bias;
+  } else if (k->fused) {
+    const std::vector<float> zeros(static_cast<size_t>(out_channels), 0.f);
+    k->bias_constant = k->add_constant(zeros.data(), zeros.size() * sizeof(float));
+  }
+  k->residual_input = residual;
+  k->activation = act;
+  if (k->fused) {
+    std::vector<int> bias_dims(d.y.size(), 1);
+    bias_dims[1] = static_cast<int>(out_channels);
+    set_packed(k->bias_desc, bias_dims);
+    DNNCOST_CUDNN_CHECK(cudnnSetActivationDescriptor(
+        k->act_desc, act.kind == ActivationKind::kRelu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY,
+        CUDNN_PROPAGATE_NAN, 0.0));
+  }
+  k->elements = shape_numel(y);
+  k->channels = out_channels;
+  k->inner = k->channels ? k->elements / (y[0] * k->channels) : 1;
+  if (k->inner < 1) k->inner = 1;
+  k->grid = static_cast<int>(std::min<int64_t>((k->elements + 255) / 256, int64_t{65535} * 8));
+  if (k->grid < 1) k->grid = 1;
+
+  std::string what = std::string("cuDNN conv ") + algorithm_name(k->algorithm);
+  std::string epilogue;
+  if (k->fused) {
+    epilogue = std::string(" + bias") + (residual != kNone ? " + residual" : "") +
+               (act.kind == ActivationKind::kRelu ? " + Relu" : "") + " (cudnnConvolutionBiasActivationForward)";
+  } else if (bias != kNone || residual != kNone || act.kind != ActivationKind::kNone) {
+    epilogue = std::string(" + dnncost epilogue (") + (bias != kNone ? "bias" : "") +
+               (residual != kNone ? (bias != kNone ? ", residual" : "residual") : "") +
+               (act.kind != ActivationKind::kNone ? std::string(bias != kNone || residual != kNone ? ", " : "") +
+                                                        a.get_string("dnncost.activation", "")
+                                                  : "") +
+               ")";
+  }
+  k->implementation = what + epilogue;
+  k->details["algorithm"] = algorithm_name(k->algorithm);
+  k->details["math"] = math_type_name(chosen_math);
+  k->details["workspace"] = std::to_string(k->workspace_bytes);
+  k->details["layouts"] = layout_name(x.size()) + " -> " + layout_name(y.size()) + ", weights KCRS";
+  k->details["groups"] = std::to_string(d.groups);
+  k->details["candidates"] = std::to_string(candidates.size());
+  return k;
+}
+
+DNNCOST_REGISTER_CUDA_KERNEL("Conv", make_conv);
+
+}  // namespace
+}  // namespace dnncost::cuda
