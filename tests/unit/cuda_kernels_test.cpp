@@ -684,5 +684,103 @@ TEST(CudaReduce, ReduceMeanOverAxisSets) {
   check_reduce_mean(noop);
 }
 
+#ifdef DNNCOST_HAVE_CUDA
+}  // namespace
+}  // namespace dnncost::testing
+
+#include "engine/cuda/cuda_kernel.h"
+
+namespace dnncost::testing {
+namespace {
+
+// The factories run on the CPU (they only plan: no CUDA call before execute()), so a CUDA build checks here that
+// each op is registered, which configurations get a kernel and which fall back, and what the kernel declares.
+std::unique_ptr<cuda::CudaKernel> build_cuda_kernel(const PlannedOp& p) {
+  const PlanStep& step = p.plan->steps().at(0);
+  const cuda::KernelFactory* f = cuda::KernelRegistry::instance().find(step.node->op_type);
+  if (!f) throw std::runtime_error("no cuda kernel registered for " + step.node->op_type);
+  const cuda::CudaContext ctx;
+  return (*f)(cuda::KernelRequest{*p.plan, step, ctx});
+}
+
+TEST(CudaKernelFactories, EveryOwnedOpIsRegistered) {
+  for (const char* op : {"Add", "Sub", "Mul", "Div", "Sum", "Max", "PRelu", "Relu", "LeakyRelu", "Elu", "Sigmoid",
+                         "Tanh", "HardSigmoid", "HardSwish", "Clip", "Cast", "Concat", "Split", "Transpose", "Pad",
+                         "Slice", "Gather", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout",
+                         "MaxUnpool", "InstanceNormalization", "ReduceMean"})
+    EXPECT_NE(cuda::KernelRegistry::instance().find(op), nullptr) << op;
+}
+
+TEST(CudaKernelFactories, KernelsDeclareConstantsInPlaceAndImplementation) {
+  const Tensor bias = random_tensor({16, 1, 1}, 2);
+  auto k = build_cuda_kernel(plan_op({"Add", {}, {in(random_tensor({2, 16, 4, 4}, 1)), weight(bias)}}));
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(k->implementation, "dnncost broadcast_binary<Add>");
+  EXPECT_EQ(k->in_place_input, 0);
+  ASSERT_EQ(k->constants.size(), 1u);  // the bias, uploaded once
+  EXPECT_EQ(std::memcmp(k->constants[0].data(), bias.raw(), bias.bytes()), 0);
+  EXPECT_EQ(k->details.at("index"), "int32");
+
+  k = build_cuda_kernel(plan_op({"Sum", {}, {in(random_tensor({3}, 1)), in(random_tensor({3}, 2)),
+                                             in(random_tensor({3}, 3))}}));
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(k->implementation, "dnncost broadcast_fold<Add>");
+
+  k = build_cuda_kernel(plan_op({"Relu", {}, {in(random_tensor({4}))}}));
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(k->implementation, "dnncost unary<Relu>");
+  EXPECT_EQ(k->in_place_input, 0);
+  EXPECT_TRUE(k->constants.empty());
+
+  k = build_cuda_kernel(plan_op({"Flatten", {}, {in(random_tensor({2, 3, 4}))}}));
+  ASSERT_NE(k, nullptr);
+  EXPECT_EQ(k->in_place_input, 0);
+
+  k = build_cuda_kernel(plan_op({"Gather", {{"axis", attr_int(1)}}, {in(random_tensor({2, 5})), weight(int64s({4, -1}))}}));
+  ASSERT_NE(k, nullptr);
+  ASSERT_EQ(k->constants.size(), 1u);  // the resolved indices
+  int64_t indices[2];
+  std::memcpy(indices, k->constants[0].data(), sizeof(indices));
+  EXPECT_EQ(indices[0], 4);
+  EXPECT_EQ(indices[1], 4);
+
+  for (const SingleOp& op : std::vector<SingleOp>{
+           {"Transpose", {{"perm", attr_ints({0, 2, 1})}}, {in(random_tensor({2, 3, 4}))}},
+           {"Pad", {}, {in(random_tensor({2, 3})), weight(int64s({1, 1, 1, 1}))}},
+           {"Slice", {}, {in(random_tensor({4, 5})), weight(int64s({1})), weight(int64s({3}))}},
+           {"Cast", {{"to", attr_int(static_cast<int64_t>(DType::kInt64))}}, {in(random_tensor({4}))}},
+           {"Concat", {{"axis", attr_int(0)}}, {in(random_tensor({1, 2})), in(random_tensor({3, 2}))}},
+           {"MaxUnpool", {{"kernel_shape", attr_ints({2})}, {"strides", attr_ints({2})}},
+            {in(random_tensor({1, 1, 2})), in(Tensor::from_int64({1, 2}, {1, 1, 2}))}},
+           {"InstanceNormalization", {}, {in(random_tensor({1, 2, 3})), weight(random_tensor({2})),
+                                          weight(random_tensor({2}))}},
+           {"ReduceMean", {{"axes", attr_ints({1})}}, {in(random_tensor({2, 3}))}}}) {
+    k = build_cuda_kernel(plan_op(op));
+    ASSERT_NE(k, nullptr) << op.op;
+    EXPECT_EQ(k->implementation.rfind("dnncost ", 0), 0u) << op.op << ": " << k->implementation;
+    EXPECT_EQ(k->details.count("layouts"), 1u) << op.op;
+  }
+
+  // Binding plans the row copies from the addresses: no CUDA call before execute().
+  k = build_cuda_kernel(plan_op({"Split", {{"axis", attr_int(1)}}, {in(random_tensor({2, 8}))}, 2}));
+  ASSERT_NE(k, nullptr);
+  alignas(64) static float arena[32];
+  cuda::KernelBinding b;
+  b.inputs = {arena};
+  b.outputs = {arena + 16, arena + 24};
+  k->bind(b);
+}
+
+TEST(CudaKernelFactories, UnsupportedConfigurationsFallBackToTheHost) {
+  const Tensor x = random_tensor({2, 3}, 1);
+  EXPECT_EQ(build_cuda_kernel(plan_op({"Clip", {}, {in(x), in(Tensor::from_float({0.f}, {}))}})), nullptr);
+  EXPECT_EQ(build_cuda_kernel(plan_op({"Div", {}, {in(typed_iota(DType::kInt64, {3})), in(typed_iota(DType::kInt64, {3}))}})),
+            nullptr);
+  EXPECT_EQ(build_cuda_kernel(plan_op({"Cast", {{"to", attr_int(static_cast<int64_t>(DType::kFloat16))}}, {in(x)}})),
+            nullptr);
+  EXPECT_EQ(build_cuda_kernel(plan_op({"Gather", {}, {in(x), in(Tensor::from_int64({1}, {1}))}})), nullptr);
+}
+#endif  // DNNCOST_HAVE_CUDA
+
 }  // namespace
 }  // namespace dnncost::testing
