@@ -34,7 +34,8 @@ std::unique_ptr<CudaKernel> make_instance_norm(const KernelRequest& r) {
   k->geometry = block_per_row_geometry(c.planes, c.spatial);
   const int64_t elements = c.planes * c.spatial;
   // Offsets reach planes * spatial; thread indices stay below spatial + blockDim, block indices below planes.
-  k->int32 = elements + c.spatial + kThreadsPerBlock <= kInt32Limit && c.planes + k->geometry.blocks <= kInt32Limit;
+  k->int32 = !int64_indexing_forced() && elements + c.spatial + kThreadsPerBlock <= kInt32Limit &&
+             c.planes + k->geometry.blocks <= kInt32Limit;
   for (size_t i = 0; i < 3; ++i) k->take_input(r, i);
   k->in_place_input = -1;  // y is written while the plane is still read (two passes over x)
   k->implementation = "dnncost instance_norm (block per plane, double statistics)";

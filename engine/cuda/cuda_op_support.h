@@ -111,7 +111,8 @@ inline bool plan_broadcast(const StepView& s, BroadcastConfig* c, std::string* w
   c->elements = shape_numel(out);
   c->in_place_input = -1;
   for (size_t i = 0; i < n && c->in_place_input < 0; ++i)
-    if (s.input(i).shape == out && (c->op != BinaryOp::kPRelu || i == 0)) c->in_place_input = static_cast<int>(i);
+    if (s.input(i).shape == out && !s.constant(i) && (c->op != BinaryOp::kPRelu || i == 0))
+      c->in_place_input = static_cast<int>(i);
   return true;
 }
 

@@ -40,8 +40,8 @@ std::unique_ptr<CudaKernel> make_reduce_mean(const KernelRequest& r) {
   k->thread_per_output = t.group < kThreadPerOutputGroup;
   k->geometry = k->thread_per_output ? grid_stride_geometry(t.outputs) : block_per_row_geometry(t.outputs, t.group);
   const int64_t input_elements = shape_numel(r.input(0).shape);
-  k->int32 = input_elements + kThreadsPerBlock <= kInt32Limit && t.outputs + k->geometry.total_threads() <= kInt32Limit &&
-             t.group + kThreadsPerBlock <= kInt32Limit;
+  k->int32 = !int64_indexing_forced() && input_elements + kThreadsPerBlock <= kInt32Limit &&
+             t.outputs + k->geometry.total_threads() <= kInt32Limit && t.group + kThreadsPerBlock <= kInt32Limit;
   k->take_input(r, 0);
   k->implementation = k->thread_per_output ? "dnncost reduce_mean (thread per output)"
                                            : "dnncost reduce_mean (block per output)";

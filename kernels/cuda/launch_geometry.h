@@ -40,8 +40,14 @@ inline LaunchGeometry grid_stride_geometry(int64_t items, int threads = kThreads
 // True when a grid-stride loop of geometry g over `items` items, whose per-item offsets are all at most
 // max_offset, can use int32 indices: the loop variable reaches at most items - 1 + total_threads before it
 // stops, and no offset exceeds the int32 range.
+//
+// Tests set int64_indexing_forced() to make kernels built afterwards take their 64-bit paths on small tensors.
+inline bool& int64_indexing_forced() {
+  static bool forced = false;
+  return forced;
+}
 inline bool fits_int32_indexing(int64_t items, int64_t max_offset, const LaunchGeometry& g) {
-  if (items < 0 || max_offset < 0) return false;
+  if (items < 0 || max_offset < 0 || int64_indexing_forced()) return false;
   return items + g.total_threads() <= kInt32Limit && max_offset <= kInt32Limit;
 }
 

@@ -688,7 +688,10 @@ TEST(CudaReduce, ReduceMeanOverAxisSets) {
 }  // namespace
 }  // namespace dnncost::testing
 
+#include <cuda_runtime_api.h>
+
 #include "engine/cuda/cuda_kernel.h"
+#include "kernels/cuda_check.h"
 
 namespace dnncost::testing {
 namespace {
@@ -779,6 +782,236 @@ TEST(CudaKernelFactories, UnsupportedConfigurationsFallBackToTheHost) {
   EXPECT_EQ(build_cuda_kernel(plan_op({"Cast", {{"to", attr_int(static_cast<int64_t>(DType::kFloat16))}}, {in(x)}})),
             nullptr);
   EXPECT_EQ(build_cuda_kernel(plan_op({"Gather", {}, {in(x), in(Tensor::from_int64({1}, {1}))}})), nullptr);
+}
+
+// --- on the GPU (skipped without one) ------------------------------------------------------------------------------
+//
+// Each kernel built by its factory, bound to cudaMalloc'ed buffers and run on a stream, against the ref output:
+// bit for bit where the kernel computes exactly the ref's operations (data movement, integer and single-operation
+// float math), else within float rounding (transcendental functions, fused multiply-add, double sums in another
+// order). Outputs start filled with a byte pattern, so an element the kernel forgets shows. Every case also runs
+// with 64-bit indices forced, and in place where the kernel allows it.
+
+// Why no GPU can run here, or "" when one can.
+std::string gpu_missing() {
+  int count = 0;
+  const cudaError_t status = cudaGetDeviceCount(&count);
+  if (status != cudaSuccess) {
+    cudaGetLastError();
+    return std::string("no usable CUDA GPU (") + cudaGetErrorString(status) + ")";
+  }
+  return count == 0 ? "no CUDA GPU on this machine" : "";
+}
+
+#define DNNCOST_SKIP_WITHOUT_GPU()                       \
+  do {                                                  \
+    const std::string missing_ = gpu_missing();         \
+    if (!missing_.empty()) GTEST_SKIP() << missing_;    \
+  } while (0)
+
+class DeviceBuffer {
+ public:
+  explicit DeviceBuffer(size_t bytes) { DNNCOST_CUDA_CHECK(cudaMalloc(&ptr_, bytes == 0 ? 1 : bytes)); }
+  ~DeviceBuffer() { cudaFree(ptr_); }
+  DeviceBuffer(const DeviceBuffer&) = delete;
+  DeviceBuffer& operator=(const DeviceBuffer&) = delete;
+  void* get() const { return ptr_; }
+
+ private:
+  void* ptr_ = nullptr;
+};
+
+// Runs p's step on the GPU with its cuda kernel; in_place: output 0 shares the buffer of kernel->in_place_input.
+std::vector<Tensor> run_on_gpu(const PlannedOp& p, bool in_place, std::string* implementation) {
+  std::unique_ptr<cuda::CudaKernel> k = build_cuda_kernel(p);
+  if (!k) throw std::runtime_error("the factory returned no kernel");
+  *implementation = k->implementation;
+  const PlanStep& step = p.plan->steps().at(0);
+  const auto& values = p.plan->values();
+  std::vector<std::unique_ptr<DeviceBuffer>> buffers;
+  const auto allocate = [&](size_t bytes) {
+    buffers.push_back(std::make_unique<DeviceBuffer>(bytes));
+    return buffers.back()->get();
+  };
+  cuda::KernelBinding b;
+  for (size_t i = 0; i < step.inputs.size(); ++i) {
+    const int id = step.inputs[i];
+    if (id < 0 || values[id].constant) {
+      b.inputs.push_back(nullptr);
+      continue;
+    }
+    const Tensor& t = p.input(i);
+    void* d = allocate(t.bytes());
+    if (t.bytes()) DNNCOST_CUDA_CHECK(cudaMemcpy(d, t.raw(), t.bytes(), cudaMemcpyHostToDevice));
+    b.inputs.push_back(d);
+  }
+  for (const auto& c : k->constants) {
+    void* d = allocate(c.size());
+    if (!c.empty()) DNNCOST_CUDA_CHECK(cudaMemcpy(d, c.data(), c.size(), cudaMemcpyHostToDevice));
+    b.constants.push_back(d);
+  }
+  std::vector<size_t> out_bytes;
+  for (size_t o = 0; o < step.outputs.size(); ++o) {
+    const int id = step.outputs[o];
+    out_bytes.push_back(id < 0 ? 0 : static_cast<size_t>(shape_numel(values[id].shape)) * dtype_size(values[id].dtype));
+    if (id < 0) {
+      b.outputs.push_back(nullptr);
+    } else if (o == 0 && in_place && k->in_place_input >= 0 && b.inputs.at(static_cast<size_t>(k->in_place_input))) {
+      b.outputs.push_back(b.inputs.at(static_cast<size_t>(k->in_place_input)));
+    } else {
+      void* d = allocate(out_bytes.back());
+      DNNCOST_CUDA_CHECK(cudaMemset(d, 0xA5, out_bytes.back()));
+      b.outputs.push_back(d);
+    }
+  }
+  if (k->workspace_bytes) b.workspace = allocate(k->workspace_bytes);
+  cudaStream_t stream = nullptr;
+  DNNCOST_CUDA_CHECK(cudaStreamCreate(&stream));
+  k->bind(b);
+  k->execute(stream);
+  const cudaError_t done = cudaStreamSynchronize(stream);
+  cudaStreamDestroy(stream);
+  DNNCOST_CUDA_CHECK(done);
+  std::vector<Tensor> outs;
+  for (size_t o = 0; o < step.outputs.size(); ++o) {
+    const int id = step.outputs[o];
+    if (id < 0) {
+      outs.emplace_back();
+      continue;
+    }
+    outs.emplace_back(values[id].dtype, values[id].shape);
+    if (out_bytes[o])
+      DNNCOST_CUDA_CHECK(cudaMemcpy(outs.back().raw(), b.outputs[o], out_bytes[o], cudaMemcpyDeviceToHost));
+  }
+  return outs;
+}
+
+// Runs `op` on the GPU (int32 and forced int64 indices, out of place and in place) against the ref output.
+void check_on_gpu(const SingleOp& op, bool exact) {
+  const PlannedOp p = plan_op(op);
+  ASSERT_FALSE(p.folded()) << op.op;
+  for (bool force_int64 : {false, true}) {
+    for (bool in_place : {false, true}) {
+      cuda::int64_indexing_forced() = force_int64;
+      std::string implementation;
+      std::vector<Tensor> got;
+      try {
+        got = run_on_gpu(p, in_place, &implementation);
+      } catch (const std::exception& e) {
+        cuda::int64_indexing_forced() = false;
+        FAIL() << op.op << ": " << e.what();
+      }
+      cuda::int64_indexing_forced() = false;
+      const std::string what = op.op + " [" + implementation + (force_int64 ? ", int64" : "") +
+                               (in_place ? ", in place" : "") + "]";
+      for (size_t o = 0; o < p.ref.size(); ++o) {
+        if (got[o].dtype() == DType::kUndefined) continue;
+        if (exact)
+          expect_same_bytes(got[o], p.ref[o], what + " output " + std::to_string(o));
+        else
+          EXPECT_LT(rel_l2(got[o], p.ref[o]), 1e-6) << what << " output " << o;
+      }
+    }
+  }
+}
+
+TEST(CudaKernelsGpu, ElementwiseArithmetic) {
+  DNNCOST_SKIP_WITHOUT_GPU();
+  check_on_gpu({"Add", {}, {in(random_tensor({2, 3, 4, 5}, 1)), in(random_tensor({3, 1, 5}, 2))}}, true);
+  check_on_gpu({"Sub", {}, {in(random_tensor({1}, 3)), in(random_tensor({2, 3}, 4))}}, true);
+  check_on_gpu({"Mul", {}, {in(random_tensor({1, 3, 1, 5}, 5)), in(random_tensor({2, 1, 4, 1}, 6))}}, true);
+  check_on_gpu({"Div", {}, {in(random_tensor({4, 6}, 7)), weight(random_tensor({6}, 8, 0.5f, 2.f))}}, true);
+  check_on_gpu({"Add", {}, {in(random_tensor({8, 64, 56, 56}, 9)), weight(random_tensor({64, 1, 1}, 10))}}, true);
+  check_on_gpu({"Max", {}, {in(random_tensor({3, 4}, 11)), in(random_tensor({4}, 12)), in(random_tensor({3, 1}, 13))}},
+               true);
+  check_on_gpu({"Sum", {}, {in(random_tensor({2, 5}, 14))}}, true);
+  check_on_gpu({"Sum", {}, {in(random_tensor({2, 1, 3}, 15)), in(random_tensor({4, 1}, 16)), in(random_tensor({3}, 17)),
+                            in(random_tensor({2, 4, 3}, 18))}},
+               true);
+  check_on_gpu({"Add", {}, {in(typed_iota(DType::kInt64, {3, 4})), in(typed_iota(DType::kInt64, {4}))}}, true);
+  check_on_gpu({"Mul", {}, {in(typed_iota(DType::kInt32, {2, 3})), in(typed_iota(DType::kInt32, {2, 1}))}}, true);
+  check_on_gpu({"Div", {}, {in(typed_iota(DType::kInt64, {3, 4})), weight(int64s({3, -2, 7, -1}))}}, true);
+  check_on_gpu({"PRelu", {}, {in(random_tensor({2, 3, 4, 4}, 19)), weight(random_tensor({3, 1, 1}, 20))}}, true);
+}
+
+TEST(CudaKernelsGpu, Activations) {
+  DNNCOST_SKIP_WITHOUT_GPU();
+  const Tensor x = random_tensor({2, 3, 33, 7}, 21, -8.f, 8.f);
+  for (const char* op : {"Relu", "LeakyRelu"}) check_on_gpu({op, {}, {in(x)}}, true);
+  for (const char* op : {"Elu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish"}) check_on_gpu({op, {}, {in(x)}}, false);
+  check_on_gpu({"Clip", {}, {in(x), weight(Tensor::from_float({0.f}, {})), weight(Tensor::from_float({6.f}, {}))}}, true);
+}
+
+TEST(CudaKernelsGpu, ByteCopies) {
+  DNNCOST_SKIP_WITHOUT_GPU();
+  const Tensor x = random_tensor({2, 3, 4}, 22);
+  check_on_gpu({"Reshape", {}, {in(x), weight(int64s({6, -1}))}}, true);
+  check_on_gpu({"Flatten", {}, {in(x)}}, true);
+  check_on_gpu({"Unsqueeze", {}, {in(x), weight(int64s({0}))}}, true);
+  check_on_gpu({"Squeeze", {}, {in(random_tensor({2, 1, 3}, 23)), weight(int64s({1}))}}, true);
+  check_on_gpu({"Identity", {}, {in(x)}}, true);
+  check_on_gpu({"Dropout", {}, {in(x)}, 2}, true);
+}
+
+TEST(CudaKernelsGpu, ConcatAndSplit) {
+  DNNCOST_SKIP_WITHOUT_GPU();
+  for (int64_t axis : {0, 1, 2, -1}) {
+    Shape a = {2, 3, 4}, b = {2, 3, 4};
+    const size_t ax = static_cast<size_t>(axis < 0 ? axis + 3 : axis);
+    a[ax] = 1;
+    b[ax] = 5;
+    check_on_gpu({"Concat", {{"axis", attr_int(axis)}}, {in(random_tensor(a, 1)), in(random_tensor(b, 2)),
+                                                         weight(random_tensor(a, 3))}},
+                 true);
+  }
+  check_on_gpu({"Concat", {{"axis", attr_int(1)}}, {in(typed_iota(DType::kUint8, {2, 3})), in(typed_iota(DType::kUint8, {2, 5}))}},
+               true);  // odd byte counts: one-byte units
+  check_on_gpu({"Split", {{"axis", attr_int(1)}}, {in(typed_iota(DType::kInt64, {2, 6, 3})), weight(int64s({1, 3, 2}))}, 3},
+               true);
+}
+
+TEST(CudaKernelsGpu, TransposeSlicePadGatherCast) {
+  DNNCOST_SKIP_WITHOUT_GPU();
+  check_on_gpu({"Transpose", {{"perm", attr_ints({0, 2, 3, 1})}}, {in(random_tensor({2, 3, 4, 5}, 31))}}, true);
+  check_on_gpu({"Transpose", {{"perm", attr_ints({3, 1, 0, 2})}}, {in(typed_iota(DType::kInt64, {2, 3, 4, 5}))}}, true);
+  check_on_gpu({"Transpose", {}, {in(typed_iota(DType::kUint8, {3, 5, 7}))}}, true);
+  constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+  constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+  const Tensor x = random_tensor({4, 5, 6}, 32);
+  check_on_gpu({"Slice", {}, {in(x), weight(int64s({1, 0})), weight(int64s({3, kMax})), weight(int64s({0, 2}))}}, true);
+  check_on_gpu({"Slice", {}, {in(x), weight(int64s({-1, 5})), weight(int64s({kMin, 0})), weight(int64s({2, 1})),
+                              weight(int64s({-2, -1}))}},
+               true);
+  check_on_gpu({"Slice", {}, {in(x), weight(int64s({2, 1, 0})), weight(int64s({3, 4, 6}))}}, true);
+  const Tensor y = random_tensor({2, 3, 4, 5}, 33);
+  for (const char* mode : {"constant", "reflect", "edge"})
+    check_on_gpu({"Pad", {{"mode", attr_string(mode)}}, {in(y), weight(int64s({0, 1, -1, 2, 1, 0, 2, -2}))}}, true);
+  check_on_gpu({"Pad", {}, {in(y), weight(int64s({0, 0, 1, 1, 0, 0, 1, 1})), in(Tensor::from_float({9.f}, {}))}}, true);
+  check_on_gpu({"Pad", {}, {in(typed_iota(DType::kInt64, {3, 4})), weight(int64s({1, 1, 1, 1})),
+                            weight(Tensor::from_int64({-7}, {}))}},
+               true);
+  check_on_gpu({"Gather", {{"axis", attr_int(1)}}, {in(x), weight(Tensor::from_int64({0, -1, 2, 1, 2, 0}, {2, 3}))}},
+               true);
+  for (DType to : {DType::kInt32, DType::kBool, DType::kUint8, DType::kFloat64})
+    check_on_gpu({"Cast", {{"to", attr_int(static_cast<int64_t>(to))}}, {in(random_tensor({3, 7}, 34, -300.f, 300.f))}},
+                 true);
+  check_on_gpu({"Cast", {{"to", attr_int(static_cast<int64_t>(DType::kFloat32))}}, {in(typed_iota(DType::kInt64, {9}))}},
+               true);
+}
+
+TEST(CudaKernelsGpu, MaxUnpoolInstanceNormReduceMean) {
+  DNNCOST_SKIP_WITHOUT_GPU();
+  check_on_gpu({"MaxUnpool", {{"kernel_shape", attr_ints({2, 2})}, {"strides", attr_ints({2, 2})}},
+                {in(random_tensor({1, 2, 2, 2}, 61)), in(Tensor::from_int64({0, 3, 9, 14, 16, 19, 26, 31}, {1, 2, 2, 2}))}},
+               true);
+  check_on_gpu({"InstanceNormalization", {{"epsilon", attr_float(1e-3f)}},
+                {in(random_tensor({2, 3, 35, 17}, 71, -3.f, 5.f)), weight(random_tensor({3}, 72)),
+                 weight(random_tensor({3}, 73))}},
+               false);
+  const Tensor x = random_tensor({2, 3, 40, 40}, 81);
+  check_on_gpu({"ReduceMean", {{"axes", attr_ints({2, 3})}}, {in(x)}}, false);  // block per output
+  check_on_gpu({"ReduceMean", {{"axes", attr_ints({1})}, {"keepdims", attr_int(0)}}, {in(x)}}, false);  // thread per output
+  check_on_gpu({"ReduceMean", {}, {in(x)}}, false);
 }
 #endif  // DNNCOST_HAVE_CUDA
 
