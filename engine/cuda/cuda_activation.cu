@@ -24,15 +24,32 @@ class ActivationKernel : public OwnKernel {
       const Index n = static_cast<Index>(elements);
       const float a = activation.alpha, b = activation.beta;
       switch (activation.kind) {
-        case ActivationKind::kRelu: launch<Index>(stream, x, y, n, ReluFn{}); break;
-        case ActivationKind::kLeakyRelu: launch<Index>(stream, x, y, n, LeakyReluFn{a}); break;
-        case ActivationKind::kElu: launch<Index>(stream, x, y, n, EluFn{a}); break;
-        case ActivationKind::kSigmoid: launch<Index>(stream, x, y, n, SigmoidFn{}); break;
-        case ActivationKind::kTanh: launch<Index>(stream, x, y, n, TanhFn{}); break;
-        case ActivationKind::kHardSigmoid: launch<Index>(stream, x, y, n, HardSigmoidFn{a, b}); break;
-        case ActivationKind::kHardSwish: launch<Index>(stream, x, y, n, HardSwishFn{}); break;
-        case ActivationKind::kClip: launch<Index>(stream, x, y, n, ClampFn{a, b}); break;
-        case ActivationKind::kNone: break;
+        case ActivationKind::kRelu:
+          launch<Index>(stream, x, y, n, ReluFn{});
+          break;
+        case ActivationKind::kLeakyRelu:
+          launch<Index>(stream, x, y, n, LeakyReluFn{a});
+          break;
+        case ActivationKind::kElu:
+          launch<Index>(stream, x, y, n, EluFn{a});
+          break;
+        case ActivationKind::kSigmoid:
+          launch<Index>(stream, x, y, n, SigmoidFn{});
+          break;
+        case ActivationKind::kTanh:
+          launch<Index>(stream, x, y, n, TanhFn{});
+          break;
+        case ActivationKind::kHardSigmoid:
+          launch<Index>(stream, x, y, n, HardSigmoidFn{a, b});
+          break;
+        case ActivationKind::kHardSwish:
+          launch<Index>(stream, x, y, n, HardSwishFn{});
+          break;
+        case ActivationKind::kClip:
+          launch<Index>(stream, x, y, n, ClampFn{a, b});
+          break;
+        case ActivationKind::kNone:
+          break;
       }
     });
     check_launch("activation kernel");

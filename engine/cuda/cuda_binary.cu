@@ -12,12 +12,18 @@ namespace {
 
 const char* op_name(BinaryOp op) {
   switch (op) {
-    case BinaryOp::kAdd: return "Add";
-    case BinaryOp::kSub: return "Sub";
-    case BinaryOp::kMul: return "Mul";
-    case BinaryOp::kDiv: return "Div";
-    case BinaryOp::kMax: return "Max";
-    case BinaryOp::kPRelu: return "PRelu";
+    case BinaryOp::kAdd:
+      return "Add";
+    case BinaryOp::kSub:
+      return "Sub";
+    case BinaryOp::kMul:
+      return "Mul";
+    case BinaryOp::kDiv:
+      return "Div";
+    case BinaryOp::kMax:
+      return "Max";
+    case BinaryOp::kPRelu:
+      return "PRelu";
   }
   return "?";
 }
@@ -39,11 +45,21 @@ class BroadcastKernel : public OwnKernel {
         const T* a = static_cast<const T*>(operand(0));
         const T* b = static_cast<const T*>(operand(1));
         switch (config.op) {
-          case BinaryOp::kAdd: launch_binary<Index>(stream, a, b, y, n, AddFn{}); break;
-          case BinaryOp::kSub: launch_binary<Index>(stream, a, b, y, n, SubFn{}); break;
-          case BinaryOp::kMul: launch_binary<Index>(stream, a, b, y, n, MulFn{}); break;
-          case BinaryOp::kDiv: launch_binary<Index>(stream, a, b, y, n, DivFn{}); break;
-          case BinaryOp::kMax: launch_binary<Index>(stream, a, b, y, n, MaxFn{}); break;
+          case BinaryOp::kAdd:
+            launch_binary<Index>(stream, a, b, y, n, AddFn{});
+            break;
+          case BinaryOp::kSub:
+            launch_binary<Index>(stream, a, b, y, n, SubFn{});
+            break;
+          case BinaryOp::kMul:
+            launch_binary<Index>(stream, a, b, y, n, MulFn{});
+            break;
+          case BinaryOp::kDiv:
+            launch_binary<Index>(stream, a, b, y, n, DivFn{});
+            break;
+          case BinaryOp::kMax:
+            launch_binary<Index>(stream, a, b, y, n, MaxFn{});
+            break;
           case BinaryOp::kPRelu:
             if constexpr (std::is_same_v<T, float>) launch_binary<Index>(stream, a, b, y, n, PReluFn{});
             break;
@@ -65,8 +81,8 @@ class BroadcastKernel : public OwnKernel {
  private:
   template <typename Index, typename Fn>
   void launch_binary(cudaStream_t stream, const T* a, const T* b, T* y, Index n, Fn fn) {
-    broadcast_binary_kernel<T, Fn, Index><<<grid_of(geometry), block_of(geometry), 0, stream>>>(config.table, a, b, y,
-                                                                                                n, fn);
+    broadcast_binary_kernel<T, Fn, Index>
+        <<<grid_of(geometry), block_of(geometry), 0, stream>>>(config.table, a, b, y, n, fn);
   }
 };
 
@@ -92,10 +108,14 @@ std::unique_ptr<CudaKernel> make_broadcast(const KernelRequest& r) {
   BroadcastConfig c;
   if (!plan_broadcast(view_of(r), &c, nullptr)) return nullptr;
   switch (c.dtype) {
-    case DType::kFloat32: return build<float>(r, c);
-    case DType::kInt64: return build<int64_t>(r, c);
-    case DType::kInt32: return build<int32_t>(r, c);
-    default: return nullptr;
+    case DType::kFloat32:
+      return build<float>(r, c);
+    case DType::kInt64:
+      return build<int64_t>(r, c);
+    case DType::kInt32:
+      return build<int32_t>(r, c);
+    default:
+      return nullptr;
   }
 }
 

@@ -17,14 +17,15 @@ class CastKernel : public OwnKernel {
     if (geometry.empty()) return;
     if (config.from == config.to) {
       if (operand(0) != output(0))
-        DNNCOST_CUDA_CHECK(cudaMemcpyAsync(output(0), operand(0), static_cast<size_t>(config.elements) * dtype_size(config.from),
+        DNNCOST_CUDA_CHECK(cudaMemcpyAsync(output(0), operand(0),
+                                           static_cast<size_t>(config.elements) * dtype_size(config.from),
                                            cudaMemcpyDeviceToDevice, stream));
       return;
     }
     with_index_type(int32, [&](auto index_tag) {
       using Index = decltype(index_tag);
-      cast_kernel<Index><<<grid_of(geometry), block_of(geometry), 0, stream>>>(config.from, operand(0), config.to,
-                                                                              output(0), static_cast<Index>(config.elements));
+      cast_kernel<Index><<<grid_of(geometry), block_of(geometry), 0, stream>>>(
+          config.from, operand(0), config.to, output(0), static_cast<Index>(config.elements));
     });
     check_launch("cast_kernel");
   }

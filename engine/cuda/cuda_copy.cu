@@ -28,7 +28,7 @@ class ByteCopyKernel : public OwnKernel {
         Unit one;
         std::memcpy(&one, mask_one.data(), sizeof(Unit));
         fill_kernel<Unit><<<grid_of(mask_geometry), block_of(mask_geometry), 0, stream>>>(static_cast<Unit*>(output(1)),
-                                                                                       config.mask_elements, one);
+                                                                                          config.mask_elements, one);
       });
       check_launch("fill_kernel (Dropout mask)");
     }

@@ -98,7 +98,9 @@ std::unique_ptr<CudaKernel> make_pad(const KernelRequest& r) {
   k->int32 = fits_int32_indexing(c.elements, shape_numel(r.input(0).shape), k->geometry);
   k->take_input(r, 0);
   if (c.fill_input >= 0) k->fill_operand = k->take_input(r, static_cast<size_t>(c.fill_input));
-  const char* mode = c.table.mode == PadMode::kReflect ? "reflect" : c.table.mode == PadMode::kEdge ? "edge" : "constant";
+  const char* mode = c.table.mode == PadMode::kReflect ? "reflect"
+                     : c.table.mode == PadMode::kEdge  ? "edge"
+                                                       : "constant";
   k->implementation = std::string("dnncost pad<") + mode + ">";
   k->details["layouts"] = "NCHW (row-major)";
   k->details["merged_dims"] = dims_text(c.table.out_dims, c.table.rank);

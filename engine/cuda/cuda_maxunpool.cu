@@ -15,8 +15,7 @@ class MaxUnpoolKernel : public OwnKernel {
 
   void execute(cudaStream_t stream) override {
     if (config.y_elements > 0)
-      DNNCOST_CUDA_CHECK(
-          cudaMemsetAsync(output(0), 0, static_cast<size_t>(config.y_elements) * sizeof(float), stream));
+      DNNCOST_CUDA_CHECK(cudaMemsetAsync(output(0), 0, static_cast<size_t>(config.y_elements) * sizeof(float), stream));
     if (geometry.empty()) return;
     with_index_type(int32, [&](auto index_tag) {
       using Index = decltype(index_tag);

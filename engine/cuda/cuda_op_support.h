@@ -54,21 +54,29 @@ enum class BinaryOp { kAdd, kSub, kMul, kDiv, kMax, kPRelu };
 struct BroadcastConfig {
   BinaryOp op = BinaryOp::kAdd;
   DType dtype = DType::kFloat32;
-  IndexTable table;       // operands = the step's inputs, in order
-  int64_t elements = 0;   // of the output
+  IndexTable table;      // operands = the step's inputs, in order
+  int64_t elements = 0;  // of the output
   int in_place_input = -1;
 };
 
 inline bool plan_broadcast(const StepView& s, BroadcastConfig* c, std::string* why) {
   const std::string& op = s.node().op_type;
-  if (op == "Add") c->op = BinaryOp::kAdd;
-  else if (op == "Sub") c->op = BinaryOp::kSub;
-  else if (op == "Mul") c->op = BinaryOp::kMul;
-  else if (op == "Div") c->op = BinaryOp::kDiv;
-  else if (op == "Sum") c->op = BinaryOp::kAdd;
-  else if (op == "Max") c->op = BinaryOp::kMax;
-  else if (op == "PRelu") c->op = BinaryOp::kPRelu;
-  else return refuse(why, "not an element-wise arithmetic op");
+  if (op == "Add")
+    c->op = BinaryOp::kAdd;
+  else if (op == "Sub")
+    c->op = BinaryOp::kSub;
+  else if (op == "Mul")
+    c->op = BinaryOp::kMul;
+  else if (op == "Div")
+    c->op = BinaryOp::kDiv;
+  else if (op == "Sum")
+    c->op = BinaryOp::kAdd;
+  else if (op == "Max")
+    c->op = BinaryOp::kMax;
+  else if (op == "PRelu")
+    c->op = BinaryOp::kPRelu;
+  else
+    return refuse(why, "not an element-wise arithmetic op");
   const bool variadic = op == "Sum" || op == "Max";
   if (!s.only_first_output()) return refuse(why, "extra outputs");
   const size_t n = s.input_count();
@@ -104,7 +112,8 @@ inline bool plan_broadcast(const StepView& s, BroadcastConfig* c, std::string* w
   if (integer && c->op == BinaryOp::kDiv) {
     // The ref path rejects a zero integer divisor; the GPU cannot, so only known non-zero divisors run here.
     const Tensor* b = s.constant(1);
-    if (!b) return refuse(why, "integer Div with a divisor computed at run time (zero divisors are checked on the host)");
+    if (!b)
+      return refuse(why, "integer Div with a divisor computed at run time (zero divisors are checked on the host)");
     for (int64_t v : b->to_int64_vector())
       if (v == 0) return refuse(why, "integer Div by zero");
   }
@@ -126,8 +135,12 @@ inline bool plan_activation(const StepView& s, FusedActivation* a, std::string* 
     return refuse(why, "expects one float32 input and one output");
   const AttributeReader attrs = s.attrs();
   switch (a->kind) {
-    case ActivationKind::kLeakyRelu: a->alpha = attrs.get_float("alpha", 0.01f); break;
-    case ActivationKind::kElu: a->alpha = attrs.get_float("alpha", 1.0f); break;
+    case ActivationKind::kLeakyRelu:
+      a->alpha = attrs.get_float("alpha", 0.01f);
+      break;
+    case ActivationKind::kElu:
+      a->alpha = attrs.get_float("alpha", 1.0f);
+      break;
     case ActivationKind::kHardSigmoid:
       a->alpha = attrs.get_float("alpha", 0.2f);
       a->beta = attrs.get_float("beta", 0.5f);
@@ -149,7 +162,8 @@ inline bool plan_activation(const StepView& s, FusedActivation* a, std::string* 
       }
       break;
     }
-    default: break;
+    default:
+      break;
   }
   return true;
 }
@@ -157,8 +171,8 @@ inline bool plan_activation(const StepView& s, FusedActivation* a, std::string* 
 // --- byte copies: Reshape Flatten Squeeze Unsqueeze Identity Dropout ---------------------------------------
 
 struct ByteCopyConfig {
-  int64_t bytes = 0;                        // output 0 = input 0, byte for byte
-  DType mask_dtype = DType::kUndefined;     // Dropout's mask output (all ones), when it is used
+  int64_t bytes = 0;                     // output 0 = input 0, byte for byte
+  DType mask_dtype = DType::kUndefined;  // Dropout's mask output (all ones), when it is used
   int64_t mask_elements = 0;
 };
 
@@ -185,8 +199,7 @@ inline bool plan_byte_copy(const StepView& s, ByteCopyConfig* c, std::string* wh
       if (!training) return refuse(why, "Dropout training_mode computed at run time");
       if (training->numel() > 0 && training->value_as_double(0) != 0) {
         const Tensor* ratio = s.constant(1);
-        if (s.present(1) && (!ratio || ratio->value_as_double(0) != 0))
-          return refuse(why, "Dropout in training mode");
+        if (s.present(1) && (!ratio || ratio->value_as_double(0) != 0)) return refuse(why, "Dropout in training mode");
       }
     }
     if (s.has_output(1)) {
@@ -205,10 +218,10 @@ inline bool plan_byte_copy(const StepView& s, ByteCopyConfig* c, std::string* wh
 // Per piece (Concat: input; Split: output): bytes of one row; the joined tensor's rows are the pieces' rows side
 // by side. A piece that is absent (a Split output nobody reads) has row bytes counted but no copy.
 struct ConcatConfig {
-  int64_t outer = 0;                    // rows
+  int64_t outer = 0;  // rows
   std::vector<int64_t> piece_row_bytes;
-  std::vector<int64_t> piece_offset;    // byte offset of the piece within a row of the joined tensor
-  int64_t row_bytes = 0;                // of the joined tensor
+  std::vector<int64_t> piece_offset;  // byte offset of the piece within a row of the joined tensor
+  int64_t row_bytes = 0;              // of the joined tensor
 };
 
 inline bool plan_concat_rows(const Shape& joined, int64_t axis, const std::vector<Shape>& pieces, size_t elem,
@@ -235,8 +248,8 @@ inline bool plan_concat(const StepView& s, ConcatConfig* c, std::string* why) {
   const Shape& joined = split ? s.input(0).shape : s.output(0).shape;
   const int64_t rank = static_cast<int64_t>(joined.size());
   if (rank < 1) return refuse(why, "scalar");
-  int64_t axis = split ? s.attrs().get_int("axis", 0)
-                       : (s.opset() < 4 ? s.attrs().get_int("axis", 1) : s.attrs().get_int("axis"));
+  int64_t axis =
+      split ? s.attrs().get_int("axis", 0) : (s.opset() < 4 ? s.attrs().get_int("axis", 1) : s.attrs().get_int("axis"));
   if (axis < 0) axis += rank;
   if (axis < 0 || axis >= rank) return refuse(why, "axis out of range");
   std::vector<Shape> pieces;
@@ -258,7 +271,7 @@ inline bool plan_concat(const StepView& s, ConcatConfig* c, std::string* why) {
 // --- Transpose ---------------------------------------------------------------------------------------------
 
 struct GatherLikeConfig {
-  IndexTable table;   // one operand: the input, in elements
+  IndexTable table;  // one operand: the input, in elements
   size_t element_bytes = 0;
   int64_t elements = 0;
 };
@@ -465,7 +478,8 @@ inline bool plan_reduce_mean(const StepView& s, ReduceTable* t, std::string* why
     axes = s.attrs().get_ints("axes", {});
   }
   std::vector<bool> reduced(static_cast<size_t>(rank), false);
-  if (axes.empty() && s.attrs().get_int("noop_with_empty_axes", 0) == 0) reduced.assign(static_cast<size_t>(rank), true);
+  if (axes.empty() && s.attrs().get_int("noop_with_empty_axes", 0) == 0)
+    reduced.assign(static_cast<size_t>(rank), true);
   for (int64_t a : axes) {
     if (a < 0) a += rank;
     if (a < 0 || a >= rank) return refuse(why, "axis out of range");

@@ -43,8 +43,8 @@ std::unique_ptr<CudaKernel> make_reduce_mean(const KernelRequest& r) {
   k->int32 = !int64_indexing_forced() && input_elements + kThreadsPerBlock <= kInt32Limit &&
              t.outputs + k->geometry.total_threads() <= kInt32Limit && t.group + kThreadsPerBlock <= kInt32Limit;
   k->take_input(r, 0);
-  k->implementation = k->thread_per_output ? "dnncost reduce_mean (thread per output)"
-                                           : "dnncost reduce_mean (block per output)";
+  k->implementation =
+      k->thread_per_output ? "dnncost reduce_mean (thread per output)" : "dnncost reduce_mean (block per output)";
   k->details["layouts"] = "NCHW (row-major)";
   k->details["outputs"] = std::to_string(t.outputs);
   k->details["group"] = std::to_string(t.group);

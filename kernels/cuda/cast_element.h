@@ -30,8 +30,10 @@ inline bool cast_type_on_device(DType t) {
     case DType::kUint16:
     case DType::kUint32:
     case DType::kUint64:
-    case DType::kBool: return true;
-    default: return false;
+    case DType::kBool:
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -57,26 +59,51 @@ DNNCOST_HD void cast_write(void* base, int64_t k, T v) {
 DNNCOST_HD CastValue cast_load(DType t, const void* base, int64_t k) {
   CastValue e;
   switch (t) {
-    case DType::kFloat32: e.f = cast_read<float>(base, k); return e;
-    case DType::kFloat64: e.f = cast_read<double>(base, k); return e;
-    default: break;
+    case DType::kFloat32:
+      e.f = cast_read<float>(base, k);
+      return e;
+    case DType::kFloat64:
+      e.f = cast_read<double>(base, k);
+      return e;
+    default:
+      break;
   }
   e.kind = 1;
   switch (t) {
-    case DType::kInt8: e.i = cast_read<int8_t>(base, k); return e;
-    case DType::kInt16: e.i = cast_read<int16_t>(base, k); return e;
-    case DType::kInt32: e.i = cast_read<int32_t>(base, k); return e;
-    case DType::kInt64: e.i = cast_read<int64_t>(base, k); return e;
-    case DType::kBool: e.i = cast_read<uint8_t>(base, k) != 0 ? 1 : 0; return e;
-    default: break;
+    case DType::kInt8:
+      e.i = cast_read<int8_t>(base, k);
+      return e;
+    case DType::kInt16:
+      e.i = cast_read<int16_t>(base, k);
+      return e;
+    case DType::kInt32:
+      e.i = cast_read<int32_t>(base, k);
+      return e;
+    case DType::kInt64:
+      e.i = cast_read<int64_t>(base, k);
+      return e;
+    case DType::kBool:
+      e.i = cast_read<uint8_t>(base, k) != 0 ? 1 : 0;
+      return e;
+    default:
+      break;
   }
   e.kind = 2;
   switch (t) {
-    case DType::kUint8: e.u = cast_read<uint8_t>(base, k); return e;
-    case DType::kUint16: e.u = cast_read<uint16_t>(base, k); return e;
-    case DType::kUint32: e.u = cast_read<uint32_t>(base, k); return e;
-    case DType::kUint64: e.u = cast_read<uint64_t>(base, k); return e;
-    default: break;
+    case DType::kUint8:
+      e.u = cast_read<uint8_t>(base, k);
+      return e;
+    case DType::kUint16:
+      e.u = cast_read<uint16_t>(base, k);
+      return e;
+    case DType::kUint32:
+      e.u = cast_read<uint32_t>(base, k);
+      return e;
+    case DType::kUint64:
+      e.u = cast_read<uint64_t>(base, k);
+      return e;
+    default:
+      break;
   }
   return e;  // not reached for the types cast_type_on_device accepts
 }
@@ -107,15 +134,32 @@ DNNCOST_HD void cast_store(DType t, void* base, int64_t k, const CastValue& e) {
       cast_write<uint8_t>(base, k, nonzero ? 1 : 0);
       return;
     }
-    case DType::kInt8: cast_write<int8_t>(base, k, cast_to_integer<int8_t>(e)); return;
-    case DType::kInt16: cast_write<int16_t>(base, k, cast_to_integer<int16_t>(e)); return;
-    case DType::kInt32: cast_write<int32_t>(base, k, cast_to_integer<int32_t>(e)); return;
-    case DType::kInt64: cast_write<int64_t>(base, k, cast_to_integer<int64_t>(e)); return;
-    case DType::kUint8: cast_write<uint8_t>(base, k, cast_to_integer<uint8_t>(e)); return;
-    case DType::kUint16: cast_write<uint16_t>(base, k, cast_to_integer<uint16_t>(e)); return;
-    case DType::kUint32: cast_write<uint32_t>(base, k, cast_to_integer<uint32_t>(e)); return;
-    case DType::kUint64: cast_write<uint64_t>(base, k, cast_to_integer<uint64_t>(e)); return;
-    default: return;
+    case DType::kInt8:
+      cast_write<int8_t>(base, k, cast_to_integer<int8_t>(e));
+      return;
+    case DType::kInt16:
+      cast_write<int16_t>(base, k, cast_to_integer<int16_t>(e));
+      return;
+    case DType::kInt32:
+      cast_write<int32_t>(base, k, cast_to_integer<int32_t>(e));
+      return;
+    case DType::kInt64:
+      cast_write<int64_t>(base, k, cast_to_integer<int64_t>(e));
+      return;
+    case DType::kUint8:
+      cast_write<uint8_t>(base, k, cast_to_integer<uint8_t>(e));
+      return;
+    case DType::kUint16:
+      cast_write<uint16_t>(base, k, cast_to_integer<uint16_t>(e));
+      return;
+    case DType::kUint32:
+      cast_write<uint32_t>(base, k, cast_to_integer<uint32_t>(e));
+      return;
+    case DType::kUint64:
+      cast_write<uint64_t>(base, k, cast_to_integer<uint64_t>(e));
+      return;
+    default:
+      return;
   }
 }
 

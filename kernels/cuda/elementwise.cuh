@@ -202,12 +202,23 @@ void with_index_type(bool use_int32, F&& f) {
 template <typename F>
 bool with_unit_type(size_t bytes, F&& f) {
   switch (bytes) {
-    case 1: f(uint8_t{}); return true;
-    case 2: f(uint16_t{}); return true;
-    case 4: f(uint32_t{}); return true;
-    case 8: f(uint64_t{}); return true;
-    case 16: f(uint4{}); return true;
-    default: return false;
+    case 1:
+      f(uint8_t{});
+      return true;
+    case 2:
+      f(uint16_t{});
+      return true;
+    case 4:
+      f(uint32_t{});
+      return true;
+    case 8:
+      f(uint64_t{});
+      return true;
+    case 16:
+      f(uint4{});
+      return true;
+    default:
+      return false;
   }
 }
 

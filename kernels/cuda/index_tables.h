@@ -126,8 +126,7 @@ inline bool make_slice_table(const Shape& in_shape, const Shape& out_shape, cons
 // axes `axes` (already resolved to [0, rank)) with starts/ends/steps; the output shape is written to *out_shape.
 inline void resolve_slice(const Shape& in_shape, const std::vector<int64_t>& axes, const std::vector<int64_t>& starts,
                           const std::vector<int64_t>& ends, const std::vector<int64_t>& steps,
-                          std::vector<int64_t>* start_per_axis, std::vector<int64_t>* step_per_axis,
-                          Shape* out_shape) {
+                          std::vector<int64_t>* start_per_axis, std::vector<int64_t>* step_per_axis, Shape* out_shape) {
   const auto clamp = [](int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); };
   start_per_axis->assign(in_shape.size(), 0);
   step_per_axis->assign(in_shape.size(), 1);

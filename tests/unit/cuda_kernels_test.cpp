@@ -194,8 +194,8 @@ TEST(CudaIndexTables, PadMergesUnpaddedLeadingAxes) {
   EXPECT_EQ(t.out_dims[0], 6);  // N and C merged
   EXPECT_EQ(t.out_dims[1], 6);
   EXPECT_EQ(t.out_dims[2], 9);
-  EXPECT_EQ(cuda::pad_source_offset<int64_t>(t, 0), -1);            // a corner of the padding
-  EXPECT_EQ(cuda::pad_source_offset<int64_t>(t, 1 * 9 + 2), 0);    // first input element
+  EXPECT_EQ(cuda::pad_source_offset<int64_t>(t, 0), -1);         // a corner of the padding
+  EXPECT_EQ(cuda::pad_source_offset<int64_t>(t, 1 * 9 + 2), 0);  // first input element
 }
 
 // --- cast -------------------------------------------------------------------------------------------------------
@@ -219,10 +219,35 @@ TEST(CudaCast, SaturatingLimitsMatchNumericLimits) {
 TEST(CudaCast, ElementMatchesConvertElementsForEveryDeviceTypePair) {
   const DType types[] = {DType::kFloat32, DType::kFloat64, DType::kInt8,   DType::kInt16,  DType::kInt32, DType::kInt64,
                          DType::kUint8,   DType::kUint16,  DType::kUint32, DType::kUint64, DType::kBool};
-  const double specials[] = {0.0, -0.0, 0.5, -0.5, 1.0, -1.0, 2.5, -2.5, 127.0, 128.0, -129.0, 255.0, 256.0,
-                             65535.0, 65536.0, -32769.0, 2147483647.0, 2147483648.0, -2147483649.0, 4294967296.0,
-                             9.3e18, -9.3e18, 1.9e19, 1e30, -1e30, 16777217.0, 3.4e38,
-                             std::numeric_limits<double>::infinity(), -std::numeric_limits<double>::infinity(),
+  const double specials[] = {0.0,
+                             -0.0,
+                             0.5,
+                             -0.5,
+                             1.0,
+                             -1.0,
+                             2.5,
+                             -2.5,
+                             127.0,
+                             128.0,
+                             -129.0,
+                             255.0,
+                             256.0,
+                             65535.0,
+                             65536.0,
+                             -32769.0,
+                             2147483647.0,
+                             2147483648.0,
+                             -2147483649.0,
+                             4294967296.0,
+                             9.3e18,
+                             -9.3e18,
+                             1.9e19,
+                             1e30,
+                             -1e30,
+                             16777217.0,
+                             3.4e38,
+                             std::numeric_limits<double>::infinity(),
+                             -std::numeric_limits<double>::infinity(),
                              std::nan("")};
   const int64_t n = static_cast<int64_t>(sizeof(specials) / sizeof(specials[0]));
   for (DType from : types) {
@@ -270,11 +295,21 @@ Tensor emulate_broadcast(const PlannedOp& p, const cuda::BroadcastConfig& c) {
     T acc = at(0);
     for (int k = 1; k < c.table.operands; ++k) {
       switch (c.op) {
-        case cuda::BinaryOp::kAdd: acc = AddFn{}(acc, at(k)); break;
-        case cuda::BinaryOp::kSub: acc = SubFn{}(acc, at(k)); break;
-        case cuda::BinaryOp::kMul: acc = MulFn{}(acc, at(k)); break;
-        case cuda::BinaryOp::kDiv: acc = DivFn{}(acc, at(k)); break;
-        case cuda::BinaryOp::kMax: acc = MaxFn{}(acc, at(k)); break;
+        case cuda::BinaryOp::kAdd:
+          acc = AddFn{}(acc, at(k));
+          break;
+        case cuda::BinaryOp::kSub:
+          acc = SubFn{}(acc, at(k));
+          break;
+        case cuda::BinaryOp::kMul:
+          acc = MulFn{}(acc, at(k));
+          break;
+        case cuda::BinaryOp::kDiv:
+          acc = DivFn{}(acc, at(k));
+          break;
+        case cuda::BinaryOp::kMax:
+          acc = MaxFn{}(acc, at(k));
+          break;
         case cuda::BinaryOp::kPRelu:
           if constexpr (std::is_same_v<T, float>) acc = PReluFn{}(acc, at(k));
           break;
@@ -304,11 +339,14 @@ TEST(CudaBroadcast, BinaryOpsMatchRefWithBroadcasting) {
   check_broadcast<float>({"Mul", {}, {in(random_tensor({1, 3, 1, 5}, 5)), in(random_tensor({2, 1, 4, 1}, 6))}}, -1);
   check_broadcast<float>({"Div", {}, {in(random_tensor({4, 6}, 7)), weight(random_tensor({6}, 8, 0.5f, 2.f))}}, 0);
   check_broadcast<float>({"Add", {}, {in(random_tensor({8, 16, 7, 7}, 9)), weight(random_tensor({16, 1, 1}, 10))}}, 0);
-  check_broadcast<float>({"Max", {}, {in(random_tensor({3, 4}, 11)), in(random_tensor({4}, 12)),
-                                      in(random_tensor({3, 1}, 13))}}, 0);
+  check_broadcast<float>(
+      {"Max", {}, {in(random_tensor({3, 4}, 11)), in(random_tensor({4}, 12)), in(random_tensor({3, 1}, 13))}}, 0);
   check_broadcast<float>({"Sum", {}, {in(random_tensor({2, 5}, 14))}}, 0);
-  check_broadcast<float>({"Sum", {}, {in(random_tensor({2, 1, 3}, 15)), in(random_tensor({4, 1}, 16)),
-                                      in(random_tensor({3}, 17)), in(random_tensor({2, 4, 3}, 18))}}, 3);
+  check_broadcast<float>({"Sum",
+                          {},
+                          {in(random_tensor({2, 1, 3}, 15)), in(random_tensor({4, 1}, 16)), in(random_tensor({3}, 17)),
+                           in(random_tensor({2, 4, 3}, 18))}},
+                         3);
 }
 
 TEST(CudaBroadcast, IntegerOpsAndIntegerDivision) {
@@ -333,7 +371,8 @@ TEST(CudaBroadcast, PReluPerChannelSlopeBothOpsetForms) {
 }
 
 TEST(CudaBroadcast, LegacyAxisBroadcastFallsBackButAScalarRuns) {
-  SingleOp op{"Add", {{"broadcast", attr_int(1)}, {"axis", attr_int(1)}},
+  SingleOp op{"Add",
+              {{"broadcast", attr_int(1)}, {"axis", attr_int(1)}},
               {in(random_tensor({2, 3, 4}, 1)), weight(random_tensor({3}, 2))}};
   op.opset = 6;
   PlannedOp p = plan_op(op);
@@ -347,9 +386,10 @@ TEST(CudaBroadcast, LegacyAxisBroadcastFallsBackButAScalarRuns) {
 }
 
 TEST(CudaBroadcast, TooManyMergedDimsFallsBack) {
-  const PlannedOp p = plan_op({"Add", {},
-                               {in(random_tensor({2, 1, 2, 1, 2, 1, 2, 1, 2}, 1)),
-                                in(random_tensor({1, 2, 1, 2, 1, 2, 1, 2, 1}, 2))}});
+  const PlannedOp p =
+      plan_op({"Add",
+               {},
+               {in(random_tensor({2, 1, 2, 1, 2, 1, 2, 1, 2}, 1)), in(random_tensor({1, 2, 1, 2, 1, 2, 1, 2, 1}, 2))}});
   cuda::BroadcastConfig c;
   std::string why;
   EXPECT_FALSE(cuda::plan_broadcast(p.view(), &c, &why));
@@ -455,8 +495,9 @@ TEST(CudaConcat, ConcatAlongEveryAxisMatchesRef) {
     a[ax] = 1;
     b[ax] = 5;
     w[ax] = 2;
-    const PlannedOp p = plan_op(
-        {"Concat", {{"axis", attr_int(axis)}}, {in(random_tensor(a, 1)), in(random_tensor(b, 2)), weight(random_tensor(w, 3))}});
+    const PlannedOp p = plan_op({"Concat",
+                                 {{"axis", attr_int(axis)}},
+                                 {in(random_tensor(a, 1)), in(random_tensor(b, 2)), weight(random_tensor(w, 3))}});
     cuda::ConcatConfig c;
     std::string why;
     ASSERT_TRUE(cuda::plan_concat(p.view(), &c, &why)) << why;
@@ -469,8 +510,8 @@ TEST(CudaConcat, ConcatAlongEveryAxisMatchesRef) {
 }
 
 TEST(CudaConcat, SplitIntoUnequalPartsMatchesRef) {
-  SingleOp op{"Split", {{"axis", attr_int(1)}}, {in(typed_iota(DType::kInt64, {2, 6, 3})), weight(int64s({1, 3, 2}))},
-              3};
+  SingleOp op{
+      "Split", {{"axis", attr_int(1)}}, {in(typed_iota(DType::kInt64, {2, 6, 3})), weight(int64s({1, 3, 2}))}, 3};
   const PlannedOp p = plan_op(op);
   cuda::ConcatConfig c;
   std::string why;
@@ -491,9 +532,10 @@ Tensor emulate_table_copy(const PlannedOp& p, const cuda::GatherLikeConfig& c) {
   const auto* x = static_cast<const unsigned char*>(p.input(0).raw());
   auto* out = static_cast<unsigned char*>(y.raw());
   for (Index i = 0; i < static_cast<Index>(c.elements); ++i)
-    std::memcpy(out + static_cast<int64_t>(i) * static_cast<int64_t>(c.element_bytes),
-                x + static_cast<int64_t>(cuda::table_offset<Index>(c.table, 0, i)) * static_cast<int64_t>(c.element_bytes),
-                c.element_bytes);
+    std::memcpy(
+        out + static_cast<int64_t>(i) * static_cast<int64_t>(c.element_bytes),
+        x + static_cast<int64_t>(cuda::table_offset<Index>(c.table, 0, i)) * static_cast<int64_t>(c.element_bytes),
+        c.element_bytes);
   return y;
 }
 
@@ -527,10 +569,12 @@ TEST(CudaDataMovement, SliceStepsClampingAndLegacyAttributes) {
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
   const Tensor x = random_tensor({4, 5, 6}, 31);
   check_slice({"Slice", {}, {in(x), weight(int64s({1, 0})), weight(int64s({3, kMax})), weight(int64s({0, 2}))}});
-  check_slice({"Slice", {}, {in(x), weight(int64s({-1, 5})), weight(int64s({kMin, 0})), weight(int64s({2, 1})),
-                             weight(int64s({-2, -1}))}});
-  check_slice({"Slice", {}, {in(x), weight(int64s({0})), weight(int64s({4})), weight(int64s({0})),
-                             weight(int64s({2}))}});
+  check_slice(
+      {"Slice",
+       {},
+       {in(x), weight(int64s({-1, 5})), weight(int64s({kMin, 0})), weight(int64s({2, 1})), weight(int64s({-2, -1}))}});
+  check_slice(
+      {"Slice", {}, {in(x), weight(int64s({0})), weight(int64s({4})), weight(int64s({0})), weight(int64s({2}))}});
   check_slice({"Slice", {}, {in(x), weight(int64s({2, 1, 0})), weight(int64s({3, 4, 6}))}});  // a contiguous block
   SingleOp legacy{"Slice", {{"starts", attr_ints({1})}, {"ends", attr_ints({-1})}, {"axes", attr_ints({2})}}, {in(x)}};
   legacy.opset = 9;
@@ -571,14 +615,15 @@ TEST(CudaDataMovement, PadModesCropsAndFillValues) {
     check_pad({"Pad", {{"mode", attr_string(mode)}}, {in(x), weight(int64s({0, 1, -1, 2, 1, 0, 2, -2}))}});
   }
   check_pad({"Pad", {}, {in(x), weight(int64s({1, 0, 0, 0, 0, 0, 0, 1})), weight(Tensor::from_float({2.5f}, {}))}});
-  check_pad({"Pad", {}, {in(typed_iota(DType::kInt64, {3, 4})), weight(int64s({1, 1, 1, 1})),
-                         in(Tensor::from_int64({-7}, {}))}});
+  check_pad({"Pad",
+             {},
+             {in(typed_iota(DType::kInt64, {3, 4})), weight(int64s({1, 1, 1, 1})), in(Tensor::from_int64({-7}, {}))}});
   SingleOp legacy{"Pad", {{"pads", attr_ints({0, 1, 0, 2})}, {"value", attr_float(-3.f)}}, {in(x.reshaped({6, 20}))}};
   legacy.opset = 2;
   check_pad(legacy);
   // A run-time float constant_value is read on the device from its input.
-  const PlannedOp p = plan_op({"Pad", {}, {in(x), weight(int64s({0, 0, 1, 1, 0, 0, 1, 1})),
-                                           in(Tensor::from_float({9.f}, {}))}});
+  const PlannedOp p =
+      plan_op({"Pad", {}, {in(x), weight(int64s({0, 0, 1, 1, 0, 0, 1, 1})), in(Tensor::from_float({9.f}, {}))}});
   cuda::PadConfig c;
   ASSERT_TRUE(cuda::plan_pad(p.view(), &c, nullptr));
   EXPECT_EQ(c.fill_input, 2);
@@ -590,8 +635,8 @@ TEST(CudaDataMovement, PadModesCropsAndFillValues) {
 TEST(CudaDataMovement, GatherConstantIndicesAlongEachAxis) {
   const Tensor x = random_tensor({3, 4, 5}, 51);
   for (int64_t axis : {0, 1, 2, -1}) {
-    const PlannedOp p = plan_op({"Gather", {{"axis", attr_int(axis)}},
-                                 {in(x), weight(Tensor::from_int64({0, -1, 2, 1, 2, 0}, {2, 3}))}});
+    const PlannedOp p = plan_op(
+        {"Gather", {{"axis", attr_int(axis)}}, {in(x), weight(Tensor::from_int64({0, -1, 2, 1, 2, 0}, {2, 3}))}});
     cuda::GatherConfig c;
     std::string why;
     ASSERT_TRUE(cuda::plan_gather(p.view(), &c, &why)) << why;
@@ -606,9 +651,10 @@ TEST(CudaDataMovement, GatherConstantIndicesAlongEachAxis) {
 
 TEST(CudaReduce, MaxUnpoolScatterMatchesRef) {
   // Indices computed at run time, as MaxPool's Indices output would be.
-  const PlannedOp p = plan_op({"MaxUnpool", {{"kernel_shape", attr_ints({2, 2})}, {"strides", attr_ints({2, 2})}},
-                               {in(random_tensor({1, 2, 2, 2}, 61)),
-                                in(Tensor::from_int64({0, 3, 9, 14, 16, 19, 26, 31}, {1, 2, 2, 2}))}});
+  const PlannedOp p = plan_op(
+      {"MaxUnpool",
+       {{"kernel_shape", attr_ints({2, 2})}, {"strides", attr_ints({2, 2})}},
+       {in(random_tensor({1, 2, 2, 2}, 61)), in(Tensor::from_int64({0, 3, 9, 14, 16, 19, 26, 31}, {1, 2, 2, 2}))}});
   cuda::MaxUnpoolConfig c;
   std::string why;
   ASSERT_TRUE(cuda::plan_max_unpool(p.view(), &c, &why)) << why;
@@ -620,7 +666,8 @@ TEST(CudaReduce, MaxUnpoolScatterMatchesRef) {
 }
 
 TEST(CudaReduce, InstanceNormEmulationMatchesRef) {
-  const PlannedOp p = plan_op({"InstanceNormalization", {{"epsilon", attr_float(1e-3f)}},
+  const PlannedOp p = plan_op({"InstanceNormalization",
+                               {{"epsilon", attr_float(1e-3f)}},
                                {in(random_tensor({2, 3, 5, 7}, 71, -3.f, 5.f)), weight(random_tensor({3}, 72)),
                                 weight(random_tensor({3}, 73))}});
   cuda::InstanceNormConfig c;
@@ -640,13 +687,14 @@ TEST(CudaReduce, InstanceNormEmulationMatchesRef) {
     for (double v : partial) sum += v;
     const double mean = sum / static_cast<double>(c.spatial);
     std::fill(partial.begin(), partial.end(), 0.0);
-    for (int64_t s = 0; s < c.spatial; ++s) partial[static_cast<size_t>(s % threads)] += (xp[s] - mean) * (xp[s] - mean);
+    for (int64_t s = 0; s < c.spatial; ++s)
+      partial[static_cast<size_t>(s % threads)] += (xp[s] - mean) * (xp[s] - mean);
     double squares = 0;
     for (double v : partial) squares += v;
     const int64_t ch = plane % c.channels;
-    const ScaleShift ab = make_scale_shift(p.input(1).data<float>()[ch], p.input(2).data<float>()[ch],
-                                           static_cast<float>(mean),
-                                           static_cast<float>(squares / static_cast<double>(c.spatial)), c.epsilon);
+    const ScaleShift ab =
+        make_scale_shift(p.input(1).data<float>()[ch], p.input(2).data<float>()[ch], static_cast<float>(mean),
+                         static_cast<float>(squares / static_cast<double>(c.spatial)), c.epsilon);
     for (int64_t s = 0; s < c.spatial; ++s) y.data<float>()[plane * c.spatial + s] = apply_scale_shift(xp[s], ab);
   }
   EXPECT_LT(rel_l2(y, p.ref[0]), 1e-6);
@@ -707,10 +755,12 @@ std::unique_ptr<cuda::CudaKernel> build_cuda_kernel(const PlannedOp& p) {
 }
 
 TEST(CudaKernelFactories, EveryOwnedOpIsRegistered) {
-  for (const char* op : {"Add", "Sub", "Mul", "Div", "Sum", "Max", "PRelu", "Relu", "LeakyRelu", "Elu", "Sigmoid",
-                         "Tanh", "HardSigmoid", "HardSwish", "Clip", "Cast", "Concat", "Split", "Transpose", "Pad",
-                         "Slice", "Gather", "Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout",
-                         "MaxUnpool", "InstanceNormalization", "ReduceMean"})
+  for (const char* op : {"Add",         "Sub",       "Mul",       "Div",     "Sum",       "Max",
+                         "PRelu",       "Relu",      "LeakyRelu", "Elu",     "Sigmoid",   "Tanh",
+                         "HardSigmoid", "HardSwish", "Clip",      "Cast",    "Concat",    "Split",
+                         "Transpose",   "Pad",       "Slice",     "Gather",  "Reshape",   "Flatten",
+                         "Squeeze",     "Unsqueeze", "Identity",  "Dropout", "MaxUnpool", "InstanceNormalization",
+                         "ReduceMean"})
     EXPECT_NE(cuda::KernelRegistry::instance().find(op), nullptr) << op;
 }
 
@@ -724,8 +774,8 @@ TEST(CudaKernelFactories, KernelsDeclareConstantsInPlaceAndImplementation) {
   EXPECT_EQ(std::memcmp(k->constants[0].data(), bias.raw(), bias.bytes()), 0);
   EXPECT_EQ(k->details.at("index"), "int32");
 
-  k = build_cuda_kernel(plan_op({"Sum", {}, {in(random_tensor({3}, 1)), in(random_tensor({3}, 2)),
-                                             in(random_tensor({3}, 3))}}));
+  k = build_cuda_kernel(
+      plan_op({"Sum", {}, {in(random_tensor({3}, 1)), in(random_tensor({3}, 2)), in(random_tensor({3}, 3))}}));
   ASSERT_NE(k, nullptr);
   EXPECT_EQ(k->implementation, "dnncost broadcast_fold<Add>");
 
@@ -739,7 +789,8 @@ TEST(CudaKernelFactories, KernelsDeclareConstantsInPlaceAndImplementation) {
   ASSERT_NE(k, nullptr);
   EXPECT_EQ(k->in_place_input, 0);
 
-  k = build_cuda_kernel(plan_op({"Gather", {{"axis", attr_int(1)}}, {in(random_tensor({2, 5})), weight(int64s({4, -1}))}}));
+  k = build_cuda_kernel(
+      plan_op({"Gather", {{"axis", attr_int(1)}}, {in(random_tensor({2, 5})), weight(int64s({4, -1}))}}));
   ASSERT_NE(k, nullptr);
   ASSERT_EQ(k->constants.size(), 1u);  // the resolved indices
   int64_t indices[2];
@@ -753,10 +804,12 @@ TEST(CudaKernelFactories, KernelsDeclareConstantsInPlaceAndImplementation) {
            {"Slice", {}, {in(random_tensor({4, 5})), weight(int64s({1})), weight(int64s({3}))}},
            {"Cast", {{"to", attr_int(static_cast<int64_t>(DType::kInt64))}}, {in(random_tensor({4}))}},
            {"Concat", {{"axis", attr_int(0)}}, {in(random_tensor({1, 2})), in(random_tensor({3, 2}))}},
-           {"MaxUnpool", {{"kernel_shape", attr_ints({2})}, {"strides", attr_ints({2})}},
+           {"MaxUnpool",
+            {{"kernel_shape", attr_ints({2})}, {"strides", attr_ints({2})}},
             {in(random_tensor({1, 1, 2})), in(Tensor::from_int64({1, 2}, {1, 1, 2}))}},
-           {"InstanceNormalization", {}, {in(random_tensor({1, 2, 3})), weight(random_tensor({2})),
-                                          weight(random_tensor({2}))}},
+           {"InstanceNormalization",
+            {},
+            {in(random_tensor({1, 2, 3})), weight(random_tensor({2})), weight(random_tensor({2}))}},
            {"ReduceMean", {{"axes", attr_ints({1})}}, {in(random_tensor({2, 3}))}}}) {
     k = build_cuda_kernel(plan_op(op));
     ASSERT_NE(k, nullptr) << op.op;
@@ -777,8 +830,9 @@ TEST(CudaKernelFactories, KernelsDeclareConstantsInPlaceAndImplementation) {
 TEST(CudaKernelFactories, UnsupportedConfigurationsFallBackToTheHost) {
   const Tensor x = random_tensor({2, 3}, 1);
   EXPECT_EQ(build_cuda_kernel(plan_op({"Clip", {}, {in(x), in(Tensor::from_float({0.f}, {}))}})), nullptr);
-  EXPECT_EQ(build_cuda_kernel(plan_op({"Div", {}, {in(typed_iota(DType::kInt64, {3})), in(typed_iota(DType::kInt64, {3}))}})),
-            nullptr);
+  EXPECT_EQ(
+      build_cuda_kernel(plan_op({"Div", {}, {in(typed_iota(DType::kInt64, {3})), in(typed_iota(DType::kInt64, {3}))}})),
+      nullptr);
   EXPECT_EQ(build_cuda_kernel(plan_op({"Cast", {{"to", attr_int(static_cast<int64_t>(DType::kFloat16))}}, {in(x)}})),
             nullptr);
   EXPECT_EQ(build_cuda_kernel(plan_op({"Gather", {}, {in(x), in(Tensor::from_int64({1}, {1}))}})), nullptr);
@@ -803,10 +857,10 @@ std::string gpu_missing() {
   return count == 0 ? "no CUDA GPU on this machine" : "";
 }
 
-#define DNNCOST_SKIP_WITHOUT_GPU()                       \
-  do {                                                  \
-    const std::string missing_ = gpu_missing();         \
-    if (!missing_.empty()) GTEST_SKIP() << missing_;    \
+#define DNNCOST_SKIP_WITHOUT_GPU()                   \
+  do {                                               \
+    const std::string missing_ = gpu_missing();      \
+    if (!missing_.empty()) GTEST_SKIP() << missing_; \
   } while (0)
 
 class DeviceBuffer {
@@ -902,8 +956,8 @@ void check_on_gpu(const SingleOp& op, bool exact) {
         FAIL() << op.op << ": " << e.what();
       }
       cuda::int64_indexing_forced() = false;
-      const std::string what = op.op + " [" + implementation + (force_int64 ? ", int64" : "") +
-                               (in_place ? ", in place" : "") + "]";
+      const std::string what =
+          op.op + " [" + implementation + (force_int64 ? ", int64" : "") + (in_place ? ", in place" : "") + "]";
       for (size_t o = 0; o < p.ref.size(); ++o) {
         if (got[o].dtype() == DType::kUndefined) continue;
         if (exact)
@@ -925,8 +979,10 @@ TEST(CudaKernelsGpu, ElementwiseArithmetic) {
   check_on_gpu({"Max", {}, {in(random_tensor({3, 4}, 11)), in(random_tensor({4}, 12)), in(random_tensor({3, 1}, 13))}},
                true);
   check_on_gpu({"Sum", {}, {in(random_tensor({2, 5}, 14))}}, true);
-  check_on_gpu({"Sum", {}, {in(random_tensor({2, 1, 3}, 15)), in(random_tensor({4, 1}, 16)), in(random_tensor({3}, 17)),
-                            in(random_tensor({2, 4, 3}, 18))}},
+  check_on_gpu({"Sum",
+                {},
+                {in(random_tensor({2, 1, 3}, 15)), in(random_tensor({4, 1}, 16)), in(random_tensor({3}, 17)),
+                 in(random_tensor({2, 4, 3}, 18))}},
                true);
   check_on_gpu({"Add", {}, {in(typed_iota(DType::kInt64, {3, 4})), in(typed_iota(DType::kInt64, {4}))}}, true);
   check_on_gpu({"Mul", {}, {in(typed_iota(DType::kInt32, {2, 3})), in(typed_iota(DType::kInt32, {2, 1}))}}, true);
@@ -939,7 +995,8 @@ TEST(CudaKernelsGpu, Activations) {
   const Tensor x = random_tensor({2, 3, 33, 7}, 21, -8.f, 8.f);
   for (const char* op : {"Relu", "LeakyRelu"}) check_on_gpu({op, {}, {in(x)}}, true);
   for (const char* op : {"Elu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish"}) check_on_gpu({op, {}, {in(x)}}, false);
-  check_on_gpu({"Clip", {}, {in(x), weight(Tensor::from_float({0.f}, {})), weight(Tensor::from_float({6.f}, {}))}}, true);
+  check_on_gpu({"Clip", {}, {in(x), weight(Tensor::from_float({0.f}, {})), weight(Tensor::from_float({6.f}, {}))}},
+               true);
 }
 
 TEST(CudaKernelsGpu, ByteCopies) {
@@ -960,14 +1017,18 @@ TEST(CudaKernelsGpu, ConcatAndSplit) {
     const size_t ax = static_cast<size_t>(axis < 0 ? axis + 3 : axis);
     a[ax] = 1;
     b[ax] = 5;
-    check_on_gpu({"Concat", {{"axis", attr_int(axis)}}, {in(random_tensor(a, 1)), in(random_tensor(b, 2)),
-                                                         weight(random_tensor(a, 3))}},
+    check_on_gpu({"Concat",
+                  {{"axis", attr_int(axis)}},
+                  {in(random_tensor(a, 1)), in(random_tensor(b, 2)), weight(random_tensor(a, 3))}},
                  true);
   }
-  check_on_gpu({"Concat", {{"axis", attr_int(1)}}, {in(typed_iota(DType::kUint8, {2, 3})), in(typed_iota(DType::kUint8, {2, 5}))}},
+  check_on_gpu({"Concat",
+                {{"axis", attr_int(1)}},
+                {in(typed_iota(DType::kUint8, {2, 3})), in(typed_iota(DType::kUint8, {2, 5}))}},
                true);  // odd byte counts: one-byte units
-  check_on_gpu({"Split", {{"axis", attr_int(1)}}, {in(typed_iota(DType::kInt64, {2, 6, 3})), weight(int64s({1, 3, 2}))}, 3},
-               true);
+  check_on_gpu(
+      {"Split", {{"axis", attr_int(1)}}, {in(typed_iota(DType::kInt64, {2, 6, 3})), weight(int64s({1, 3, 2}))}, 3},
+      true);
 }
 
 TEST(CudaKernelsGpu, TransposeSlicePadGatherCast) {
@@ -979,38 +1040,46 @@ TEST(CudaKernelsGpu, TransposeSlicePadGatherCast) {
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
   const Tensor x = random_tensor({4, 5, 6}, 32);
   check_on_gpu({"Slice", {}, {in(x), weight(int64s({1, 0})), weight(int64s({3, kMax})), weight(int64s({0, 2}))}}, true);
-  check_on_gpu({"Slice", {}, {in(x), weight(int64s({-1, 5})), weight(int64s({kMin, 0})), weight(int64s({2, 1})),
-                              weight(int64s({-2, -1}))}},
-               true);
+  check_on_gpu(
+      {"Slice",
+       {},
+       {in(x), weight(int64s({-1, 5})), weight(int64s({kMin, 0})), weight(int64s({2, 1})), weight(int64s({-2, -1}))}},
+      true);
   check_on_gpu({"Slice", {}, {in(x), weight(int64s({2, 1, 0})), weight(int64s({3, 4, 6}))}}, true);
   const Tensor y = random_tensor({2, 3, 4, 5}, 33);
   for (const char* mode : {"constant", "reflect", "edge"})
     check_on_gpu({"Pad", {{"mode", attr_string(mode)}}, {in(y), weight(int64s({0, 1, -1, 2, 1, 0, 2, -2}))}}, true);
   check_on_gpu({"Pad", {}, {in(y), weight(int64s({0, 0, 1, 1, 0, 0, 1, 1})), in(Tensor::from_float({9.f}, {}))}}, true);
-  check_on_gpu({"Pad", {}, {in(typed_iota(DType::kInt64, {3, 4})), weight(int64s({1, 1, 1, 1})),
-                            weight(Tensor::from_int64({-7}, {}))}},
-               true);
+  check_on_gpu(
+      {"Pad",
+       {},
+       {in(typed_iota(DType::kInt64, {3, 4})), weight(int64s({1, 1, 1, 1})), weight(Tensor::from_int64({-7}, {}))}},
+      true);
   check_on_gpu({"Gather", {{"axis", attr_int(1)}}, {in(x), weight(Tensor::from_int64({0, -1, 2, 1, 2, 0}, {2, 3}))}},
                true);
   for (DType to : {DType::kInt32, DType::kBool, DType::kUint8, DType::kFloat64})
     check_on_gpu({"Cast", {{"to", attr_int(static_cast<int64_t>(to))}}, {in(random_tensor({3, 7}, 34, -300.f, 300.f))}},
                  true);
-  check_on_gpu({"Cast", {{"to", attr_int(static_cast<int64_t>(DType::kFloat32))}}, {in(typed_iota(DType::kInt64, {9}))}},
-               true);
+  check_on_gpu(
+      {"Cast", {{"to", attr_int(static_cast<int64_t>(DType::kFloat32))}}, {in(typed_iota(DType::kInt64, {9}))}}, true);
 }
 
 TEST(CudaKernelsGpu, MaxUnpoolInstanceNormReduceMean) {
   DNNCOST_SKIP_WITHOUT_GPU();
-  check_on_gpu({"MaxUnpool", {{"kernel_shape", attr_ints({2, 2})}, {"strides", attr_ints({2, 2})}},
-                {in(random_tensor({1, 2, 2, 2}, 61)), in(Tensor::from_int64({0, 3, 9, 14, 16, 19, 26, 31}, {1, 2, 2, 2}))}},
-               true);
-  check_on_gpu({"InstanceNormalization", {{"epsilon", attr_float(1e-3f)}},
+  check_on_gpu(
+      {"MaxUnpool",
+       {{"kernel_shape", attr_ints({2, 2})}, {"strides", attr_ints({2, 2})}},
+       {in(random_tensor({1, 2, 2, 2}, 61)), in(Tensor::from_int64({0, 3, 9, 14, 16, 19, 26, 31}, {1, 2, 2, 2}))}},
+      true);
+  check_on_gpu({"InstanceNormalization",
+                {{"epsilon", attr_float(1e-3f)}},
                 {in(random_tensor({2, 3, 35, 17}, 71, -3.f, 5.f)), weight(random_tensor({3}, 72)),
                  weight(random_tensor({3}, 73))}},
                false);
   const Tensor x = random_tensor({2, 3, 40, 40}, 81);
   check_on_gpu({"ReduceMean", {{"axes", attr_ints({2, 3})}}, {in(x)}}, false);  // block per output
-  check_on_gpu({"ReduceMean", {{"axes", attr_ints({1})}, {"keepdims", attr_int(0)}}, {in(x)}}, false);  // thread per output
+  check_on_gpu({"ReduceMean", {{"axes", attr_ints({1})}, {"keepdims", attr_int(0)}}, {in(x)}},
+               false);  // thread per output
   check_on_gpu({"ReduceMean", {}, {in(x)}}, false);
 }
 #endif  // DNNCOST_HAVE_CUDA
