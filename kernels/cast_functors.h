@@ -10,7 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <limits>
+#include <type_traits>
 
 #include "kernels/hostdevice.h"
 
@@ -19,11 +19,17 @@ namespace dnncost {
 // x truncated toward zero and clamped to Int's range; NaN gives 0.
 template <typename Int>
 DNNCOST_HD Int float_to_int_saturating(double x) {
+  // The limits from bit patterns rather than std::numeric_limits, whose constexpr functions are host-only for
+  // nvcc (device code may not call them without --expt-relaxed-constexpr).
+  using Unsigned = std::make_unsigned_t<Int>;
+  constexpr Unsigned kAllOnes = static_cast<Unsigned>(~Unsigned{0});
+  constexpr Int kMax = std::is_signed_v<Int> ? static_cast<Int>(kAllOnes >> 1) : static_cast<Int>(kAllOnes);
+  constexpr Int kMin = std::is_signed_v<Int> ? static_cast<Int>(-kMax - 1) : Int{0};
   if (x != x) return 0;
-  const double lo = static_cast<double>(std::numeric_limits<Int>::min());
-  const double hi = static_cast<double>(std::numeric_limits<Int>::max());  // may round up to 2^bits
-  if (x <= lo) return std::numeric_limits<Int>::min();
-  if (x >= hi) return std::numeric_limits<Int>::max();
+  const double lo = static_cast<double>(kMin);
+  const double hi = static_cast<double>(kMax);  // may round up to 2^bits
+  if (x <= lo) return kMin;
+  if (x >= hi) return kMax;
   return static_cast<Int>(x);  // in range: truncates toward zero
 }
 
