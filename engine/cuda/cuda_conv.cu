@@ -242,6 +242,9 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
   } else {
     DNNCOST_CUDA_CHECK(cudaMemset(pw.p, 0, w_bytes));
   }
+  // cudaMemset runs on the legacy default stream, which does not order work on the session's non-blocking stream:
+  // wait, so the search measures on zeros and not on whatever the allocation held (NaNs, denormals).
+  DNNCOST_CUDA_CHECK(cudaDeviceSynchronize());
   cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
   int returned = 0;
   DNNCOST_CUDNN_CHECK(cudnnFindConvolutionForwardAlgorithmEx(
@@ -285,10 +288,36 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
   } else {
     k->weight_input = 1;
   }
-  // cuDNN's fused call needs a bias: zeros when the node has none.
   const bool relu_or_none = act.kind == ActivationKind::kNone || act.kind == ActivationKind::kRelu;
   k->fused = relu_or_none &&
              (act.kind == ActivationKind::kRelu || k->algorithm == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM);
+  if (k->fused) {
+    std::vector<int> bias_dims(d.y.size(), 1);
+    bias_dims[1] = static_cast<int>(out_channels);
+    set_packed(k->bias_desc, bias_dims);
+    DNNCOST_CUDNN_CHECK(cudnnSetActivationDescriptor(
+        k->act_desc, act.kind == ActivationKind::kRelu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY,
+        CUDNN_PROPAGATE_NAN, 0.0));
+    // cuDNN runs the fused call for fewer configurations than the plain convolution (algorithm, groups, math type
+    // and layout combinations) and says so only when it is called. Call it once now on the probe buffers, exactly
+    // as execute() will (z = the output, alpha2 = 1 with a residual, else 0): when cuDNN rejects it, the step runs
+    // the plain convolution and the epilogue kernel instead of failing at run time, inside the CUDA graph capture.
+    ProbeBuffer probe_bias(static_cast<size_t>(out_channels) * sizeof(float));
+    DNNCOST_CUDA_CHECK(cudaMemset(probe_bias.p, 0, static_cast<size_t>(out_channels) * sizeof(float)));
+    DNNCOST_CUDA_CHECK(cudaMemset(py.p, 0, y_bytes));
+    DNNCOST_CUDA_CHECK(cudaDeviceSynchronize());
+    const float one = 1.f, zero = 0.f;
+    const cudnnStatus_t probe = cudnnConvolutionBiasActivationForward(
+        r.ctx.cudnn, &one, k->x_desc, px.p, k->w_desc, pw.p, k->conv_desc, k->algorithm, r.ctx.probe_workspace,
+        k->workspace_bytes, residual != kNone ? &one : &zero, k->y_desc, py.p, k->bias_desc, probe_bias.p,
+        k->act_desc, k->y_desc, py.p);
+    if (probe != CUDNN_STATUS_SUCCESS) {
+      k->fused = false;
+      k->details["fused_call_rejected"] = cudnnGetErrorString(probe);
+    }
+    DNNCOST_CUDA_CHECK(cudaStreamSynchronize(r.ctx.stream));  // the probe buffers are freed when this returns
+  }
+  // cuDNN's fused call needs a bias: zeros when the node has none.
   if (bias != kNone && r.constant(bias)) {
     k->bias_constant = k->add_constant(r.constant(bias)->raw(), r.constant(bias)->bytes());
   } else if (bias != kNone) {
@@ -299,14 +328,6 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
   }
   k->residual_input = residual;
   k->activation = act;
-  if (k->fused) {
-    std::vector<int> bias_dims(d.y.size(), 1);
-    bias_dims[1] = static_cast<int>(out_channels);
-    set_packed(k->bias_desc, bias_dims);
-    DNNCOST_CUDNN_CHECK(cudnnSetActivationDescriptor(
-        k->act_desc, act.kind == ActivationKind::kRelu ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY,
-        CUDNN_PROPAGATE_NAN, 0.0));
-  }
   k->elements = shape_numel(y);
   k->channels = out_channels;
   k->inner = k->channels ? k->elements / (y[0] * k->channels) : 1;
