@@ -441,6 +441,25 @@ CudaSession::CudaSession(const Plan& plan, const DeviceSpec& spec) : Session(pla
   m.step_events.resize(m.kernels.size() + 1);
   for (cudaEvent_t& e : m.step_events) DNNCOST_CUDA_CHECK(cudaEventCreate(&e));
 
+  // One untimed pass before the capture. cuDNN and cuBLAS set themselves up on a configuration's first call
+  // (kernel selection, internal caches) and CUDA loads kernel modules lazily on their first launch; doing that
+  // inside a stream capture is what the libraries warn against (work that is not stream-ordered invalidates the
+  // capture), so every step runs once here first. The arena is zeroed so the pass reads defined values (a kernel's
+  // run-time indices, a host step's shapes); what host steps report about those zeros is dropped.
+  if (!m.kernels.empty()) {
+    if (m.arena.bytes() > 0)
+      DNNCOST_CUDA_CHECK(cudaMemsetAsync(m.arena.get(), 0, static_cast<size_t>(m.arena.bytes()), ctx.stream));
+    for (size_t s = 0; s < m.kernels.size(); ++s) {
+      try {
+        m.kernels[s]->execute(ctx.stream);
+      } catch (...) {
+        rethrow_with_node_context(plan.graph().path, plan.steps()[s].node->name, plan.steps()[s].node->op_type);
+      }
+    }
+    DNNCOST_CUDA_CHECK(cudaStreamSynchronize(ctx.stream));
+    for (HostFallbackKernel* f : m.fallbacks) f->take_error();
+  }
+
   // One CUDA graph for the whole run. A step that cannot be captured leaves the run as stream launches (said in
   // device_json); the numbers stay right, only the launch overhead is the stream's.
   if (!m.kernels.empty()) {
