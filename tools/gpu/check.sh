@@ -40,14 +40,19 @@ find_bin() {
 libdirs=()
 [ -d "$bin/lib" ] && libdirs+=("$bin/lib")
 wheel_roots=$(python3 -c 'import nvidia, os; print(" ".join(nvidia.__path__))' 2>/dev/null || true)
-for lib in libcudnn.so.9 libcublas.so.13 libcublasLt.so.13 libcudart.so.13; do
+# Required: what the binaries link. Optional: what cuDNN 9 loads itself when present (NVRTC and nvJitLink for its
+# runtime-compiled engines; without them those engines are just not offered), looked for only in the usual places,
+# since a whole-disk search per missing library costs seconds of GPU time.
+for lib in libcudnn.so.9 libcublas.so.13 libcublasLt.so.13 libcudart.so.13 libnvrtc.so.13 libnvJitLink.so.13; do
   found=""
   for root in $wheel_roots /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib; do
     [ -d "$root" ] || continue
     found=$(find "$root" -name "$lib" -print -quit 2>/dev/null)
     [ -n "$found" ] && break
   done
-  [ -z "$found" ] && found=$(find / -xdev -name "$lib" -not -path '/proc/*' -print -quit 2>/dev/null)
+  case $lib in libnvrtc* | libnvJitLink*) ;; *)
+    [ -z "$found" ] && found=$(find / -xdev -name "$lib" -not -path '/proc/*' -print -quit 2>/dev/null) ;;
+  esac
   [ -n "$found" ] && libdirs+=("$(dirname "$found")")
 done
 if ! ldconfig -p 2>/dev/null | grep -q 'libnvidia-ml.so.1'; then
