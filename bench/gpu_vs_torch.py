@@ -132,6 +132,9 @@ def main():
     log = os.path.join(args.out, "bench.log")
     batches = [int(b) for b in args.batches.split(",")]
     rows, failures = [], 0
+    # The device peaks (for the roofline floors) are measured by the first model's profile run only and reused:
+    # each measurement builds some twenty one-node sessions (about 10 s on the GPU), too much to repeat per model.
+    device_peaks = None
     card = torch.cuda.get_device_name(0)
     for name in args.models.split(","):
         folder = os.path.join(args.out, name)
@@ -159,7 +162,8 @@ def main():
                 os.remove(records)
             rc = run([args.dnncost, "profile", onnx_path, "--device", "cuda", "--math", "fp32", "--batch",
                       args.batches, "--per-layer", "--power", "none", "--warmup", "5", "--min-iters", "20",
-                      "--min-time", str(args.min_time), "--json", records, "--quiet"], log, 1200)
+                      "--min-time", str(args.min_time), "--json", records, "--quiet"] +
+                     ([] if device_peaks is None else ["--no-peaks"]), log, 1200)
             recs = {}
             for line in open(records):
                 r = json.loads(line)
@@ -173,7 +177,10 @@ def main():
                     failures += 1
                     continue
                 row["dnncost_ms"] = r["latency"]["median_ms"]
-                peaks = r["device"].get("peaks", {})
+                peaks = r["device"].get("peaks") or {}
+                if device_peaks is None and peaks.get("gflops") and peaks.get("gbs"):
+                    device_peaks = peaks
+                peaks = device_peaks or peaks
                 floor_s = None
                 if peaks.get("gflops") and peaks.get("gbs"):
                     floor_s = 0.0
