@@ -111,6 +111,30 @@ def run(cmd, log, timeout):
         return subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, timeout=timeout).returncode
 
 
+def write_results(out, card, torch_version, rows):
+    """Writes OUT/results.json and OUT/table.md for the rows so far; returns the table."""
+    with open(os.path.join(out, "results.json"), "w") as f:
+        json.dump({"card": card, "torch": torch_version, "rows": rows}, f, indent=1)
+    lines = [f"dnncost cuda vs PyTorch {torch_version} on {card} (fp32 math both; median ms)", "",
+             "| model | batch | dnncost ms | PyTorch ms | ratio | roofline floor ms | floor/measured | host steps | "
+             "graph | rel L2 vs torch |", "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        if "error" in r:
+            lines.append(f"| {r['model']} | {r['batch']} | error: {r['error']} | | | | | | | |")
+            continue
+        floor = r["roofline_floor_ms"]
+        floor_text = "-" if floor is None else "%.3f" % floor
+        share_text = "-" if floor is None else "%.2f" % (floor / r["dnncost_ms"])
+        lines.append(f"| {r['model']} | {r['batch']} | {r['dnncost_ms']:.3f} | {r['torch_ms']:.3f} | "
+                     f"{r['ratio']:.2f} | "
+                     f"{floor_text} | {share_text} | {r['host_fallback_steps']} | {r['cuda_graph']} | "
+                     f"{r['rel_l2']:.2e} |")
+    table = "\n".join(lines)
+    with open(os.path.join(out, "table.md"), "w") as f:
+        f.write(table + "\n")
+    return table
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dnncost", required=True)
@@ -198,26 +222,9 @@ def main():
         except Exception as e:  # noqa: BLE001 - one model failing must not stop the others
             failures += 1
             rows.append({"model": name, "batch": "-", "error": f"{type(e).__name__}: {e}"[:300]})
-    with open(os.path.join(args.out, "results.json"), "w") as f:
-        json.dump({"card": card, "torch": torch.__version__, "rows": rows}, f, indent=1)
-    lines = [f"dnncost cuda vs PyTorch {torch.__version__} on {card} (fp32 math both; median ms)", "",
-             "| model | batch | dnncost ms | PyTorch ms | ratio | roofline floor ms | floor/measured | host steps | "
-             "graph | rel L2 vs torch |", "|---|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        if "error" in r:
-            lines.append(f"| {r['model']} | {r['batch']} | error: {r['error']} | | | | | | | |")
-            continue
-        floor = r["roofline_floor_ms"]
-        floor_text = "-" if floor is None else "%.3f" % floor
-        share_text = "-" if floor is None else "%.2f" % (floor / r["dnncost_ms"])
-        lines.append(f"| {r['model']} | {r['batch']} | {r['dnncost_ms']:.3f} | {r['torch_ms']:.3f} | "
-                     f"{r['ratio']:.2f} | "
-                     f"{floor_text} | {share_text} | {r['host_fallback_steps']} | {r['cuda_graph']} | "
-                     f"{r['rel_l2']:.2e} |")
-    table = "\n".join(lines)
-    with open(os.path.join(args.out, "table.md"), "w") as f:
-        f.write(table + "\n")
-    print(table)
+        # After every model, so that a run stopped by check.sh's time limit still leaves the rows it measured.
+        write_results(args.out, card, torch.__version__, rows)
+    print(write_results(args.out, card, torch.__version__, rows))
     return 1 if failures else 0
 
 
