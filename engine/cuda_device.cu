@@ -15,7 +15,14 @@ std::vector<CudaDeviceInfo> cuda_devices(std::string* why) {
   int n = 0;
   cudaError_t st = cudaGetDeviceCount(&n);
   if (st != cudaSuccess) {
-    if (why) *why = std::string("no usable NVIDIA GPU: ") + cudaGetErrorString(st);
+    if (why) {
+      // Without a driver the runtime says "driver version is insufficient"; say what is actually missing.
+      if (st == cudaErrorInsufficientDriver || st == cudaErrorNoDevice)
+        *why = std::string("no NVIDIA GPU or driver on this machine (the CUDA runtime: ") + cudaGetErrorString(st) +
+               ")";
+      else
+        *why = std::string("no usable NVIDIA GPU: ") + cudaGetErrorString(st);
+    }
     return out;
   }
   if (n == 0 && why) *why = "no NVIDIA GPU found by the CUDA runtime";
