@@ -405,6 +405,26 @@ SessionMemory CpuSession::memory() const {
 }
 
 const std::vector<CpuStepInfo>& CpuSession::step_info() const { return impl_->info; }
+std::string CpuSession::step_algorithm(size_t i) const {
+  return i < impl_->info.size() ? impl_->info[i].implementation : std::string();
+}
+nlohmann::json CpuSession::step_json(size_t i) const {
+  if (i >= impl_->info.size()) return nullptr;
+  const CpuStepInfo& s = impl_->info[i];
+  auto joined = [](const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;
+    return out;
+  };
+  nlohmann::json details = {{"layouts", joined(s.output_layouts)}};
+  if (!s.input_reorders.empty()) details["reorders"] = joined(s.input_reorders);
+  if (s.in_place) details["in_place"] = "yes";
+  return {{"implementation", s.implementation},
+          {"input_reorders", s.input_reorders},
+          {"output_layouts", s.output_layouts},
+          {"in_place", s.in_place},
+          {"details", details}};
+}
 int CpuSession::fallback_steps() const { return impl_->fallbacks; }
 int CpuSession::reorders() const { return static_cast<int>(impl_->reorders.size()); }
 

@@ -34,6 +34,10 @@ class CpuSession : public Session {
   SessionMemory memory() const override;
   using Session::run;
 
+  // The oneDNN implementation of step i ("ref" for the reference loops); step_json adds its layouts and reorders.
+  std::string step_algorithm(size_t i) const override;
+  nlohmann::json step_json(size_t i) const override;
+
   const std::vector<CpuStepInfo>& step_info() const;
   int fallback_steps() const;  // steps that run the layer's forward_ref
   int reorders() const;        // layout conversions per run (graph outputs excluded)

@@ -103,6 +103,27 @@ def main():
     check_equal("executed FLOPs (imported minus each folded BatchNorm's FLOPs, plus a bias add where there was none)",
                 executed["totals"]["flops"], imported["totals"]["flops"] - flops_removed)
 
+    # `info --device` on each host device of this build: the terminal table (per step: implementation, layouts)
+    # and the JSON's device_step per layer.
+    devices = subprocess.run([args.dnncost, "devices"], stdout=subprocess.PIPE, text=True).stdout
+    for device in ("ref", "cpu"):
+        if not any(line.split("\t")[:2] == [device, "available"] for line in devices.splitlines()):
+            continue
+        path = os.path.join(args.work_dir, f"info_device_{device}.json")
+        full = [args.dnncost, "info", model, "--batch", "1", "--device", device, "--json", path]
+        print(" ".join(full), flush=True)
+        proc = subprocess.run(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        check(proc.returncode == 0, f"info --device {device} exits 0 (got {proc.returncode}: {proc.stderr[-500:]})")
+        if proc.returncode != 0:
+            continue
+        check(f"on {device}" in proc.stdout and "implementation" in proc.stdout,
+              f"info --device {device} prints the per-step table")
+        with open(path) as f:
+            layers = json.load(f)["layers"]
+        steps = [layer.get("device_step") or {} for layer in layers]
+        check(all(step.get("implementation") for step in steps),
+              f"info --device {device}: every layer names its implementation")
+
     for mode in ("none", "all"):
         out = os.path.join(args.work_dir, f"run_{mode}")
         if not dnncost("run", model, "--device", "ref", "--passes", mode, "--in", os.path.join(data, "input_0.pb"),

@@ -92,9 +92,12 @@ std::string device_steps_table(const Plan& plan, const Session& session) {
         ++fallbacks;
         details = "host: " + step.value("fallback_reason", std::string());
       }
-      for (const auto& kv : step["details"].items()) {
-        if (kv.key() == "workspace") continue;
-        details += (details.empty() ? "" : "; ") + kv.key() + " " + kv.value().get<std::string>();
+      if (const auto d = step.find("details"); d != step.end() && d->is_object()) {
+        for (const auto& kv : d->items()) {
+          if (kv.key() == "workspace") continue;
+          details += (details.empty() ? "" : "; ") + kv.key() + " " +
+                     (kv.value().is_string() ? kv.value().get<std::string>() : kv.value().dump());
+        }
       }
     }
     table.add({std::to_string(i), name, session.step_algorithm(i), workspace, details});
