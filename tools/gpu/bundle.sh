@@ -46,3 +46,10 @@ cp "$here/../../tests/conformance/excluded.txt" "$out/conformance_excluded.txt"
 echo "$ops" > "$out/conformance_ops.txt"
 du -sh "$out"
 ls "$out" "$out/lib"
+# The device tool carries at most 64 MiB with the working tree.
+kib=$(du -sk "$out" | cut -f1)
+if [ "$kib" -gt $((60 * 1024)) ]; then
+  echo "bundle.sh: $out is $((kib / 1024)) MiB, above the 60 MiB that fit the device tool's carry (64 MiB with the" \
+       "working tree); build with -DDNNCOST_WITH_ONEDNN=OFF (libdnnl alone is about 40 MiB)" >&2
+  exit 1
+fi

@@ -16,14 +16,35 @@
 #                   and the cuda output vs PyTorch's (relative L2 <= 1e-4)
 # Full logs go to LOG_DIR; a short table is printed last. Exit status 0 when every step passed.
 #
-#   tools/gpu/check.sh BUNDLE_OR_BUILD_DIR LOG_DIR [--quick]
+#   tools/gpu/check.sh BUNDLE_OR_BUILD_DIR LOG_DIR [--quick] [--only STEP,STEP...]
 #
-# --quick: shorter idle and power windows (a first smoke run). Steps that cannot run here (no GPU) say so.
+# --quick: shorter idle and power windows, batch 1 and 8 only in the benchmark (a first smoke run).
+# --only: run just these steps (nvml_abi, unit_tests, power_check, profile, conformance, bench), e.g. to rerun the
+#         ones that failed after a fix without spending GPU time on the others. Steps that cannot run here (no GPU)
+#         say so.
 set -uo pipefail
 
-bin=${1:?usage: check.sh BUNDLE_OR_BUILD_DIR LOG_DIR [--quick]}
-log=${2:?usage: check.sh BUNDLE_OR_BUILD_DIR LOG_DIR [--quick]}
-quick=${3:-}
+usage="usage: check.sh BUNDLE_OR_BUILD_DIR LOG_DIR [--quick] [--only STEP,STEP...]"
+bin=${1:?$usage}
+log=${2:?$usage}
+shift 2
+quick="" only=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --quick) quick=--quick ;;
+    --only) only=${2:?$usage}; shift ;;
+    *) echo "check.sh: unknown option '$1'; $usage" >&2; exit 2 ;;
+  esac
+  shift
+done
+for step in ${only//,/ }; do
+  case $step in nvml_abi | unit_tests | power_check | profile | conformance | bench) ;;
+    *) echo "check.sh: --only: unknown step '$step' (nvml_abi, unit_tests, power_check, profile, conformance, bench)" >&2
+       exit 2 ;;
+  esac
+done
+# True when step $1 is to run (every step without --only).
+wanted() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$log"
 bin=$(cd "$bin" && pwd)
@@ -81,6 +102,7 @@ for candidate in python3 /usr/bin/python3; do
 done
 
 # --- 1. NVML constants and layout against NVIDIA's binding -----------------------------------------------------
+if wanted nvml_abi; then
 python3 - > "$log/nvml_abi.log" 2>&1 <<'EOF'
 import ctypes, sys
 try:
@@ -99,8 +121,10 @@ sys.exit(1 if bad else 0)
 EOF
 rc=$?
 record nvml_abi "$(case $rc in 0) echo PASS ;; 2) echo SKIP ;; *) echo FAIL ;; esac)" "$(tail -1 "$log/nvml_abi.log")"
+fi
 
 # --- 2. unit tests ---------------------------------------------------------------------------------------------
+if wanted unit_tests; then
 if ut=$(find_bin dnncost_unit_tests); then
   fake=$(find_bin libfake_nvml.so || true)
   DNNCOST_FAKE_NVML_PATH=$fake timeout 300 "$ut" > "$log/unit_tests.log" 2>&1
@@ -112,8 +136,10 @@ if ut=$(find_bin dnncost_unit_tests); then
 else
   record unit_tests MISSING "no dnncost_unit_tests in $bin"
 fi
+fi
 
 # --- 3. power check --------------------------------------------------------------------------------------------
+if wanted power_check; then
 if pc=$(find_bin dnncost_power_check); then
   if [ "$quick" = --quick ]; then pc_args=(--idle 2 --load 4); else pc_args=(--idle 5 --load 8); fi
   timeout 120 "$pc" "${pc_args[@]}" --json "$log/power_check.json" > "$log/power_check.log" 2>&1
@@ -122,8 +148,10 @@ if pc=$(find_bin dnncost_power_check); then
 else
   record power_check MISSING "no dnncost_power_check in $bin (not a CUDA build?)"
 fi
+fi
 
 # --- 4. profile with power over batch sizes --------------------------------------------------------------------
+if wanted profile; then
 if dn=$(find_bin dnncost); then
   model="$log/power_cnn.onnx"
   "$py" "$here/make_power_model.py" "$model" > "$log/profile.log" 2>&1
@@ -171,8 +199,10 @@ EOF
 else
   record profile MISSING "no dnncost in $bin"
 fi
+fi
 
 # --- 5. conformance on the cuda device --------------------------------------------------------------------------
+if wanted conformance; then
 if cr=$(find_bin dnncost_conformance) && [ -f "$bin/conformance/cases.json" ]; then
   : > "$log/conformance_cuda.log"
   pass=0 fail=0 failed_ops=""
@@ -186,8 +216,10 @@ if cr=$(find_bin dnncost_conformance) && [ -f "$bin/conformance/cases.json" ]; t
 else
   record conformance MISSING "no dnncost_conformance or conformance cases in $bin (bundle.sh packs them)"
 fi
+fi
 
 # --- 6. benchmark against PyTorch ------------------------------------------------------------------------------
+if wanted bench; then
 if dn=$(find_bin dnncost); then
   bench_args=(--batches 1,8,64 --min-time 0.5)
   [ "$quick" = --quick ] && bench_args=(--batches 1,8 --min-time 0.2)
@@ -201,6 +233,7 @@ print(sum(1 for r in rows if r.get("rel_l2", 1) > 1e-4))' "$log/bench/results.js
     "exit $rc; rows with rel L2 > 1e-4: $bad_parity (table: bench/table.md)"
 else
   record bench MISSING "no dnncost in $bin"
+fi
 fi
 
 # --- the short table, last -------------------------------------------------------------------------------------
