@@ -1,4 +1,5 @@
 // Attribute reading and checked size arithmetic shared by Conv and ConvTranspose (see conv_geometry.h).
+#include <algorithm>
 #include "layers/conv_geometry.h"
 
 #include <sstream>
@@ -44,6 +45,34 @@ std::vector<int64_t> read_axis_values(const AttributeReader& attrs, const std::s
     }
   }
   return v;
+}
+
+bool resolve_conv_pads(const ConvAttributes& g, const Shape& x, const Shape& y, std::vector<int64_t>& begin,
+                       std::vector<int64_t>& end) {
+  for (size_t d = 0; d + 2 < x.size(); ++d) {
+    const int64_t in = x[2 + d], out = y[2 + d], stride = g.strides[d];
+    const int64_t extent = (g.kernel[d] - 1) * g.dilations[d] + 1;
+    int64_t b = 0, e = 0;
+    switch (g.auto_pad) {
+      case AutoPad::kNotSet:
+        b = g.pads_begin[d];
+        e = g.pads_end[d];
+        break;
+      case AutoPad::kValid:
+        break;
+      case AutoPad::kSameUpper:
+      case AutoPad::kSameLower: {
+        const int64_t total = std::max<int64_t>(0, (out - 1) * stride + extent - in);
+        b = g.auto_pad == AutoPad::kSameUpper ? total / 2 : total - total / 2;
+        e = total - b;
+        break;
+      }
+    }
+    if ((in + b + e - extent) / stride + 1 != out) return false;
+    begin.push_back(b);
+    end.push_back(e);
+  }
+  return true;
 }
 
 ConvAttributes read_conv_attributes(const AttributeReader& attrs, const Shape& x_shape, const Shape& w_shape) {

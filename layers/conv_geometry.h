@@ -31,6 +31,12 @@ struct ConvAttributes {
 // attrs.fail() naming the node and what was expected.
 ConvAttributes read_conv_attributes(const AttributeReader& attrs, const Shape& x_shape, const Shape& w_shape);
 
+// Begin and end pads per spatial axis of a convolution from input `x` to output `y` as the layer resolves them:
+// the explicit pads, none for VALID, or SAME_UPPER / SAME_LOWER split against the output size. Appends to
+// `begin` / `end`; false when `y` does not follow from them (a device kernel then leaves the step to the reference).
+bool resolve_conv_pads(const ConvAttributes& g, const Shape& x, const Shape& y, std::vector<int64_t>& begin,
+                       std::vector<int64_t>& end);
+
 // Reads an optional per-axis attribute (`count` values, default `dflt` for each) requiring every value to be
 // >= min_value; `rank_text` says where the count comes from, e.g. "for a 4-D input".
 std::vector<int64_t> read_axis_values(const AttributeReader& attrs, const std::string& name, size_t count, int64_t dflt,

@@ -47,35 +47,6 @@ class ConvKernel : public PrimitiveKernel {
   std::unordered_map<int, memory> copy_args_;
 };
 
-// Pads per spatial axis as the Conv layer resolves them (auto_pad included); false when the output size the
-// plan holds does not follow from them (then the reference runs).
-bool conv_pads(const ConvAttributes& g, const Shape& x, const Shape& y, memory::dims& pad_l, memory::dims& pad_r) {
-  for (size_t d = 0; d + 2 < x.size(); ++d) {
-    const int64_t in = x[2 + d], out = y[2 + d], stride = g.strides[d];
-    const int64_t extent = (g.kernel[d] - 1) * g.dilations[d] + 1;
-    int64_t begin = 0, end = 0;
-    switch (g.auto_pad) {
-      case AutoPad::kNotSet:
-        begin = g.pads_begin[d];
-        end = g.pads_end[d];
-        break;
-      case AutoPad::kValid:
-        break;
-      case AutoPad::kSameUpper:
-      case AutoPad::kSameLower: {
-        const int64_t total = std::max<int64_t>(0, (out - 1) * stride + extent - in);
-        begin = g.auto_pad == AutoPad::kSameUpper ? total / 2 : total - total / 2;
-        end = total - begin;
-        break;
-      }
-    }
-    if ((in + begin + end - extent) / stride + 1 != out) return false;
-    pad_l.push_back(begin);
-    pad_r.push_back(end);
-  }
-  return true;
-}
-
 std::unique_ptr<CpuKernel> make_conv(const KernelRequest& r) {
   const AttributeReader a = r.attrs();
   const size_t inputs = r.input_count();
@@ -111,7 +82,7 @@ std::unique_ptr<CpuKernel> make_conv(const KernelRequest& r) {
   const ConvAttributes g = read_conv_attributes(a, x, w);
   memory::dims strides(g.strides.begin(), g.strides.end()), dilates, pad_l, pad_r;
   for (int64_t d : g.dilations) dilates.push_back(d - 1);  // oneDNN counts the gaps: 0 = dense
-  if (!conv_pads(g, x, y, pad_l, pad_r)) return nullptr;
+  if (!resolve_conv_pads(g, x, y, pad_l, pad_r)) return nullptr;
 
   // Grouped weights are [G, OC/G, IC/G, k...]: the same bytes as ONNX's [OC, IC/G, k...].
   Shape w_dims = w;

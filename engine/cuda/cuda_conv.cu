@@ -133,33 +133,6 @@ class ConvKernel : public CudaKernel {
   void *y_ = nullptr, *workspace_ = nullptr;
 };
 
-// Begin/end pads per spatial axis as the Conv layer resolves them (auto_pad included).
-void resolve_pads(const ConvAttributes& g, const Shape& x, const Shape& y, std::vector<int64_t>& begin,
-                  std::vector<int64_t>& end) {
-  for (size_t d = 0; d + 2 < x.size(); ++d) {
-    const int64_t in = x[2 + d], out = y[2 + d], stride = g.strides[d];
-    const int64_t extent = (g.kernel[d] - 1) * g.dilations[d] + 1;
-    int64_t b = 0, e = 0;
-    switch (g.auto_pad) {
-      case AutoPad::kNotSet:
-        b = g.pads_begin[d];
-        e = g.pads_end[d];
-        break;
-      case AutoPad::kValid:
-        break;
-      case AutoPad::kSameUpper:
-      case AutoPad::kSameLower: {
-        const int64_t total = std::max<int64_t>(0, (out - 1) * stride + extent - in);
-        b = g.auto_pad == AutoPad::kSameUpper ? total / 2 : total - total / 2;
-        e = total - b;
-        break;
-      }
-    }
-    begin.push_back(b);
-    end.push_back(e);
-  }
-}
-
 cudnnMathType_t requested_math(MathMode m) {
   switch (m) {
     case MathMode::kFp32:
@@ -208,7 +181,7 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
   if (x.size() < 3 || x.size() > 5) return nullptr;
   const ConvAttributes g = read_conv_attributes(a, x, w);
   std::vector<int64_t> pads_begin, pads_end;
-  resolve_pads(g, x, y, pads_begin, pads_end);
+  if (!resolve_conv_pads(g, x, y, pads_begin, pads_end)) return nullptr;
   cuda_geometry::ConvDescriptor d;
   if (!cuda_geometry::conv_descriptor(x, w, y, g.strides, g.dilations, pads_begin, pads_end, g.group, &d))
     return nullptr;

@@ -27,17 +27,26 @@ using cuda::KernelBinding;
 constexpr size_t kCublasWorkspaceBytes = size_t{32} << 20;  // cuBLAS's recommendation for Hopper; no allocation
                                                             // inside a graph capture
 
-// Device memory from one cudaMalloc, freed with the session. A failed allocation is the out-of-memory error the
-// CLI and `profile` report (MemoryCapError: exit 3, status out_of_memory), naming what was being allocated.
-class DeviceBuffer {
+// One allocation freed with its owner: device memory (cudaMalloc) or page-locked host memory (cudaMallocHost; copies
+// from and to it are asynchronous and can be captured into a graph). A failed allocation is the out-of-memory error
+// the CLI and `profile` report (MemoryCapError: exit 3, status out_of_memory), naming what was being allocated.
+enum class MemoryKind { kDevice, kPinnedHost };
+
+template <MemoryKind kind>
+class CudaBuffer {
  public:
-  DeviceBuffer() = default;
-  DeviceBuffer(int64_t bytes, const std::string& what, int device) {
+  CudaBuffer() = default;
+  // `device` names the GPU in the message of a failed device allocation.
+  CudaBuffer(int64_t bytes, const std::string& what, int device = 0) {
     if (bytes <= 0) return;
-    const cudaError_t st = cudaMalloc(&ptr_, static_cast<size_t>(bytes));
+    const cudaError_t st = kind == MemoryKind::kDevice ? cudaMalloc(&ptr_, static_cast<size_t>(bytes))
+                                                       : cudaMallocHost(&ptr_, static_cast<size_t>(bytes));
     if (st == cudaErrorMemoryAllocation) {
       cudaGetLastError();  // not sticky: clear it so the process can go on (the sweep's next batch)
       ptr_ = nullptr;
+      if (kind == MemoryKind::kPinnedHost)
+        throw MemoryCapError("out of page-locked host memory allocating " + what + " (" + std::to_string(bytes) +
+                             " bytes)");
       std::string why;
       const int64_t free_bytes = cuda_free_memory(device, &why);
       throw MemoryCapError("cuda:" + std::to_string(device) + ": out of GPU memory allocating " + what + " (" +
@@ -47,14 +56,18 @@ class DeviceBuffer {
     DNNCOST_CUDA_CHECK(st);
     bytes_ = bytes;
   }
-  ~DeviceBuffer() {
-    if (ptr_) cudaFree(ptr_);
+  ~CudaBuffer() {
+    if (!ptr_) return;
+    if (kind == MemoryKind::kDevice)
+      cudaFree(ptr_);
+    else
+      cudaFreeHost(ptr_);
   }
-  DeviceBuffer(DeviceBuffer&& o) noexcept : ptr_(o.ptr_), bytes_(o.bytes_) {
+  CudaBuffer(CudaBuffer&& o) noexcept : ptr_(o.ptr_), bytes_(o.bytes_) {
     o.ptr_ = nullptr;
     o.bytes_ = 0;
   }
-  DeviceBuffer& operator=(DeviceBuffer&& o) noexcept {
+  CudaBuffer& operator=(CudaBuffer&& o) noexcept {
     std::swap(ptr_, o.ptr_);
     std::swap(bytes_, o.bytes_);
     return *this;
@@ -66,42 +79,8 @@ class DeviceBuffer {
   void* ptr_ = nullptr;
   int64_t bytes_ = 0;
 };
-
-// Page-locked host memory (copies from and to it are asynchronous and can be captured into a graph).
-class PinnedBuffer {
- public:
-  PinnedBuffer() = default;
-  PinnedBuffer(int64_t bytes, const std::string& what) {
-    if (bytes <= 0) return;
-    const cudaError_t st = cudaMallocHost(&ptr_, static_cast<size_t>(bytes));
-    if (st == cudaErrorMemoryAllocation) {
-      cudaGetLastError();
-      ptr_ = nullptr;
-      throw MemoryCapError("out of page-locked host memory allocating " + what + " (" + std::to_string(bytes) +
-                           " bytes)");
-    }
-    DNNCOST_CUDA_CHECK(st);
-    bytes_ = bytes;
-  }
-  ~PinnedBuffer() {
-    if (ptr_) cudaFreeHost(ptr_);
-  }
-  PinnedBuffer(PinnedBuffer&& o) noexcept : ptr_(o.ptr_), bytes_(o.bytes_) {
-    o.ptr_ = nullptr;
-    o.bytes_ = 0;
-  }
-  PinnedBuffer& operator=(PinnedBuffer&& o) noexcept {
-    std::swap(ptr_, o.ptr_);
-    std::swap(bytes_, o.bytes_);
-    return *this;
-  }
-  unsigned char* get() const { return static_cast<unsigned char*>(ptr_); }
-  int64_t bytes() const { return bytes_; }
-
- private:
-  void* ptr_ = nullptr;
-  int64_t bytes_ = 0;
-};
+using DeviceBuffer = CudaBuffer<MemoryKind::kDevice>;
+using PinnedBuffer = CudaBuffer<MemoryKind::kPinnedHost>;
 
 int64_t value_bytes(const PlanValue& v) { return shape_numel(v.shape) * static_cast<int64_t>(dtype_size(v.dtype)); }
 
