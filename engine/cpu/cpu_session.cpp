@@ -417,12 +417,15 @@ nlohmann::json CpuSession::step_json(size_t i) const {
     return out;
   };
   nlohmann::json details = {{"layouts", joined(s.output_layouts)}};
+  const CpuKernel* kernel = impl_->steps[i].kernel.get();
+  const int64_t scratchpad = kernel ? static_cast<int64_t>(kernel->scratchpad_bytes) : 0;
   if (!s.input_reorders.empty()) details["reorders"] = joined(s.input_reorders);
   if (s.in_place) details["in_place"] = "yes";
   return {{"implementation", s.implementation},
           {"input_reorders", s.input_reorders},
           {"output_layouts", s.output_layouts},
           {"in_place", s.in_place},
+          {"workspace_bytes", scratchpad},  // this step's oneDNN scratchpad (the session holds the largest)
           {"details", details}};
 }
 int CpuSession::fallback_steps() const { return impl_->fallbacks; }
