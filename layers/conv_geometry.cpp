@@ -47,6 +47,20 @@ std::vector<int64_t> read_axis_values(const AttributeReader& attrs, const std::s
   return v;
 }
 
+ConvOperands conv_operands(const AttributeReader& attrs, size_t input_count, bool input2_present) {
+  ConvOperands o;
+  o.bias = input2_present ? 2 : kNoOperand;
+  if (attrs.get_int("dnncost.sum", 0) == 1) {
+    if (input_count < 3) return o;
+    o.residual = input_count - 1;
+    if (input_count < 4) o.bias = kNoOperand;
+  } else if (input_count > 3) {
+    return o;
+  }
+  o.ok = true;
+  return o;
+}
+
 bool resolve_conv_pads(const ConvAttributes& g, const Shape& x, const Shape& y, std::vector<int64_t>& begin,
                        std::vector<int64_t>& end) {
   for (size_t d = 0; d + 2 < x.size(); ++d) {

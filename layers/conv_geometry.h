@@ -31,6 +31,17 @@ struct ConvAttributes {
 // attrs.fail() naming the node and what was expected.
 ConvAttributes read_conv_attributes(const AttributeReader& attrs, const Shape& x_shape, const Shape& w_shape);
 
+// Where a Conv node's operands are, as the graph passes leave it: X, W, [B], and with dnncost.sum = 1 the residual
+// last (X, W, R or X, W, B, R). `bias` and `residual` are kNoOperand when absent; `ok` is false for an input count
+// neither form has (a device kernel then leaves the step to the reference).
+constexpr size_t kNoOperand = static_cast<size_t>(-1);
+struct ConvOperands {
+  bool ok = false;
+  size_t bias = kNoOperand;
+  size_t residual = kNoOperand;
+};
+ConvOperands conv_operands(const AttributeReader& attrs, size_t input_count, bool input2_present);
+
 // Begin and end pads per spatial axis of a convolution from input `x` to output `y` as the layer resolves them:
 // the explicit pads, none for VALID, or SAME_UPPER / SAME_LOWER split against the output size. Appends to
 // `begin` / `end`; false when `y` does not follow from them (a device kernel then leaves the step to the reference).

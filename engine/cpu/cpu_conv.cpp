@@ -15,7 +15,7 @@
 namespace dnncost::cpu {
 namespace {
 
-constexpr size_t kNone = static_cast<size_t>(-1);
+constexpr size_t kNone = kNoOperand;
 
 class ConvKernel : public PrimitiveKernel {
  public:
@@ -50,17 +50,9 @@ class ConvKernel : public PrimitiveKernel {
 std::unique_ptr<CpuKernel> make_conv(const KernelRequest& r) {
   const AttributeReader a = r.attrs();
   const size_t inputs = r.input_count();
-  // Inputs: X, W, [B], and with dnncost.sum the residual last (X, W, R or X, W, B, R).
-  const bool sum = a.get_int("dnncost.sum", 0) == 1;
-  size_t bias = r.present(2) ? 2 : kNone;
-  size_t residual = kNone;
-  if (sum) {
-    if (inputs < 3) return nullptr;
-    residual = inputs - 1;
-    if (inputs < 4) bias = kNone;
-  } else if (inputs > 3) {
-    return nullptr;
-  }
+  const ConvOperands operands = conv_operands(a, inputs, r.present(2));
+  if (!operands.ok) return nullptr;
+  const size_t bias = operands.bias, residual = operands.residual;
   if (!r.runtime_float(0) || !r.constant(1) || r.constant(1)->dtype() != DType::kFloat32) return nullptr;
   if (bias != kNone && !r.constant(bias)) return nullptr;
   if (residual != kNone && !r.runtime_float(residual)) return nullptr;
@@ -96,7 +88,7 @@ std::unique_ptr<CpuKernel> make_conv(const KernelRequest& r) {
                                              pad_l, pad_r);
   dnnl::primitive_attr attr = user_scratchpad_attr();
   dnnl::post_ops ops;
-  if (sum) ops.append_sum(1.f);
+  if (residual != kNone) ops.append_sum(1.f);
   for (const EltwiseStep& e : activation) ops.append_eltwise(1.f, e.algorithm, e.alpha, e.beta);
   attr.set_post_ops(ops);
   const dnnl::convolution_forward::primitive_desc pd(desc, attr, r.engine);

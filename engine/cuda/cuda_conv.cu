@@ -22,7 +22,7 @@
 namespace dnncost::cuda {
 namespace {
 
-constexpr size_t kNone = static_cast<size_t>(-1);
+constexpr size_t kNone = kNoOperand;
 
 const char* algorithm_name(cudnnConvolutionFwdAlgo_t a) {
   switch (a) {
@@ -148,17 +148,9 @@ cudnnMathType_t requested_math(MathMode m) {
 std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
   const AttributeReader a = r.attrs();
   const size_t inputs = r.input_count();
-  // Inputs: X, W, [B], and with dnncost.sum the residual last (X, W, R or X, W, B, R).
-  const bool sum = a.get_int("dnncost.sum", 0) == 1;
-  size_t bias = r.present(2) ? 2 : kNone;
-  size_t residual = kNone;
-  if (sum) {
-    if (inputs < 3) return nullptr;
-    residual = inputs - 1;
-    if (inputs < 4) bias = kNone;
-  } else if (inputs > 3) {
-    return nullptr;
-  }
+  const ConvOperands operands = conv_operands(a, inputs, r.present(2));
+  if (!operands.ok) return nullptr;
+  const size_t bias = operands.bias, residual = operands.residual;
   // X at run time; W and B constants (weights) or run-time values (graphs that feed them), float32.
   auto float_input = [&r](size_t i) { return r.present(i) && r.input(i).dtype == DType::kFloat32; };
   if (!r.runtime_float(0) || !float_input(1)) return nullptr;

@@ -42,42 +42,8 @@ PlannedOp plan_op(const SingleOp& op) {
   PlannedOp p;
   p.graph = std::make_unique<Graph>();
   Graph& g = *p.graph;
-  g.path = "test.onnx";
-  g.opset = op.opset;
-  Node n;
-  n.name = "node0";
-  n.op_type = op.op;
-  n.attributes = op.attrs;
-  std::vector<std::shared_ptr<const Tensor>> feeds;
-  for (size_t i = 0; i < op.inputs.size(); ++i) {
-    const OpInput& oi = op.inputs[i];
-    if (oi.absent) {
-      n.inputs.push_back("");
-      continue;
-    }
-    const std::string name = "in" + std::to_string(i);
-    n.inputs.push_back(name);
-    auto t = std::make_shared<const Tensor>(oi.value.reshaped(oi.value.shape()));
-    if (oi.initializer) {
-      g.initializers[name] = t;
-    } else {
-      ValueInfo vi;
-      vi.name = name;
-      vi.dtype = oi.value.dtype();
-      vi.has_shape = true;
-      for (int64_t d : oi.value.shape()) vi.dims.push_back(Dim{d, ""});
-      g.inputs.push_back(vi);
-      feeds.push_back(t);
-      p.feeds[name] = t;
-    }
-  }
-  for (int i = 0; i < op.outputs; ++i) {
-    n.outputs.push_back("out" + std::to_string(i));
-    ValueInfo vi;
-    vi.name = n.outputs.back();
-    g.outputs.push_back(vi);
-  }
-  g.nodes.push_back(n);
+  const std::vector<std::shared_ptr<const Tensor>> feeds = build_single_op_graph(op, g);
+  for (size_t k = 0; k < feeds.size(); ++k) p.feeds[g.inputs[k].name] = feeds[k];
   // Every graph input is a run-time value, integer ones too (bind_tensors would make those plan-time constants
   // and fold the node away): the kernels' integer paths need run-time integer data.
   InputBinding binding;

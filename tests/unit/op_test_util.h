@@ -84,9 +84,9 @@ struct SingleOpResult {
   bool folded = false;
 };
 
-// Builds the graph, plans it (bind_tensors, as `dnncost run` does) and runs it. Throws ModelError like the CLI.
-inline SingleOpResult run_single_op(const SingleOp& op) {
-  Graph g;
+// The one-node graph of `op` in `g` (inputs "in<i>", outputs "out<i>"); returns the tensors to feed its graph
+// inputs, in declared order.
+inline std::vector<std::shared_ptr<const Tensor>> build_single_op_graph(const SingleOp& op, Graph& g) {
   g.path = "test.onnx";
   g.opset = op.opset;
   Node n;
@@ -122,6 +122,13 @@ inline SingleOpResult run_single_op(const SingleOp& op) {
     g.outputs.push_back(vi);
   }
   g.nodes.push_back(n);
+  return feeds;
+}
+
+// Builds the graph, plans it (bind_tensors, as `dnncost run` does) and runs it. Throws ModelError like the CLI.
+inline SingleOpResult run_single_op(const SingleOp& op) {
+  Graph g;
+  const std::vector<std::shared_ptr<const Tensor>> feeds = build_single_op_graph(op, g);
   Plan plan(g, bind_tensors(g, feeds));
   RefSession session(plan);
   SingleOpResult r;
