@@ -23,7 +23,7 @@ struct DeviceSpec {
   MemoryCap memory_cap;      // a session whose plan needs more is refused before allocating (default: no cap)
   // cuda only (engine/cuda/cuda_options.h checks them):
   std::string math = "fp32";       // --math fp32|tf32|fp16: how convolutions and GEMMs may round
-  int64_t workspace_mb = 256;      // --workspace-mb: the largest scratch one step may use (MiB)
+  int64_t workspace_mb = -1;       // --workspace-mb: the largest scratch one step may use (MiB); -1: auto
   bool include_transfers = false;  // --include-transfers: the timed run also copies inputs in and outputs out
   std::string str() const { return kind == "cuda" ? "cuda:" + std::to_string(index) : kind; }
 };

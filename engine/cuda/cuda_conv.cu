@@ -1,5 +1,6 @@
 // Conv on the cuda device: cuDNN convolution (1-D to 3-D, grouped and depthwise, strided, dilated, symmetric pads),
-// the algorithm found by measurement (cudnnFindConvolutionForwardAlgorithmEx) under the workspace limit, with the
+// the algorithm found by measurement (cudnnFindConvolutionForwardAlgorithmEx on pseudo-random data, the close
+// candidates timed again warm) under the workspace limit, with the
 // bias and the fusions the graph passes mark on the node ("dnncost.sum": a residual input added, "dnncost.activation":
 // an activation applied last; layers/conv.cpp):
 //   - no activation or Relu: one cudnnConvolutionBiasActivationForward, y = act(conv(x) + residual + bias) (cuDNN
@@ -10,8 +11,10 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "engine/cuda/cuda_geometry.h"
 #include "engine/cuda/cuda_kernel.h"
@@ -74,6 +77,46 @@ __global__ void conv_epilogue(float* y, const float* bias, const float* residual
   }
 }
 
+// p[i] = a pseudo-random value in [-1, 1) from a hash of i and `seed`: the algorithm search measures on data like real
+// activations, not on zeros (some algorithms run faster on zeros than on real data).
+__global__ void fill_probe(float* p, int64_t n, uint32_t seed) {
+  const int64_t stride = static_cast<int64_t>(blockDim.x) * gridDim.x;
+  for (int64_t i = static_cast<int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    uint32_t h = static_cast<uint32_t>(i) * 2654435761u ^ static_cast<uint32_t>(i >> 32) ^ seed;
+    h ^= h >> 16;
+    h *= 0x7feb352du;
+    h ^= h >> 15;
+    h *= 0x846ca68bu;
+    h ^= h >> 16;
+    p[i] = static_cast<float>(h >> 8) * (1.0f / 8388608.0f) - 1.0f;
+  }
+}
+
+void fill_random(void* p, size_t bytes, uint32_t seed, cudaStream_t stream) {
+  const int64_t n = static_cast<int64_t>(bytes / sizeof(float));
+  if (n == 0) return;
+  const int grid = static_cast<int>(std::min<int64_t>((n + 255) / 256, int64_t{1} << 16));
+  fill_probe<<<grid, 256, 0, stream>>>(static_cast<float*>(p), n, seed);
+  DNNCOST_CUDA_CHECK(cudaGetLastError());
+}
+
+// Two events for timing on the session's stream, destroyed with the search.
+struct ProbeEvents {
+  cudaEvent_t start = nullptr, stop = nullptr;
+  ProbeEvents() {
+    DNNCOST_CUDA_CHECK(cudaEventCreate(&start));
+    DNNCOST_CUDA_CHECK(cudaEventCreate(&stop));
+  }
+  ~ProbeEvents() {
+    cudaEventDestroy(start);
+    cudaEventDestroy(stop);
+  }
+  ProbeEvents(const ProbeEvents&) = delete;
+  ProbeEvents& operator=(const ProbeEvents&) = delete;
+};
+
+constexpr int kRetimeRuns = 5;  // timed calls per re-timed algorithm, after one warm-up call
+
 // Device memory for the algorithm search only (freed when the factory returns).
 struct ProbeBuffer {
   void* p = nullptr;
@@ -97,6 +140,11 @@ class ConvKernel : public CudaKernel {
   size_t residual_input = kNone;  // step input
   int64_t elements = 0, channels = 0, inner = 0;
   int grid = 1;
+  // A 1x1 convolution run as one cuBLAS strided batched GEMM, then the epilogue (chosen when measured faster).
+  bool use_gemm = false;
+  cuda_geometry::Conv1x1Gemm gemm;
+  cublasHandle_t blas = nullptr;
+  cublasComputeType_t compute = CUBLAS_COMPUTE_32F;
 
   void bind(const KernelBinding& b) override {
     x_ = b.inputs[0];
@@ -109,6 +157,14 @@ class ConvKernel : public CudaKernel {
 
   void execute(cudaStream_t stream) override {
     const float one = 1.f, zero = 0.f;
+    if (use_gemm) {
+      DNNCOST_CUBLAS_CHECK(cublasGemmStridedBatchedEx(
+          blas, CUBLAS_OP_N, CUBLAS_OP_N, gemm.m, gemm.n, gemm.k, &one, x_, CUDA_R_32F, gemm.m, gemm.stride_a, w_,
+          CUDA_R_32F, gemm.k, 0, &zero, y_, CUDA_R_32F, gemm.m, gemm.stride_c, gemm.batch, compute,
+          CUBLAS_GEMM_DEFAULT));
+      epilogue(stream);
+      return;
+    }
     if (fused) {
       // z = the residual (alpha2 = 1), or y itself with alpha2 = 0 (not read then).
       DNNCOST_CUDNN_CHECK(cudnnConvolutionBiasActivationForward(
@@ -118,6 +174,11 @@ class ConvKernel : public CudaKernel {
     }
     DNNCOST_CUDNN_CHECK(cudnnConvolutionForward(handle, &one, x_desc, x_, w_desc, w_, conv_desc, algorithm, workspace_,
                                                 workspace_bytes, &zero, y_desc, y_));
+    epilogue(stream);
+  }
+
+  // y = act(y + bias + residual) when the step has any of them (the unfused paths).
+  void epilogue(cudaStream_t stream) {
     if (bias_ || residual_ || activation.kind != ActivationKind::kNone) {
       conv_epilogue<<<grid, 256, 0, stream>>>(static_cast<float*>(y_), static_cast<const float*>(bias_),
                                               static_cast<const float*>(residual_), activation, elements, channels,
@@ -201,14 +262,15 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
   const size_t w_bytes = static_cast<size_t>(shape_numel(w)) * sizeof(float);
   const size_t y_bytes = static_cast<size_t>(shape_numel(y)) * sizeof(float);
   ProbeBuffer px(x_bytes), pw(w_bytes), py(y_bytes);
-  DNNCOST_CUDA_CHECK(cudaMemset(px.p, 0, x_bytes));
+  fill_random(px.p, x_bytes, 0x5eed0001u, r.ctx.stream);
   if (weights) {
     DNNCOST_CUDA_CHECK(cudaMemcpy(pw.p, weights->raw(), w_bytes, cudaMemcpyHostToDevice));
   } else {
-    DNNCOST_CUDA_CHECK(cudaMemset(pw.p, 0, w_bytes));
+    fill_random(pw.p, w_bytes, 0x5eed0002u, r.ctx.stream);
   }
-  // cudaMemset runs on the legacy default stream, which does not order work on the session's non-blocking stream:
-  // wait, so the search measures on zeros and not on whatever the allocation held (NaNs, denormals).
+  // cudaMemcpy runs on the legacy default stream, which does not order work on the session's non-blocking stream:
+  // wait for both, so the search measures on these values and not on whatever the allocation held.
+  DNNCOST_CUDA_CHECK(cudaStreamSynchronize(r.ctx.stream));
   DNNCOST_CUDA_CHECK(cudaDeviceSynchronize());
   cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
   int returned = 0;
@@ -228,20 +290,68 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
   }
   const bool reduced = r.ctx.math != MathMode::kFp32;
   const int64_t limit = static_cast<int64_t>(r.ctx.workspace_limit);
-  bool chosen = false;
-  cudnnMathType_t chosen_math = math;
-  for (size_t i : cuda_geometry::rank_conv_algorithms(candidates, limit, reduced)) {
-    // fp32: FMA math whatever the search used; otherwise the math the measurement ran with.
-    chosen_math = reduced ? perf[i].mathType : CUDNN_FMA_MATH;
-    if (cudnnSetConvolutionMathType(k->conv_desc, chosen_math) != CUDNN_STATUS_SUCCESS) continue;
+  // fp32: FMA math whatever the search used; otherwise the math the measurement ran with. Sets the math on the
+  // descriptor and returns the workspace of candidate i, or -1 when it cannot run within the limit.
+  auto prepare = [&](size_t i) -> int64_t {
+    if (cudnnSetConvolutionMathType(k->conv_desc, reduced ? perf[i].mathType : CUDNN_FMA_MATH) !=
+        CUDNN_STATUS_SUCCESS)
+      return -1;
     size_t ws = 0;
     if (cudnnGetConvolutionForwardWorkspaceSize(r.ctx.cudnn, k->x_desc, k->w_desc, k->conv_desc, k->y_desc,
                                                 perf[i].algo, &ws) != CUDNN_STATUS_SUCCESS ||
         static_cast<int64_t>(ws) > limit)
-      continue;
+      return -1;
+    return static_cast<int64_t>(ws);
+  };
+  std::vector<size_t> order = cuda_geometry::rank_conv_algorithms(candidates, limit, reduced);
+  // The close candidates timed again (warm, median of several) and put first in their measured order.
+  const std::vector<size_t> retime = cuda_geometry::conv_retime_set(candidates, order);
+  std::vector<float> retimed(candidates.size(), -1.f);
+  if (retime.size() > 1) {
+    ProbeEvents ev;
+    const float one = 1.f, zero = 0.f;
+    std::string search;
+    for (size_t i : retime) {
+      const int64_t ws = prepare(i);
+      std::vector<float> times;
+      for (int run = 0; ws >= 0 && run <= kRetimeRuns; ++run) {
+        DNNCOST_CUDA_CHECK(cudaEventRecord(ev.start, r.ctx.stream));
+        const cudnnStatus_t st =
+            cudnnConvolutionForward(r.ctx.cudnn, &one, k->x_desc, px.p, k->w_desc, pw.p, k->conv_desc, perf[i].algo,
+                                    r.ctx.probe_workspace, static_cast<size_t>(ws), &zero, k->y_desc, py.p);
+        DNNCOST_CUDA_CHECK(cudaEventRecord(ev.stop, r.ctx.stream));
+        DNNCOST_CUDA_CHECK(cudaEventSynchronize(ev.stop));
+        if (st != CUDNN_STATUS_SUCCESS) {
+          times.clear();
+          break;
+        }
+        float ms = 0;
+        DNNCOST_CUDA_CHECK(cudaEventElapsedTime(&ms, ev.start, ev.stop));
+        if (run > 0) times.push_back(ms);  // the first call warms up
+      }
+      retimed[i] = cuda_geometry::median_ms(times);
+      search += std::string(search.empty() ? "" : ", ") + algorithm_name(perf[i].algo) + " " +
+                (retimed[i] < 0 ? std::string("failed") : std::to_string(retimed[i]) + " ms");
+    }
+    k->details["retimed"] = search;
+    std::vector<size_t> front;
+    for (size_t i : retime)
+      if (retimed[i] >= 0) front.push_back(i);
+    std::stable_sort(front.begin(), front.end(), [&](size_t a, size_t b) { return retimed[a] < retimed[b]; });
+    for (size_t i : order)
+      if (std::find(front.begin(), front.end(), i) == front.end()) front.push_back(i);
+    order = front;
+  }
+  bool chosen = false;
+  cudnnMathType_t chosen_math = math;
+  for (size_t i : order) {
+    const int64_t ws = prepare(i);
+    if (ws < 0) continue;
+    chosen_math = reduced ? perf[i].mathType : CUDNN_FMA_MATH;
     k->algorithm = perf[i].algo;
-    k->workspace_bytes = ws;
+    k->workspace_bytes = static_cast<size_t>(ws);
     k->details["search_ms"] = std::to_string(perf[i].time);
+    if (retimed[i] >= 0) k->details["retimed_ms"] = std::to_string(retimed[i]);
     chosen = true;
     break;
   }
@@ -300,7 +410,81 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
   k->grid = static_cast<int>(std::min<int64_t>((k->elements + 255) / 256, int64_t{65535} * 8));
   if (k->grid < 1) k->grid = 1;
 
-  std::string what = std::string("cuDNN conv ") + algorithm_name(k->algorithm);
+  // A 1x1 convolution may also run as one cuBLAS strided batched GEMM and the epilogue. Both ways are timed as
+  // execute() runs them (warm, median), on the probe buffers; the faster is kept.
+  std::string gemm_timing;
+  if (cuda_geometry::conv_1x1_as_gemm(d, &k->gemm)) {
+    k->blas = r.ctx.cublas;
+    k->compute = cublas_compute_type(r.ctx.math);
+    const size_t bias_bytes = static_cast<size_t>(out_channels) * sizeof(float);
+    ProbeBuffer pbias(bias_bytes), pres(residual != kNone ? y_bytes : 0);
+    fill_random(pbias.p, bias_bytes, 0x5eed0003u, r.ctx.stream);
+    if (residual != kNone) fill_random(pres.p, y_bytes, 0x5eed0004u, r.ctx.stream);
+    KernelBinding b;
+    b.inputs.assign(r.input_count(), nullptr);
+    b.inputs[0] = px.p;
+    b.constants.assign(k->constants.size(), nullptr);
+    if (k->weight_constant != kNone) b.constants[k->weight_constant] = pw.p;
+    if (k->weight_input != kNone) b.inputs[k->weight_input] = pw.p;
+    if (k->bias_constant != kNone) b.constants[k->bias_constant] = pbias.p;
+    if (k->bias_input != kNone) b.inputs[k->bias_input] = pbias.p;
+    if (residual != kNone) b.inputs[residual] = pres.p;
+    b.outputs = {py.p};
+    b.workspace = r.ctx.probe_workspace;
+    k->bind(b);
+    ProbeEvents ev;
+    auto time_execute = [&]() -> float {
+      std::vector<float> times;
+      try {
+        for (int run = 0; run <= kRetimeRuns; ++run) {
+          DNNCOST_CUDA_CHECK(cudaEventRecord(ev.start, r.ctx.stream));
+          k->execute(r.ctx.stream);
+          DNNCOST_CUDA_CHECK(cudaEventRecord(ev.stop, r.ctx.stream));
+          DNNCOST_CUDA_CHECK(cudaEventSynchronize(ev.stop));
+          float ms = 0;
+          DNNCOST_CUDA_CHECK(cudaEventElapsedTime(&ms, ev.start, ev.stop));
+          if (run > 0) times.push_back(ms);
+        }
+      } catch (const std::exception& e) {
+        k->details[k->use_gemm ? "gemm_failed" : "cudnn_failed"] = e.what();
+        cudaGetLastError();
+        cudaStreamSynchronize(r.ctx.stream);
+        return -1;
+      }
+      return cuda_geometry::median_ms(times);
+    };
+    k->use_gemm = false;
+    const float cudnn_ms = time_execute();
+    k->use_gemm = true;
+    const float gemm_ms = time_execute();
+    switch (cuda_geometry::conv_path_forced()) {
+      case cuda_geometry::ConvPath::kMeasured:
+        k->use_gemm = gemm_ms >= 0 && (cudnn_ms < 0 || gemm_ms < cudnn_ms);
+        break;
+      case cuda_geometry::ConvPath::kCudnn:
+        k->use_gemm = false;
+        break;
+      case cuda_geometry::ConvPath::kGemm:
+        k->use_gemm = gemm_ms >= 0;
+        break;
+    }
+    auto ms_text = [](float t) { return t < 0 ? std::string("failed") : std::to_string(t) + " ms"; };
+    gemm_timing = std::string("cuDNN ") + algorithm_name(k->algorithm) + " " + ms_text(cudnn_ms) +
+                  ", cuBLAS GEMM " + ms_text(gemm_ms);
+    DNNCOST_CUDA_CHECK(cudaStreamSynchronize(r.ctx.stream));  // the probe buffers are freed when this block ends
+    if (k->use_gemm) {
+      k->workspace_bytes = 0;
+      // The zero bias only cuDNN's fused call needed (the constant added last).
+      if (bias == kNone && k->bias_constant != kNone && k->bias_constant + 1 == k->constants.size()) {
+        k->constants.pop_back();
+        k->bias_constant = kNone;
+      }
+      k->fused = false;
+    }
+  }
+
+  std::string what = k->use_gemm ? std::string("cuBLAS 1x1 conv as GEMM (cublasGemmStridedBatchedEx)")
+                                 : std::string("cuDNN conv ") + algorithm_name(k->algorithm);
   std::string epilogue;
   if (k->fused) {
     epilogue = std::string(" + bias") + (residual != kNone ? " + residual" : "") +
@@ -314,8 +498,16 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
                ")";
   }
   k->implementation = what + epilogue;
-  k->details["algorithm"] = algorithm_name(k->algorithm);
-  k->details["math"] = math_type_name(chosen_math);
+  if (!gemm_timing.empty()) k->details["timed"] = gemm_timing;
+  if (k->use_gemm) {
+    k->details["algorithm"] = "CUBLAS_GEMM_1x1";
+    k->details["math"] = cublas_compute_name(r.ctx.math);
+    k->details["gemm"] = "m,n,k,batch " + std::to_string(k->gemm.m) + "," + std::to_string(k->gemm.n) + "," +
+                         std::to_string(k->gemm.k) + "," + std::to_string(k->gemm.batch);
+  } else {
+    k->details["algorithm"] = algorithm_name(k->algorithm);
+    k->details["math"] = math_type_name(chosen_math);
+  }
   k->details["workspace"] = std::to_string(k->workspace_bytes);
   k->details["layouts"] = layout_name(x.size()) + " -> " + layout_name(y.size()) + ", weights KCRS";
   k->details["groups"] = std::to_string(d.groups);

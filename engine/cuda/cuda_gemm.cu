@@ -29,30 +29,6 @@ __global__ void broadcast_bias(float* y, const float* c, float beta, int64_t m, 
   }
 }
 
-cublasComputeType_t compute_type(MathMode m) {
-  switch (m) {
-    case MathMode::kFp32:
-      return CUBLAS_COMPUTE_32F;
-    case MathMode::kTf32:
-      return CUBLAS_COMPUTE_32F_FAST_TF32;
-    case MathMode::kFp16:
-      return CUBLAS_COMPUTE_32F_FAST_16F;
-  }
-  return CUBLAS_COMPUTE_32F;
-}
-
-const char* compute_name(MathMode m) {
-  switch (m) {
-    case MathMode::kFp32:
-      return "CUBLAS_COMPUTE_32F";
-    case MathMode::kTf32:
-      return "CUBLAS_COMPUTE_32F_FAST_TF32";
-    case MathMode::kFp16:
-      return "CUBLAS_COMPUTE_32F_FAST_16F";
-  }
-  return "CUBLAS_COMPUTE_32F";
-}
-
 int grid_for(int64_t elements) {
   return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>((elements + 255) / 256, int64_t{65535} * 8)));
 }
@@ -139,7 +115,7 @@ std::unique_ptr<CudaKernel> make_gemm(const KernelRequest& r) {
   const AttributeReader attrs = r.attrs();
   auto k = std::make_unique<GemmKernel>();
   k->handle = r.ctx.cublas;
-  k->compute = compute_type(r.ctx.math);
+  k->compute = cublas_compute_type(r.ctx.math);
   k->alpha = attrs.get_float("alpha", 1.f);
   k->beta = attrs.get_float("beta", 1.f);
   const bool trans_a = attrs.get_int("transA", 0) != 0, trans_b = attrs.get_int("transB", 0) != 0;
@@ -151,7 +127,7 @@ std::unique_ptr<CudaKernel> make_gemm(const KernelRequest& r) {
   if (!add_operand(r, *k, 0, &k->a) || !add_operand(r, *k, 1, &k->b)) return nullptr;
   if (k->has_c && !add_operand(r, *k, 2, &k->c)) return nullptr;
   k->implementation = std::string("cuBLAS cublasGemmEx") + (k->has_c ? " + dnncost broadcast_bias" : "");
-  k->details["compute"] = compute_name(r.ctx.math);
+  k->details["compute"] = cublas_compute_name(r.ctx.math);
   k->details["m,n,k"] = std::to_string(k->g.m) + "," + std::to_string(k->g.n) + "," + std::to_string(k->g.k);
   k->details["ops"] =
       std::string(trans_a ? "A^T" : "A") + " * " + (trans_b ? "B^T" : "B") + " (row-major as B'^T A'^T)";
@@ -164,12 +140,12 @@ std::unique_ptr<CudaKernel> make_matmul(const KernelRequest& r) {
   auto k = std::make_unique<GemmKernel>();
   k->is_matmul = true;
   k->handle = r.ctx.cublas;
-  k->compute = compute_type(r.ctx.math);
+  k->compute = cublas_compute_type(r.ctx.math);
   if (!cuda_geometry::matmul_params(r.input(0).shape, r.input(1).shape, r.output(0).shape, &k->batched)) return nullptr;
   if (!add_operand(r, *k, 0, &k->a) || !add_operand(r, *k, 1, &k->b)) return nullptr;
   const auto& p = k->batched;
   k->implementation = p.batch == 1 ? "cuBLAS cublasGemmEx" : "cuBLAS cublasGemmStridedBatchedEx";
-  k->details["compute"] = compute_name(r.ctx.math);
+  k->details["compute"] = cublas_compute_name(r.ctx.math);
   k->details["batch,m,n,k"] =
       std::to_string(p.batch) + "," + std::to_string(p.m) + "," + std::to_string(p.n) + "," + std::to_string(p.k);
   k->details["strides a,b,y"] =

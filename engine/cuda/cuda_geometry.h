@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <climits>
 #include <cstdint>
+#include <exception>
 #include <string>
 #include <vector>
 
@@ -27,13 +28,43 @@ inline void check_math(const std::string& math) {
 }
 
 constexpr int64_t kMaxWorkspaceMb = int64_t{1} << 20;  // 1 TiB: beyond any GPU
+constexpr int64_t kAutoWorkspaceMb = -1;               // --workspace-mb auto (the default)
+constexpr int64_t kAutoWorkspaceCapMb = 4096;          // auto: at most this much ...
+constexpr int64_t kAutoWorkspaceFreeDivisor = 4;       // ... and at most this fraction of the free memory
 
-// Throws ModelError naming --workspace-mb unless 0 <= mb <= kMaxWorkspaceMb; returns the limit in bytes.
+// Throws ModelError naming --workspace-mb unless mb is kAutoWorkspaceMb or 0 <= mb <= kMaxWorkspaceMb; returns the
+// limit in bytes (kAutoWorkspaceMb for auto, resolved by the session with auto_workspace_bytes).
 inline int64_t workspace_limit_bytes(int64_t mb) {
+  if (mb == kAutoWorkspaceMb) return kAutoWorkspaceMb;
   if (mb < 0 || mb > kMaxWorkspaceMb)
-    throw ModelError("--workspace-mb " + std::to_string(mb) + ": expected 0 to " + std::to_string(kMaxWorkspaceMb) +
-                     " (MiB of scratch one layer may use)");
+    throw ModelError("--workspace-mb " + std::to_string(mb) + ": expected auto or 0 to " +
+                     std::to_string(kMaxWorkspaceMb) + " (MiB of scratch one layer may use)");
   return mb << 20;
+}
+
+// --workspace-mb's text: "auto" (kAutoWorkspaceMb) or a whole number of MiB in range; ModelError naming the option.
+inline int64_t parse_workspace_mb(const std::string& text) {
+  if (text == "auto") return kAutoWorkspaceMb;
+  size_t used = 0;
+  long long mb = -2;
+  try {
+    mb = std::stoll(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (text.empty() || used != text.size() || mb < 0)
+    throw ModelError("--workspace-mb " + text + ": expected auto or a whole number of MiB, 0 to " +
+                     std::to_string(kMaxWorkspaceMb));
+  workspace_limit_bytes(mb);
+  return mb;
+}
+
+// The workspace limit --workspace-mb auto gives a session: the smaller of kAutoWorkspaceCapMb and a quarter of the
+// device memory free after the context and handles (PyTorch's cudnn.benchmark considers every algorithm whose
+// workspace it can allocate; a fixed small limit rules out the FFT and Winograd algorithms at large batches).
+inline int64_t auto_workspace_bytes(int64_t free_bytes) {
+  const int64_t quarter = std::max<int64_t>(0, free_bytes) / kAutoWorkspaceFreeDivisor;
+  return std::min<int64_t>(kAutoWorkspaceCapMb << 20, quarter);
 }
 
 // --- device memory layout --------------------------------------------------------------------------------------
@@ -90,6 +121,32 @@ inline std::vector<size_t> rank_conv_algorithms(const std::vector<ConvCandidate>
   return order;
 }
 
+// Of the ranked candidates (`order`, rank_conv_algorithms' result), those timed again before the choice: the first
+// `max_count` whose search time is at most `slack` times the fastest's. cudnnFindConvolutionForwardAlgorithmEx runs
+// each algorithm once, cold, so two close algorithms can come out in the wrong order; the kernel times these again
+// (a warm-up call, then the median of several) and keeps the fastest.
+inline std::vector<size_t> conv_retime_set(const std::vector<ConvCandidate>& c, const std::vector<size_t>& order,
+                                           size_t max_count = 4, float slack = 3.0f) {
+  std::vector<size_t> out;
+  if (order.empty()) return out;
+  const float best = c[order.front()].time_ms;
+  for (size_t i : order) {
+    if (out.size() >= max_count) break;
+    if (c[i].time_ms > best * slack) break;  // ranked: every later one is slower still
+    out.push_back(i);
+  }
+  return out;
+}
+
+// The median of `times` (ms); negative entries (runs that failed) are left out; -1 when none is left.
+inline float median_ms(std::vector<float> times) {
+  times.erase(std::remove_if(times.begin(), times.end(), [](float t) { return t < 0; }), times.end());
+  if (times.empty()) return -1;
+  std::sort(times.begin(), times.end());
+  const size_t n = times.size();
+  return n % 2 ? times[n / 2] : 0.5f * (times[n / 2 - 1] + times[n / 2]);
+}
+
 // --- convolution descriptor ------------------------------------------------------------------------------------
 
 // cuDNN's view of an N-d convolution: 4-D or 5-D tensors (a 1-D convolution gets a trailing spatial axis of 1),
@@ -141,6 +198,45 @@ inline bool conv_descriptor(const Shape& x, const Shape& w, const Shape& y, cons
     out.dilations.push_back(1);
   }
   *result = out;
+  return true;
+}
+
+// A 1x1 convolution (every kernel axis 1, strides 1, no pads, one group) as a batched GEMM on NCHW buffers. Per
+// image n: Y_n [K, HW] = W [K, C] x X_n [C, HW]; in cuBLAS's column-major terms Y_n^T = X_n^T W^T: m = HW, n = K,
+// k = C, A = X_n (lda m, stride C*HW), B = W (ldb k, stride 0), C = Y_n (ldc m, stride K*HW), `batch` = N.
+struct Conv1x1Gemm {
+  int m = 0, n = 0, k = 0, batch = 0;
+  int64_t stride_a = 0, stride_c = 0;
+};
+
+// How Conv picks between cuDNN and the cuBLAS GEMM for a 1x1 convolution: the faster measured (the default). Tests
+// force one path for the kernels built afterwards, to check both against the reference.
+enum class ConvPath { kMeasured, kCudnn, kGemm };
+inline ConvPath& conv_path_forced() {
+  static ConvPath path = ConvPath::kMeasured;
+  return path;
+}
+
+// The GEMM of descriptor d when it is a 1x1 convolution cuBLAS can run as one strided batched call; else false.
+inline bool conv_1x1_as_gemm(const ConvDescriptor& d, Conv1x1Gemm* g) {
+  if (d.groups != 1 || d.x.size() < 3 || d.w.size() != d.x.size() || d.y.size() != d.x.size()) return false;
+  if (d.x[1] != d.w[1] || d.y[1] != d.w[0] || d.x[0] != d.y[0]) return false;
+  int64_t hw = 1;
+  for (size_t i = 2; i < d.x.size(); ++i) {
+    if (d.w[i] != 1 || d.x[i] != d.y[i]) return false;
+    hw *= d.x[i];
+  }
+  for (int s : d.strides)
+    if (s != 1) return false;
+  for (int p : d.pads)
+    if (p != 0) return false;
+  if (!fits_int(hw) || hw == 0) return false;
+  g->m = static_cast<int>(hw);
+  g->n = d.w[0];
+  g->k = d.w[1];
+  g->batch = d.x[0];
+  g->stride_a = static_cast<int64_t>(d.x[1]) * hw;
+  g->stride_c = static_cast<int64_t>(d.y[1]) * hw;
   return true;
 }
 

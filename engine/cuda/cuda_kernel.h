@@ -31,6 +31,10 @@ namespace dnncost::cuda {
 // inputs where the kernel supports it (activations stay float32 between layers).
 enum class MathMode { kFp32, kTf32, kFp16 };
 const char* math_name(MathMode m);  // "fp32", "tf32", "fp16"
+// cuBLAS's compute type for --math: fp32 CUBLAS_COMPUTE_32F, tf32 CUBLAS_COMPUTE_32F_FAST_TF32, fp16
+// CUBLAS_COMPUTE_32F_FAST_16F; and its name for the records.
+cublasComputeType_t cublas_compute_type(MathMode m);
+const char* cublas_compute_name(MathMode m);
 
 // Process-wide state of one session the factories share.
 struct CudaContext {

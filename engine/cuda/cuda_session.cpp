@@ -220,6 +220,7 @@ struct CudaSession::Impl {
   int64_t device_total = 0;
   int64_t used_after_context = 0;   // total - free once the context exists (context + anything else on the GPU)
   int64_t handles_bytes = 0;        // stream, cuDNN and cuBLAS handles, cuBLAS workspace
+  bool workspace_auto = false;      // --workspace-mb auto (cuda_geometry::auto_workspace_bytes)
   int64_t baseline_bytes = 0;       // total - free before this session's model memory: the fixed baseline
   int64_t measured_allocation = 0;  // free before - free after the weight, arena and workspace allocations
 
@@ -288,7 +289,6 @@ CudaSession::CudaSession(const Plan& plan, const DeviceSpec& spec) : Session(pla
   cuda::CudaContext& ctx = m.ctx;
   ctx.device = spec.index;
   ctx.math = math_mode(spec.math);
-  ctx.workspace_limit = static_cast<size_t>(workspace_limit);
   DNNCOST_CUDA_CHECK(cudaSetDevice(ctx.device));
   DNNCOST_CUDA_CHECK(cudaFree(nullptr));  // creates the primary context now
   DNNCOST_CUDA_CHECK(cudaGetDeviceProperties(&ctx.props, ctx.device));
@@ -314,12 +314,15 @@ CudaSession::CudaSession(const Plan& plan, const DeviceSpec& spec) : Session(pla
   const int64_t free_after_handles = free_device_bytes();
   m.handles_bytes = free_after_context - free_after_handles;
   m.baseline_bytes = m.device_total - free_after_handles;
+  m.workspace_auto = workspace_limit == cuda_geometry::kAutoWorkspaceMb;
+  const int64_t requested_workspace =
+      m.workspace_auto ? cuda_geometry::auto_workspace_bytes(free_after_handles) : workspace_limit;
 
   // Build every step. The factories may measure (cudnnFind...) with a probe workspace freed right after; when the
   // limit does not fit in the free memory, the probe (and so the algorithms' workspace) is smaller.
   {
     DeviceBuffer probe;
-    for (int64_t probe_bytes = workspace_limit; probe_bytes > 0; probe_bytes /= 2) {
+    for (int64_t probe_bytes = requested_workspace; probe_bytes > 0; probe_bytes /= 2) {
       try {
         probe = DeviceBuffer(probe_bytes, "the workspace probe", ctx.device);
         break;
@@ -523,6 +526,8 @@ nlohmann::json CudaSession::device_json() const {
           {"build", cuda_build_versions()},
           {"math", m.spec.math},
           {"workspace_limit", m.ctx.workspace_limit},
+          {"workspace_limit_source",
+           m.workspace_auto ? "auto: min(4096 MiB, free device memory / 4)" : "--workspace-mb"},
           {"timing", timing_method()},
           {"cuda_graph", m.graph_exec != nullptr},
           {"cuda_graph_note", m.graph_note},

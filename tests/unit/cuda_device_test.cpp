@@ -7,6 +7,7 @@
 
 #include <sstream>
 
+#include "engine/cuda/cuda_geometry.h"
 #include "engine/memory_cap.h"
 #include "engine/session.h"
 #include "tests/unit/op_test_util.h"
@@ -182,6 +183,55 @@ TEST(CudaDevice, FusedConvMatchesTheUnfusedGraph) {
       const CudaRun r = run_both(b);
       expect_parity(r, std::string("fused Conv ") + act + (sum ? " + sum" : ""));
       EXPECT_EQ(r.fallbacks, 0) << describe(r);
+    }
+  }
+}
+
+// 1x1 convolutions run either on cuDNN or as one cuBLAS batched GEMM + the epilogue, whichever measures faster:
+// both paths, forced in turn, against the reference (bias or none, fused activations, a residual, weights as inputs,
+// 1-D and 2-D).
+TEST(CudaDevice, OneByOneConvBothPathsMatchRef) {
+  SKIP_WITHOUT_GPU();
+  namespace cg = cuda_geometry;
+  struct Forced {
+    ~Forced() { cg::conv_path_forced() = cg::ConvPath::kMeasured; }
+  } restore;
+  for (cg::ConvPath path : {cg::ConvPath::kCudnn, cg::ConvPath::kGemm}) {
+    cg::conv_path_forced() = path;
+    const char* want = path == cg::ConvPath::kGemm ? "cuBLAS 1x1 conv as GEMM" : "cuDNN conv";
+    for (const char* act : {"", "Relu", "Clip"}) {
+      for (int variant = 0; variant < 4; ++variant) {
+        const bool with_bias = variant != 1, sum = variant == 2, weights_as_inputs = variant == 3;
+        const Shape xs = variant == 3 ? Shape{3, 16, 11} : Shape{2, 16, 7, 9};
+        Shape ws = {24, 16, 1, 1}, ys = {xs[0], 24, 7, 9};
+        if (xs.size() == 3) ws = {24, 16, 1}, ys = {xs[0], 24, 11};
+        Builder b;
+        const std::string x = b.input(random_tensor(xs, 1));
+        const Tensor w = random_tensor(ws, 2), bias = random_tensor({24}, 3);
+        std::vector<std::string> ins = {x, weights_as_inputs ? b.input(w) : b.weight(w)};
+        if (with_bias) ins.push_back(weights_as_inputs ? b.input(bias) : b.weight(bias));
+        const size_t spatial = xs.size() - 2;
+        std::map<std::string, Attribute> attrs =
+            conv_attrs(std::vector<int64_t>(spatial, 1), std::vector<int64_t>(2 * spatial, 0),
+                       std::vector<int64_t>(spatial, 1), 1);
+        if (sum) {
+          attrs["dnncost.sum"] = attr_int(1);
+          ins.push_back(b.input(random_tensor(ys, 4)));
+        }
+        if (*act) attrs["dnncost.activation"] = attr_string(act);
+        if (std::string(act) == "Clip") {
+          attrs["dnncost.activation_alpha"] = attr_float(0.f);
+          attrs["dnncost.activation_beta"] = attr_float(0.5f);
+        }
+        b.output(b.node("Conv", ins, attrs));
+        const CudaRun r = run_both(b);
+        const std::string what = std::string(want) + " x" + shape_str(xs) + " act '" + act + "' variant " +
+                                 std::to_string(variant);
+        expect_parity(r, what);
+        EXPECT_EQ(r.fallbacks, 0) << what << describe(r);
+        ASSERT_FALSE(r.implementations.empty());
+        EXPECT_NE(r.implementations[0].find(want), std::string::npos) << what << describe(r);
+      }
     }
   }
 }

@@ -31,14 +31,20 @@ TEST(CudaGeometry, MathOptionAcceptsOnlyTheThreeModes) {
 TEST(CudaGeometry, WorkspaceLimitIsMebibytes) {
   EXPECT_EQ(cg::workspace_limit_bytes(0), 0);
   EXPECT_EQ(cg::workspace_limit_bytes(256), int64_t{256} << 20);
-  EXPECT_THROW(cg::workspace_limit_bytes(-1), ModelError);
+  EXPECT_EQ(cg::workspace_limit_bytes(-1), cg::kAutoWorkspaceMb);
+  EXPECT_THROW(cg::workspace_limit_bytes(-2), ModelError);
+  // auto: a quarter of the free memory, at most 4 GiB.
+  EXPECT_EQ(cg::auto_workspace_bytes(int64_t{8} << 30), int64_t{2} << 30);
+  EXPECT_EQ(cg::auto_workspace_bytes(int64_t{140} << 30), int64_t{4} << 30);
+  EXPECT_EQ(cg::auto_workspace_bytes(0), 0);
+  EXPECT_EQ(cg::auto_workspace_bytes(-100), 0);
   EXPECT_THROW(cg::workspace_limit_bytes(cg::kMaxWorkspaceMb + 1), ModelError);
 }
 
 TEST(CudaGeometry, DeviceSpecCarriesTheCudaOptionsAndChecksThem) {
   CudaOptions o;
   o.math = "tf32";
-  o.workspace_mb = 64;
+  o.workspace_mb = "64";
   o.include_transfers = true;
   const DeviceSpec spec = device_spec("ref", 0, o);
   EXPECT_EQ(spec.math, "tf32");
@@ -47,8 +53,14 @@ TEST(CudaGeometry, DeviceSpecCarriesTheCudaOptionsAndChecksThem) {
   o.math = "fp8";
   EXPECT_THROW(device_spec("ref", 0, o), ModelError);
   o.math = "fp32";
-  o.workspace_mb = -5;
-  EXPECT_THROW(device_spec("ref", 0, o), ModelError);
+  for (const char* bad : {"-5", "", "12x", "1.5", "99999999999999999999", "2000000"}) {
+    o.workspace_mb = bad;
+    EXPECT_THROW(device_spec("ref", 0, o), ModelError) << bad;
+  }
+  o.workspace_mb = "auto";
+  EXPECT_EQ(device_spec("ref", 0, o).workspace_mb, cg::kAutoWorkspaceMb);
+  o.workspace_mb = "0";
+  EXPECT_EQ(device_spec("ref", 0, o).workspace_mb, 0);
 }
 
 TEST(CudaGeometry, CudaDeviceWithoutAGpuNamesTheMissingGpu) {
@@ -89,6 +101,29 @@ TEST(CudaGeometry, ConvAlgorithmsRankedByTimeWithinTheWorkspaceLimit) {
   EXPECT_TRUE(cg::rank_conv_algorithms({}, 100, false).empty());
 }
 
+TEST(CudaGeometry, ConvRetimeSetTakesTheCloseFastestFew) {
+  std::vector<cg::ConvCandidate> c(6);
+  c[0] = {0, true, 1.0f, 0, false};
+  c[1] = {1, true, 0.2f, 0, false};
+  c[2] = {2, true, 0.5f, 0, false};
+  c[3] = {5, true, 0.61f, 0, false};
+  c[4] = {6, true, 0.3f, 0, false};
+  c[5] = {7, true, 0.55f, 0, false};
+  const auto order = cg::rank_conv_algorithms(c, 100, false);  // 1, 4, 2, 5, 3, 0
+  EXPECT_EQ(cg::conv_retime_set(c, order), (std::vector<size_t>{1, 4, 2, 5}));       // four, all within 3x
+  EXPECT_EQ(cg::conv_retime_set(c, order, 10, 2.0f), (std::vector<size_t>{1, 4}));  // 0.5 > 2 x 0.2
+  EXPECT_EQ(cg::conv_retime_set(c, order, 1), (std::vector<size_t>{1}));
+  EXPECT_TRUE(cg::conv_retime_set(c, {}).empty());
+}
+
+TEST(CudaGeometry, MedianLeavesFailedRunsOut) {
+  EXPECT_FLOAT_EQ(cg::median_ms({3, 1, 2}), 2);
+  EXPECT_FLOAT_EQ(cg::median_ms({4, 1, 3, 2}), 2.5f);
+  EXPECT_FLOAT_EQ(cg::median_ms({-1, 5, -1}), 5);
+  EXPECT_FLOAT_EQ(cg::median_ms({-1}), -1);
+  EXPECT_FLOAT_EQ(cg::median_ms({}), -1);
+}
+
 TEST(CudaGeometry, ConvDescriptorForTwoAndOneSpatialAxes) {
   cg::ConvDescriptor d;
   ASSERT_TRUE(cg::conv_descriptor({2, 3, 32, 32}, {8, 3, 3, 3}, {2, 8, 16, 16}, {2, 2}, {1, 1}, {1, 1}, {1, 1}, 1, &d));
@@ -108,6 +143,38 @@ TEST(CudaGeometry, ConvDescriptorForTwoAndOneSpatialAxes) {
   EXPECT_FALSE(cg::conv_descriptor({1, 1, int64_t{1} << 32, 1}, {1, 1, 1, 1}, {1, 1, int64_t{1} << 32, 1}, {1, 1},
                                    {1, 1}, {0, 0}, {0, 0}, 1, &d));
   EXPECT_EQ(cg::packed_strides({2, 3, 4, 5}), (std::vector<int>{60, 20, 5, 1}));
+}
+
+TEST(CudaGeometry, OneByOneConvolutionAsBatchedGemm) {
+  cg::ConvDescriptor d;
+  cg::Conv1x1Gemm g;
+  ASSERT_TRUE(cg::conv_descriptor({8, 2048, 8, 8}, {320, 2048, 1, 1}, {8, 320, 8, 8}, {1, 1}, {1, 1}, {0, 0}, {0, 0},
+                                  1, &d));
+  ASSERT_TRUE(cg::conv_1x1_as_gemm(d, &g));
+  EXPECT_EQ(g.m, 64);
+  EXPECT_EQ(g.n, 320);
+  EXPECT_EQ(g.k, 2048);
+  EXPECT_EQ(g.batch, 8);
+  EXPECT_EQ(g.stride_a, 2048 * 64);
+  EXPECT_EQ(g.stride_c, 320 * 64);
+  // 1-D (a trailing axis of 1) and 3-D.
+  ASSERT_TRUE(cg::conv_descriptor({2, 4, 10}, {6, 4, 1}, {2, 6, 10}, {1}, {1}, {0}, {0}, 1, &d));
+  ASSERT_TRUE(cg::conv_1x1_as_gemm(d, &g));
+  EXPECT_EQ(g.m, 10);
+  EXPECT_EQ(g.stride_c, 60);
+  ASSERT_TRUE(cg::conv_descriptor({1, 3, 4, 5, 6}, {2, 3, 1, 1, 1}, {1, 2, 4, 5, 6}, {1, 1, 1}, {1, 1, 1}, {0, 0, 0},
+                                  {0, 0, 0}, 1, &d));
+  ASSERT_TRUE(cg::conv_1x1_as_gemm(d, &g));
+  EXPECT_EQ(g.m, 120);
+  // Not a plain GEMM: strided, padded, grouped, a 3x3 kernel.
+  ASSERT_TRUE(cg::conv_descriptor({1, 4, 8, 8}, {4, 4, 1, 1}, {1, 4, 4, 4}, {2, 2}, {1, 1}, {0, 0}, {0, 0}, 1, &d));
+  EXPECT_FALSE(cg::conv_1x1_as_gemm(d, &g));
+  ASSERT_TRUE(cg::conv_descriptor({1, 4, 8, 8}, {4, 4, 1, 1}, {1, 4, 10, 10}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, 1, &d));
+  EXPECT_FALSE(cg::conv_1x1_as_gemm(d, &g));
+  ASSERT_TRUE(cg::conv_descriptor({1, 4, 8, 8}, {4, 2, 1, 1}, {1, 4, 8, 8}, {1, 1}, {1, 1}, {0, 0}, {0, 0}, 2, &d));
+  EXPECT_FALSE(cg::conv_1x1_as_gemm(d, &g));
+  ASSERT_TRUE(cg::conv_descriptor({1, 4, 8, 8}, {4, 4, 3, 3}, {1, 4, 8, 8}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, 1, &d));
+  EXPECT_FALSE(cg::conv_1x1_as_gemm(d, &g));
 }
 
 TEST(CudaGeometry, PoolDescriptorOnlyWhereCudnnComputesTheOnnxResult) {

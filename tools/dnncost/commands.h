@@ -21,7 +21,7 @@ namespace dnncost {
 // Options of the cuda device (--math, --workspace-mb, --include-transfers); ignored by the other devices.
 struct CudaOptions {
   std::string math = "fp32";
-  int64_t workspace_mb = 256;
+  std::string workspace_mb = "auto";  // MiB, or auto (cuda_geometry::auto_workspace_bytes)
   bool include_transfers = false;
 };
 

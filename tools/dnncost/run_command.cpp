@@ -16,10 +16,10 @@ PassOptions passes_for(const std::string& option, const std::string& device_kind
 
 DeviceSpec device_spec(const std::string& device, int threads, const CudaOptions& cuda) {
   cuda_geometry::check_math(cuda.math);
-  cuda_geometry::workspace_limit_bytes(cuda.workspace_mb);
+  const int64_t workspace_mb = cuda_geometry::parse_workspace_mb(cuda.workspace_mb);
   DeviceSpec spec = parse_device(device, threads);
   spec.math = cuda.math;
-  spec.workspace_mb = cuda.workspace_mb;
+  spec.workspace_mb = workspace_mb;
   spec.include_transfers = cuda.include_transfers;
   return spec;
 }
