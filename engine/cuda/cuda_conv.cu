@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -115,7 +116,42 @@ struct ProbeEvents {
   ProbeEvents& operator=(const ProbeEvents&) = delete;
 };
 
-constexpr int kRetimeRuns = 5;  // timed calls per re-timed algorithm, after one warm-up call
+constexpr int kRetimeRuns = 7;  // timed calls per re-timed alternative, after one warm-up call
+
+// Times `count` alternatives on `stream`: prepare(i) readies alternative i on the host (outside the timed span) and
+// run(i) enqueues it; either returns false when it failed (it is then left out). The calls are interleaved, round by
+// round (round 0 warms up), so that a GPU clock still ramping up during the search slows every alternative alike.
+// Returns each one's median ms, -1 for those that failed.
+std::vector<float> time_interleaved(size_t count, cudaStream_t stream, const std::function<bool(size_t)>& prepare,
+                                    const std::function<bool(size_t)>& run) {
+  ProbeEvents ev;
+  std::vector<std::vector<float>> times(count);
+  std::vector<bool> failed(count, false);
+  for (int round = 0; round <= kRetimeRuns; ++round) {
+    for (size_t i = 0; i < count; ++i) {
+      if (failed[i]) continue;
+      if (!prepare(i)) {
+        failed[i] = true;
+        continue;
+      }
+      DNNCOST_CUDA_CHECK(cudaEventRecord(ev.start, stream));
+      const bool ok = run(i);
+      DNNCOST_CUDA_CHECK(cudaEventRecord(ev.stop, stream));
+      DNNCOST_CUDA_CHECK(cudaEventSynchronize(ev.stop));
+      if (!ok) {
+        failed[i] = true;
+        continue;
+      }
+      float ms = 0;
+      DNNCOST_CUDA_CHECK(cudaEventElapsedTime(&ms, ev.start, ev.stop));
+      if (round > 0) times[i].push_back(ms);
+    }
+  }
+  std::vector<float> medians(count, -1.f);
+  for (size_t i = 0; i < count; ++i)
+    if (!failed[i]) medians[i] = cuda_geometry::median_ms(times[i]);
+  return medians;
+}
 
 // Device memory for the algorithm search only (freed when the factory returns).
 struct ProbeBuffer {
@@ -308,28 +344,21 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
   const std::vector<size_t> retime = cuda_geometry::conv_retime_set(candidates, order);
   std::vector<float> retimed(candidates.size(), -1.f);
   if (retime.size() > 1) {
-    ProbeEvents ev;
     const float one = 1.f, zero = 0.f;
+    std::vector<int64_t> ws(retime.size());
+    for (size_t j = 0; j < retime.size(); ++j) ws[j] = prepare(retime[j]);
+    const std::vector<float> medians = time_interleaved(
+        retime.size(), r.ctx.stream,
+        [&](size_t j) { return ws[j] >= 0 && prepare(retime[j]) >= 0; },  // sets candidate j's math on the descriptor
+        [&](size_t j) {
+          return cudnnConvolutionForward(r.ctx.cudnn, &one, k->x_desc, px.p, k->w_desc, pw.p, k->conv_desc,
+                                         perf[retime[j]].algo, r.ctx.probe_workspace, static_cast<size_t>(ws[j]),
+                                         &zero, k->y_desc, py.p) == CUDNN_STATUS_SUCCESS;
+        });
     std::string search;
-    for (size_t i : retime) {
-      const int64_t ws = prepare(i);
-      std::vector<float> times;
-      for (int run = 0; ws >= 0 && run <= kRetimeRuns; ++run) {
-        DNNCOST_CUDA_CHECK(cudaEventRecord(ev.start, r.ctx.stream));
-        const cudnnStatus_t st =
-            cudnnConvolutionForward(r.ctx.cudnn, &one, k->x_desc, px.p, k->w_desc, pw.p, k->conv_desc, perf[i].algo,
-                                    r.ctx.probe_workspace, static_cast<size_t>(ws), &zero, k->y_desc, py.p);
-        DNNCOST_CUDA_CHECK(cudaEventRecord(ev.stop, r.ctx.stream));
-        DNNCOST_CUDA_CHECK(cudaEventSynchronize(ev.stop));
-        if (st != CUDNN_STATUS_SUCCESS) {
-          times.clear();
-          break;
-        }
-        float ms = 0;
-        DNNCOST_CUDA_CHECK(cudaEventElapsedTime(&ms, ev.start, ev.stop));
-        if (run > 0) times.push_back(ms);  // the first call warms up
-      }
-      retimed[i] = cuda_geometry::median_ms(times);
+    for (size_t j = 0; j < retime.size(); ++j) {
+      const size_t i = retime[j];
+      retimed[i] = medians[j];
       search += std::string(search.empty() ? "" : ", ") + algorithm_name(perf[i].algo) + " " +
                 (retimed[i] < 0 ? std::string("failed") : std::to_string(retimed[i]) + " ms");
     }
@@ -432,42 +461,28 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
     b.outputs = {py.p};
     b.workspace = r.ctx.probe_workspace;
     k->bind(b);
-    ProbeEvents ev;
-    auto time_execute = [&]() -> float {
-      std::vector<float> times;
-      try {
-        for (int run = 0; run <= kRetimeRuns; ++run) {
-          DNNCOST_CUDA_CHECK(cudaEventRecord(ev.start, r.ctx.stream));
-          k->execute(r.ctx.stream);
-          DNNCOST_CUDA_CHECK(cudaEventRecord(ev.stop, r.ctx.stream));
-          DNNCOST_CUDA_CHECK(cudaEventSynchronize(ev.stop));
-          float ms = 0;
-          DNNCOST_CUDA_CHECK(cudaEventElapsedTime(&ms, ev.start, ev.stop));
-          if (run > 0) times.push_back(ms);
-        }
-      } catch (const std::exception& e) {
-        k->details[k->use_gemm ? "gemm_failed" : "cudnn_failed"] = e.what();
-        cudaGetLastError();
-        cudaStreamSynchronize(r.ctx.stream);
-        return -1;
-      }
-      return cuda_geometry::median_ms(times);
-    };
-    k->use_gemm = false;
-    const float cudnn_ms = time_execute();
-    k->use_gemm = true;
-    const float gemm_ms = time_execute();
-    switch (cuda_geometry::conv_path_forced()) {
-      case cuda_geometry::ConvPath::kMeasured:
-        k->use_gemm = gemm_ms >= 0 && (cudnn_ms < 0 || gemm_ms < cudnn_ms);
-        break;
-      case cuda_geometry::ConvPath::kCudnn:
-        k->use_gemm = false;
-        break;
-      case cuda_geometry::ConvPath::kGemm:
-        k->use_gemm = gemm_ms >= 0;
-        break;
-    }
+    // Alternative 0: cuDNN as chosen above; 1: the GEMM. execute() throws on a failed call.
+    std::string failure[2];
+    const std::vector<float> medians = time_interleaved(
+        2, r.ctx.stream,
+        [&](size_t j) {
+          k->use_gemm = j == 1;
+          return true;
+        },
+        [&](size_t j) {
+          try {
+            k->execute(r.ctx.stream);
+            return true;
+          } catch (const std::exception& e) {
+            failure[j] = e.what();
+            cudaGetLastError();
+            return false;
+          }
+        });
+    DNNCOST_CUDA_CHECK(cudaStreamSynchronize(r.ctx.stream));
+    if (!failure[0].empty()) k->details["cudnn_failed"] = failure[0];
+    if (!failure[1].empty()) k->details["gemm_failed"] = failure[1];
+    const float cudnn_ms = medians[0], gemm_ms = medians[1];
     auto ms_text = [](float t) { return t < 0 ? std::string("failed") : std::to_string(t) + " ms"; };
     gemm_timing = std::string("cuDNN ") + algorithm_name(k->algorithm) + " " + ms_text(cudnn_ms) +
                   ", cuBLAS GEMM " + ms_text(gemm_ms);
