@@ -440,7 +440,7 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
   if (k->grid < 1) k->grid = 1;
 
   // A 1x1 convolution may also run as one cuBLAS strided batched GEMM and the epilogue. Both ways are timed as
-  // execute() runs them (warm, median), on the probe buffers; the faster is kept.
+  // execute() runs them (warm, interleaved, median), on the probe buffers; the faster is kept.
   std::string gemm_timing;
   if (cuda_geometry::conv_1x1_as_gemm(d, &k->gemm)) {
     k->blas = r.ctx.cublas;
@@ -483,6 +483,17 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
     if (!failure[0].empty()) k->details["cudnn_failed"] = failure[0];
     if (!failure[1].empty()) k->details["gemm_failed"] = failure[1];
     const float cudnn_ms = medians[0], gemm_ms = medians[1];
+    switch (cuda_geometry::conv_path_forced()) {
+      case cuda_geometry::ConvPath::kMeasured:
+        k->use_gemm = gemm_ms >= 0 && (cudnn_ms < 0 || gemm_ms < cudnn_ms);
+        break;
+      case cuda_geometry::ConvPath::kCudnn:
+        k->use_gemm = false;
+        break;
+      case cuda_geometry::ConvPath::kGemm:
+        k->use_gemm = gemm_ms >= 0;
+        break;
+    }
     auto ms_text = [](float t) { return t < 0 ? std::string("failed") : std::to_string(t) + " ms"; };
     gemm_timing = std::string("cuDNN ") + algorithm_name(k->algorithm) + " " + ms_text(cudnn_ms) +
                   ", cuBLAS GEMM " + ms_text(gemm_ms);
