@@ -6,7 +6,9 @@
 //   - no activation or Relu: one cudnnConvolutionBiasActivationForward, y = act(conv(x) + residual + bias) (cuDNN
 //     fuses only ReLU, and the identity only with the IMPLICIT_PRECOMP_GEMM algorithm);
 //   - otherwise: cudnnConvolutionForward, then dnncost's epilogue kernel y = act(y + bias + residual) with the shared
-//     per-element math of kernels/fused_activation.h.
+//     per-element math of kernels/fused_activation.h;
+//   - a 1x1 convolution (stride 1, no pads, one group) is also timed as one cuBLAS strided batched GEMM + that
+//     epilogue, and runs that way when it measures faster (details.algorithm CUBLAS_GEMM_1x1).
 // Asymmetric pads and configurations cuDNN rejects return nullptr (the host reference runs them).
 #include <cuda_runtime.h>
 

@@ -59,12 +59,16 @@ inline int64_t parse_workspace_mb(const std::string& text) {
   return mb;
 }
 
-// The workspace limit --workspace-mb auto gives a session: the smaller of kAutoWorkspaceCapMb and a quarter of the
-// device memory free after the context and handles (PyTorch's cudnn.benchmark considers every algorithm whose
-// workspace it can allocate; a fixed small limit rules out the FFT and Winograd algorithms at large batches).
-inline int64_t auto_workspace_bytes(int64_t free_bytes) {
-  const int64_t quarter = std::max<int64_t>(0, free_bytes) / kAutoWorkspaceFreeDivisor;
-  return std::min<int64_t>(kAutoWorkspaceCapMb << 20, quarter);
+// The workspace limit --workspace-mb auto gives a session: the smallest of kAutoWorkspaceCapMb, a quarter of the
+// device memory free after the context and handles, and half of what that free memory leaves beside the plan's
+// weights and activations (`need_bytes`), so that a batch which fits without workspace is not pushed out of memory
+// by it. (PyTorch's cudnn.benchmark considers every algorithm whose workspace it can allocate; a fixed small limit
+// rules out the FFT and Winograd algorithms at large batches.)
+inline int64_t auto_workspace_bytes(int64_t free_bytes, int64_t need_bytes = 0) {
+  const int64_t free = std::max<int64_t>(0, free_bytes);
+  const int64_t quarter = free / kAutoWorkspaceFreeDivisor;
+  const int64_t left_half = std::max<int64_t>(0, free - std::max<int64_t>(0, need_bytes)) / 2;
+  return std::min<int64_t>({kAutoWorkspaceCapMb << 20, quarter, left_half});
 }
 
 // --- device memory layout --------------------------------------------------------------------------------------

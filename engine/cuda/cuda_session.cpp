@@ -16,6 +16,7 @@
 #include "engine/cuda_device.h"
 #include "engine/errors.h"
 #include "engine/memory_cap.h"
+#include "engine/memory_plan.h"
 #include "kernels/cuda_check.h"
 
 namespace dnncost {
@@ -315,8 +316,15 @@ CudaSession::CudaSession(const Plan& plan, const DeviceSpec& spec) : Session(pla
   m.handles_bytes = free_after_context - free_after_handles;
   m.baseline_bytes = m.device_total - free_after_handles;
   m.workspace_auto = workspace_limit == cuda_geometry::kAutoWorkspaceMb;
-  const int64_t requested_workspace =
-      m.workspace_auto ? cuda_geometry::auto_workspace_bytes(free_after_handles) : workspace_limit;
+  int64_t requested_workspace = workspace_limit;
+  if (m.workspace_auto) {
+    // What the plan will need beside the workspace (its constants, the activation arena with the layers' own
+    // in-place choices), estimated before the kernels exist.
+    int64_t need = plan_memory(plan).arena_bytes;
+    for (const PlanValue& v : plan.values())
+      if (v.constant) need += value_bytes(v);
+    requested_workspace = cuda_geometry::auto_workspace_bytes(free_after_handles, need);
+  }
 
   // Build every step. The factories may measure (cudnnFind...) with a probe workspace freed right after; when the
   // limit does not fit in the free memory, the probe (and so the algorithms' workspace) is smaller.
@@ -527,7 +535,7 @@ nlohmann::json CudaSession::device_json() const {
           {"math", m.spec.math},
           {"workspace_limit", m.ctx.workspace_limit},
           {"workspace_limit_source",
-           m.workspace_auto ? "auto: min(4096 MiB, free device memory / 4)" : "--workspace-mb"},
+           m.workspace_auto ? "auto: min(4096 MiB, free device memory / 4, (free - plan) / 2)" : "--workspace-mb"},
           {"timing", timing_method()},
           {"cuda_graph", m.graph_exec != nullptr},
           {"cuda_graph_note", m.graph_note},

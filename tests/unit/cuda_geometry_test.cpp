@@ -38,6 +38,10 @@ TEST(CudaGeometry, WorkspaceLimitIsMebibytes) {
   EXPECT_EQ(cg::auto_workspace_bytes(int64_t{140} << 30), int64_t{4} << 30);
   EXPECT_EQ(cg::auto_workspace_bytes(0), 0);
   EXPECT_EQ(cg::auto_workspace_bytes(-100), 0);
+  // ... and at most half of what the plan's weights and activations leave free.
+  EXPECT_EQ(cg::auto_workspace_bytes(int64_t{140} << 30, int64_t{6} << 30), int64_t{4} << 30);
+  EXPECT_EQ(cg::auto_workspace_bytes(int64_t{16} << 30, int64_t{15} << 30), int64_t{512} << 20);
+  EXPECT_EQ(cg::auto_workspace_bytes(int64_t{16} << 30, int64_t{17} << 30), 0);
   EXPECT_THROW(cg::workspace_limit_bytes(cg::kMaxWorkspaceMb + 1), ModelError);
 }
 

@@ -48,8 +48,9 @@ void add_cuda_options(CLI::App* cmd, dnncost::CudaOptions& cuda, bool timing) {
       ->check(CLI::IsMember({"fp32", "tf32", "fp16"}))
       ->capture_default_str();
   cmd->add_option("--workspace-mb", cuda.workspace_mb,
-                  "cuda: scratch one layer may use (MiB, or auto: the smaller of 4096 MiB and a quarter of the GPU "
-                  "memory free after the context); the convolution algorithm is the fastest measured within it")
+                  "cuda: scratch one layer may use (MiB, or auto: the smallest of 4096 MiB, a quarter of the GPU "
+                  "memory free after the context, and half of what the model's weights and activations leave free); "
+                  "the convolution algorithm is the fastest measured within it")
       ->capture_default_str();
   if (timing) {
     cmd->add_flag("--include-transfers", cuda.include_transfers,
