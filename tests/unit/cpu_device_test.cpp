@@ -29,54 +29,6 @@ constexpr double kMaxRelL2 = 1e-4;
     if (!DeviceRegistry::instance().has("cpu")) GTEST_SKIP() << "oneDNN is not built in";    \
   } while (0)
 
-// A graph built node by node; inputs are fed from the tensors given here.
-class GraphBuilder {
- public:
-  explicit GraphBuilder(int64_t opset = 13) {
-    g_.path = "cpu_test.onnx";
-    g_.opset = opset;
-  }
-  std::string input(const Tensor& t) {
-    const std::string name = "x" + std::to_string(g_.inputs.size());
-    ValueInfo vi;
-    vi.name = name;
-    vi.dtype = t.dtype();
-    vi.has_shape = true;
-    for (int64_t d : t.shape()) vi.dims.push_back(Dim{d, ""});
-    g_.inputs.push_back(vi);
-    feeds_.push_back(std::make_shared<const Tensor>(t));
-    return name;
-  }
-  std::string weight(const Tensor& t) {
-    const std::string name = "w" + std::to_string(g_.initializers.size());
-    g_.initializers[name] = std::make_shared<const Tensor>(t);
-    return name;
-  }
-  std::string node(const std::string& op, const std::vector<std::string>& inputs,
-                   const std::map<std::string, Attribute>& attrs = {}) {
-    Node n;
-    n.name = op + "_" + std::to_string(g_.nodes.size());
-    n.op_type = op;
-    n.inputs = inputs;
-    n.attributes = attrs;
-    n.outputs = {n.name + "_out"};
-    n.index = static_cast<int>(g_.nodes.size());
-    g_.nodes.push_back(n);
-    return n.outputs[0];
-  }
-  void output(const std::string& name) {
-    ValueInfo vi;
-    vi.name = name;
-    g_.outputs.push_back(vi);
-  }
-  const Graph& graph() const { return g_; }
-  const std::vector<std::shared_ptr<const Tensor>>& feeds() const { return feeds_; }
-
- private:
-  Graph g_;
-  std::vector<std::shared_ptr<const Tensor>> feeds_;
-};
-
 struct CpuRun {
   std::vector<Tensor> ref, cpu;
   std::vector<std::string> implementations;  // per step

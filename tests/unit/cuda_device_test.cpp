@@ -29,53 +29,6 @@ constexpr double kMaxRelL2 = 1e-4;
     if (cuda_devices(&why_).empty()) GTEST_SKIP() << "no GPU: " << why_;                          \
   } while (0)
 
-class Builder {
- public:
-  explicit Builder(int64_t opset = 13) {
-    g_.path = "cuda_test.onnx";
-    g_.opset = opset;
-  }
-  std::string input(const Tensor& t) {
-    const std::string name = "x" + std::to_string(g_.inputs.size());
-    ValueInfo vi;
-    vi.name = name;
-    vi.dtype = t.dtype();
-    vi.has_shape = true;
-    for (int64_t d : t.shape()) vi.dims.push_back(Dim{d, ""});
-    g_.inputs.push_back(vi);
-    feeds_.push_back(std::make_shared<const Tensor>(t));
-    return name;
-  }
-  std::string weight(const Tensor& t) {
-    const std::string name = "w" + std::to_string(g_.initializers.size());
-    g_.initializers[name] = std::make_shared<const Tensor>(t);
-    return name;
-  }
-  std::string node(const std::string& op, const std::vector<std::string>& inputs,
-                   const std::map<std::string, Attribute>& attrs = {}) {
-    Node n;
-    n.name = op + "_" + std::to_string(g_.nodes.size());
-    n.op_type = op;
-    n.inputs = inputs;
-    n.attributes = attrs;
-    n.outputs = {n.name + "_out"};
-    n.index = static_cast<int>(g_.nodes.size());
-    g_.nodes.push_back(n);
-    return n.outputs[0];
-  }
-  void output(const std::string& name) {
-    ValueInfo vi;
-    vi.name = name;
-    g_.outputs.push_back(vi);
-  }
-  const Graph& graph() const { return g_; }
-  const std::vector<std::shared_ptr<const Tensor>>& feeds() const { return feeds_; }
-
- private:
-  Graph g_;
-  std::vector<std::shared_ptr<const Tensor>> feeds_;
-};
-
 struct CudaRun {
   std::vector<Tensor> ref, cuda;
   std::vector<std::string> implementations;
@@ -84,7 +37,7 @@ struct CudaRun {
   bool graph = false;
 };
 
-CudaRun run_both(const Builder& b, const std::string& math = "fp32") {
+CudaRun run_both(const GraphBuilder& b, const std::string& math = "fp32") {
   Plan plan(b.graph(), bind_tensors(b.graph(), b.feeds()));
   CudaRun r;
   RefSession ref(plan);
@@ -147,7 +100,7 @@ TEST(CudaDevice, ConvMatchesRefWithTheGpu) {
   };
   for (const Case& c : cases) {
     for (bool weights_as_inputs : {false, true}) {
-      Builder b;
+      GraphBuilder b;
       const std::string x = b.input(random_tensor(c.x, 1));
       const Tensor w = random_tensor(c.w, 2), bias = random_tensor({c.w[0]}, 3);
       const std::string wn = weights_as_inputs ? b.input(w) : b.weight(w);
@@ -163,7 +116,7 @@ TEST(CudaDevice, FusedConvMatchesTheUnfusedGraph) {
   SKIP_WITHOUT_GPU();
   for (const char* act : {"", "Relu", "Clip", "LeakyRelu", "HardSwish"}) {
     for (bool sum : {false, true}) {
-      Builder b;
+      GraphBuilder b;
       const std::string x = b.input(random_tensor({2, 4, 10, 10}, 1));
       const std::string res = b.input(random_tensor({2, 6, 10, 10}, 4));
       std::map<std::string, Attribute> attrs = conv_attrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 1);
@@ -205,7 +158,7 @@ TEST(CudaDevice, OneByOneConvBothPathsMatchRef) {
         const Shape xs = variant == 3 ? Shape{3, 16, 11} : Shape{2, 16, 7, 9};
         Shape ws = {24, 16, 1, 1}, ys = {xs[0], 24, 7, 9};
         if (xs.size() == 3) ws = {24, 16, 1}, ys = {xs[0], 24, 11};
-        Builder b;
+        GraphBuilder b;
         const std::string x = b.input(random_tensor(xs, 1));
         const Tensor w = random_tensor(ws, 2), bias = random_tensor({24}, 3);
         std::vector<std::string> ins = {x, weights_as_inputs ? b.input(w) : b.weight(w)};
@@ -265,7 +218,7 @@ TEST(CudaDevice, PoolingMatchesRefIncludingCeilModeAndPads) {
       {"GlobalMaxPool", {2, 8, 5, 5}, {}},
   };
   for (const Case& c : cases) {
-    Builder b;
+    GraphBuilder b;
     b.output(b.node(c.op, {b.input(random_tensor(c.x, 5))}, c.attrs));
     const CudaRun r = run_both(b);
     expect_parity(r, c.op + " x" + shape_str(c.x), 1e-6);
@@ -276,7 +229,7 @@ TEST(CudaDevice, PoolingMatchesRefIncludingCeilModeAndPads) {
 TEST(CudaDevice, NormalizationAndSoftmaxMatchRef) {
   SKIP_WITHOUT_GPU();
   {
-    Builder b;
+    GraphBuilder b;
     const Shape x{2, 5, 6, 6};
     b.output(b.node("BatchNormalization",
                     {b.input(random_tensor(x, 1)), b.weight(random_tensor({5}, 2)), b.weight(random_tensor({5}, 3)),
@@ -285,7 +238,7 @@ TEST(CudaDevice, NormalizationAndSoftmaxMatchRef) {
     expect_parity(run_both(b), "BatchNormalization");
   }
   {
-    Builder b;
+    GraphBuilder b;
     b.output(b.node("LRN", {b.input(random_tensor({2, 7, 5, 5}, 1))},
                     {{"size", attr_int(5)}, {"alpha", attr_float(1e-3f)}, {"beta", attr_float(0.75f)}}));
     expect_parity(run_both(b), "LRN");
@@ -293,7 +246,7 @@ TEST(CudaDevice, NormalizationAndSoftmaxMatchRef) {
   for (int64_t opset : {11, 13}) {
     for (const char* op : {"Softmax", "LogSoftmax"}) {
       for (int64_t axis : {1, -1}) {
-        Builder b(opset);
+        GraphBuilder b(opset);
         b.output(b.node(op, {b.input(random_tensor({2, 3, 4, 5}, 1, -4.f, 4.f))}, {{"axis", attr_int(axis)}}));
         const CudaRun r = run_both(b);
         expect_parity(r, std::string(op) + " opset " + std::to_string(opset) + " axis " + std::to_string(axis));
@@ -308,7 +261,7 @@ TEST(CudaDevice, GemmAndMatMulMatchRef) {
   for (int ta = 0; ta < 2; ++ta) {
     for (int tb = 0; tb < 2; ++tb) {
       for (const Shape& c : {Shape{}, Shape{7}, Shape{5, 1}, Shape{5, 7}}) {
-        Builder b;
+        GraphBuilder b;
         const std::string a = b.input(random_tensor(ta ? Shape{9, 5} : Shape{5, 9}, 1));
         const std::string w = b.weight(random_tensor(tb ? Shape{7, 9} : Shape{9, 7}, 2));
         std::vector<std::string> ins = {a, w};
@@ -328,7 +281,7 @@ TEST(CudaDevice, GemmAndMatMulMatchRef) {
       {{4, 6}, {6, 3}}, {{2, 4, 6}, {6, 3}}, {{2, 4, 6}, {2, 6, 3}},      {{4, 6}, {3, 6, 2}},
       {{6}, {6, 3}},    {{2, 4, 6}, {6}},    {{2, 1, 4, 6}, {1, 3, 6, 2}}};  // the last: partial broadcast, host
   for (const auto& [as, bs] : matmuls) {
-    Builder b;
+    GraphBuilder b;
     b.output(b.node("MatMul", {b.input(random_tensor(as, 1)), b.input(random_tensor(bs, 2))}));
     expect_parity(run_both(b), "MatMul " + shape_str(as) + " x " + shape_str(bs));
   }
@@ -337,7 +290,7 @@ TEST(CudaDevice, GemmAndMatMulMatchRef) {
 TEST(CudaDevice, FallbackStepsRunOnTheHostInStreamOrder) {
   SKIP_WITHOUT_GPU();
   // Conv (GPU) -> ConvTranspose (no cuda kernel: host) -> Relu-fused Conv (GPU).
-  Builder b;
+  GraphBuilder b;
   const std::string x = b.input(random_tensor({1, 3, 8, 8}, 1));
   const std::string c1 =
       b.node("Conv", {x, b.weight(random_tensor({4, 3, 3, 3}, 2))}, conv_attrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 1));
@@ -353,7 +306,7 @@ TEST(CudaDevice, FallbackStepsRunOnTheHostInStreamOrder) {
 
 TEST(CudaDevice, TimersMemoryAndRecords) {
   SKIP_WITHOUT_GPU();
-  Builder b;
+  GraphBuilder b;
   const std::string x = b.input(random_tensor({4, 3, 32, 32}, 1));
   const std::string c = b.node("Conv", {x, b.weight(random_tensor({16, 3, 3, 3}, 2)), b.weight(random_tensor({16}, 3))},
                                conv_attrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 1));
@@ -391,7 +344,7 @@ TEST(CudaDevice, TimersMemoryAndRecords) {
 TEST(CudaDevice, OutOfMemoryIsAClearError) {
   SKIP_WITHOUT_GPU();
   // 2^40 floats (4 TiB) of activations: planned fine, the arena (or a host copy) cannot be allocated.
-  Builder b;
+  GraphBuilder b;
   const std::string x = b.input(random_tensor({1, 1, 1, 1}, 1));
   b.output(b.node("GlobalAveragePool", {x}));
   std::vector<std::string> notes;
@@ -405,7 +358,7 @@ TEST(CudaDevice, OutOfMemoryIsAClearError) {
     EXPECT_NE(std::string(e.what()).find("out of"), std::string::npos) << e.what();
   }
   // The device is usable afterwards (the sweep goes on).
-  Builder small;
+  GraphBuilder small;
   small.output(small.node("Relu", {small.input(random_tensor({2, 3}, 1))}));
   expect_parity(run_both(small), "Relu after an out-of-memory error");
 }
@@ -413,7 +366,7 @@ TEST(CudaDevice, OutOfMemoryIsAClearError) {
 TEST(CudaDevice, Tf32AndFp16MathStayWithinTheirBounds) {
   SKIP_WITHOUT_GPU();
   for (const auto& [math, bound] : {std::pair<std::string, double>{"tf32", 5e-3}, {"fp16", 2e-2}}) {
-    Builder b;
+    GraphBuilder b;
     const std::string x = b.input(random_tensor({2, 16, 16, 16}, 1));
     const std::string c =
         b.node("Conv", {x, b.weight(random_tensor({32, 16, 3, 3}, 2))}, conv_attrs({1, 1}, {1, 1, 1, 1}, {1, 1}, 1));

@@ -5,6 +5,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/graph.h"
@@ -139,6 +140,55 @@ inline SingleOpResult run_single_op(const SingleOp& op) {
 }
 
 // Relative L2 error ||a - b|| / max(||b||, tiny).
+// A graph built node by node, its values named automatically (x0.., w0.., <Op>_<n>_out); inputs are fed from the
+// tensors given here (the device tests build their graphs with it).
+class GraphBuilder {
+ public:
+  explicit GraphBuilder(int64_t opset = 13, std::string path = "test.onnx") {
+    g_.path = std::move(path);
+    g_.opset = opset;
+  }
+  std::string input(const Tensor& t) {
+    const std::string name = "x" + std::to_string(g_.inputs.size());
+    ValueInfo vi;
+    vi.name = name;
+    vi.dtype = t.dtype();
+    vi.has_shape = true;
+    for (int64_t d : t.shape()) vi.dims.push_back(Dim{d, ""});
+    g_.inputs.push_back(vi);
+    feeds_.push_back(std::make_shared<const Tensor>(t));
+    return name;
+  }
+  std::string weight(const Tensor& t) {
+    const std::string name = "w" + std::to_string(g_.initializers.size());
+    g_.initializers[name] = std::make_shared<const Tensor>(t);
+    return name;
+  }
+  std::string node(const std::string& op, const std::vector<std::string>& inputs,
+                   const std::map<std::string, Attribute>& attrs = {}) {
+    Node n;
+    n.name = op + "_" + std::to_string(g_.nodes.size());
+    n.op_type = op;
+    n.inputs = inputs;
+    n.attributes = attrs;
+    n.outputs = {n.name + "_out"};
+    n.index = static_cast<int>(g_.nodes.size());
+    g_.nodes.push_back(n);
+    return n.outputs[0];
+  }
+  void output(const std::string& name) {
+    ValueInfo vi;
+    vi.name = name;
+    g_.outputs.push_back(vi);
+  }
+  const Graph& graph() const { return g_; }
+  const std::vector<std::shared_ptr<const Tensor>>& feeds() const { return feeds_; }
+
+ private:
+  Graph g_;
+  std::vector<std::shared_ptr<const Tensor>> feeds_;
+};
+
 inline double rel_l2(const Tensor& a, const Tensor& b) {
   double num = 0, den = 0;
   for (int64_t i = 0; i < a.numel(); ++i) {

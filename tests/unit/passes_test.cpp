@@ -15,9 +15,9 @@ namespace dnncost::testing {
 namespace {
 
 // Builds a graph node by node; values are named by the caller.
-class GraphBuilder {
+class NamedGraphBuilder {
  public:
-  explicit GraphBuilder(int64_t opset = 13) {
+  explicit NamedGraphBuilder(int64_t opset = 13) {
     g.path = "passes.onnx";
     g.opset = opset;
   }
@@ -99,7 +99,7 @@ const Node* find_node(const Graph& g, const std::string& name) {
 }
 
 // Optimizes with every pass and checks that the outputs agree with the imported graph's within `bound`.
-OptimizedGraph optimize_and_compare(const GraphBuilder& b, double bound) {
+OptimizedGraph optimize_and_compare(const NamedGraphBuilder& b, double bound) {
   OptimizedGraph opt = optimize(b.g, PassOptions::all());
   const std::vector<Tensor> want = run_ref(b.g, b.feeds);
   const std::vector<Tensor> got = run_ref(*opt.graph, b.feeds);
@@ -139,7 +139,7 @@ TEST(PassOptions, PerDeviceAndParsing) {
 }
 
 TEST(Passes, NoPassesCopyTheGraph) {
-  GraphBuilder b;
+  NamedGraphBuilder b;
   b.input("x", {1, 2, 5, 5});
   b.conv("conv", "x", "c", 2, 3, true, 1);
   b.node("Relu", "relu", {"c"}, {"y"});
@@ -154,7 +154,7 @@ TEST(Passes, NoPassesCopyTheGraph) {
 
 TEST(FoldBatchNorm, FoldsIntoConvWithAndWithoutBias) {
   for (bool bias : {true, false}) {
-    GraphBuilder b;
+    NamedGraphBuilder b;
     b.input("x", {2, 3, 6, 6});
     b.conv("conv", "x", "c", 3, 4, bias, 11);
     b.batchnorm("bn", "c", "y", 4, 20);
@@ -187,7 +187,7 @@ TEST(FoldBatchNorm, FoldsIntoConvWithAndWithoutBias) {
 TEST(FoldBatchNorm, HandComputedWeights) {
   // 1x1 conv, one input channel, two output channels: W = [2, -1], B = [1, 0.5];
   // BN scale [3, 1], bias [0.5, -2], mean [1, 2], var [3, 0], eps 1: a = [1.5, 1].
-  GraphBuilder b;
+  NamedGraphBuilder b;
   b.input("x", {1, 1, 1, 1});
   b.weight("W", Tensor::from_float({2.f, -1.f}, {2, 1, 1, 1}));
   b.weight("B", Tensor::from_float({1.f, 0.5f}, {2}));
@@ -210,7 +210,7 @@ TEST(FoldBatchNorm, HandComputedWeights) {
 TEST(FoldBatchNorm, DepthwiseConvAndOldOpsetForms) {
   // Grouped (depthwise) conv; BN in opset 7 form (spatial = 1 written) and opset 15 (training_mode = 0).
   for (int64_t opset : {7, 15}) {
-    GraphBuilder b(opset);
+    NamedGraphBuilder b(opset);
     b.input("x", {1, 4, 5, 5});
     b.conv("dw", "x", "c", 4, 4, false, 3, 4);
     std::map<std::string, Attribute> attrs = {{"epsilon", attr_float(1e-5f)}};
@@ -226,11 +226,11 @@ TEST(FoldBatchNorm, DepthwiseConvAndOldOpsetForms) {
 TEST(FoldBatchNorm, DoesNotFireWhenItCannot) {
   struct Case {
     const char* what;
-    std::function<void(GraphBuilder&)> build;
+    std::function<void(NamedGraphBuilder&)> build;
   };
   const std::vector<Case> cases = {
       {"conv output read twice",
-       [](GraphBuilder& b) {
+       [](NamedGraphBuilder& b) {
          b.conv("conv", "x", "c", 2, 3, true, 1);
          b.batchnorm("bn", "c", "y", 3, 5);
          b.node("Relu", "relu", {"c"}, {"z"});
@@ -238,14 +238,14 @@ TEST(FoldBatchNorm, DoesNotFireWhenItCannot) {
          b.output("z");
        }},
       {"conv output is a graph output",
-       [](GraphBuilder& b) {
+       [](NamedGraphBuilder& b) {
          b.conv("conv", "x", "c", 2, 3, true, 1);
          b.batchnorm("bn", "c", "y", 3, 5);
          b.output("c");
          b.output("y");
        }},
       {"BN mean is a graph input",
-       [](GraphBuilder& b) {
+       [](NamedGraphBuilder& b) {
          b.conv("conv", "x", "c", 2, 3, true, 1);
          b.batchnorm("bn", "c", "y", 3, 5);
          b.g.initializers.erase("bn.mean");
@@ -253,7 +253,7 @@ TEST(FoldBatchNorm, DoesNotFireWhenItCannot) {
          b.output("y");
        }},
       {"conv weight is a graph input",
-       [](GraphBuilder& b) {
+       [](NamedGraphBuilder& b) {
          b.conv("conv", "x", "c", 2, 3, true, 1);
          b.g.initializers.erase("conv.W");
          b.input("conv.W", {3, 2, 3, 3}, false, 9);
@@ -261,14 +261,14 @@ TEST(FoldBatchNorm, DoesNotFireWhenItCannot) {
          b.output("y");
        }},
       {"BN after a Relu, not a Conv",
-       [](GraphBuilder& b) {
+       [](NamedGraphBuilder& b) {
          b.node("Relu", "relu", {"x"}, {"r"});
          b.batchnorm("bn", "r", "y", 2, 5);
          b.output("y");
        }},
   };
   for (const Case& c : cases) {
-    GraphBuilder b;
+    NamedGraphBuilder b;
     b.input("x", {1, 2, 4, 4});
     c.build(b);
     const OptimizedGraph opt = optimize_and_compare(b, 1e-6);
@@ -276,7 +276,7 @@ TEST(FoldBatchNorm, DoesNotFireWhenItCannot) {
     EXPECT_NE(find_node(*opt.graph, "bn"), nullptr) << c.what;
   }
   // spatial = 0 (opset 7): one statistic per activation, not per channel.
-  GraphBuilder b(7);
+  NamedGraphBuilder b(7);
   b.input("x", {1, 2, 2, 2});
   b.conv("conv", "x", "c", 2, 2, true, 1);
   for (const char* p : {"s", "t", "m", "v"}) b.weight(p, random_tensor({2, 2, 2}, 4, 0.5f, 1.5f));
@@ -289,7 +289,7 @@ TEST(FoldBatchNorm, DoesNotFireWhenItCannot) {
 // ---- drop_identity ----------------------------------------------------------------------------------------
 
 TEST(DropIdentity, ReadersReadTheInput) {
-  GraphBuilder b(13);
+  NamedGraphBuilder b(13);
   b.input("x", {1, 2, 4, 4});
   b.node("Identity", "id", {"x"}, {"i"});
   b.node("Relu", "relu", {"i"}, {"r"});
@@ -307,7 +307,7 @@ TEST(DropIdentity, ReadersReadTheInput) {
 }
 
 TEST(DropIdentity, GraphOutputNameKeptByRenamingTheProducer) {
-  GraphBuilder b(13);
+  NamedGraphBuilder b(13);
   b.input("x", {1, 3});
   b.node("Relu", "relu", {"x"}, {"r"});
   b.node("Sigmoid", "sig", {"r"}, {"s"});  // another reader of r: it reads "y" afterwards
@@ -324,32 +324,32 @@ TEST(DropIdentity, GraphOutputNameKeptByRenamingTheProducer) {
 TEST(DropIdentity, KeptWhenItMustBe) {
   struct Case {
     const char* what;
-    std::function<void(GraphBuilder&)> build;
+    std::function<void(NamedGraphBuilder&)> build;
   };
   const std::vector<Case> cases = {
-      {"graph input to graph output", [](GraphBuilder& b) {
+      {"graph input to graph output", [](NamedGraphBuilder& b) {
          b.node("Identity", "keep", {"x"}, {"y"});
          b.output("y");
        }},
-      {"input is itself a graph output", [](GraphBuilder& b) {
+      {"input is itself a graph output", [](NamedGraphBuilder& b) {
          b.node("Relu", "relu", {"x"}, {"r"});
          b.node("Identity", "keep", {"r"}, {"y"});
          b.output("r");
          b.output("y");
        }},
-      {"Dropout mask is read", [](GraphBuilder& b) {
+      {"Dropout mask is read", [](NamedGraphBuilder& b) {
          b.node("Dropout", "keep", {"x"}, {"d", "mask"});
          b.node("Cast", "cast", {"mask"}, {"m"}, {{"to", attr_int(1)}});
          b.node("Mul", "mul", {"d", "m"}, {"y"});
          b.output("y");
        }},
-      {"Dropout mask is a graph output", [](GraphBuilder& b) {
+      {"Dropout mask is a graph output", [](NamedGraphBuilder& b) {
          b.node("Dropout", "keep", {"x"}, {"d", "mask"});
          b.node("Relu", "relu", {"d"}, {"y"});
          b.output("y");
          b.output("mask");
        }},
-      {"Dropout training_mode is not a constant", [](GraphBuilder& b) {
+      {"Dropout training_mode is not a constant", [](NamedGraphBuilder& b) {
          Tensor ratio = Tensor::from_float({0.f}, {});
          b.weight("ratio", ratio);
          ValueInfo vi;
@@ -365,7 +365,7 @@ TEST(DropIdentity, KeptWhenItMustBe) {
        }},
   };
   for (const Case& c : cases) {
-    GraphBuilder b(13);
+    NamedGraphBuilder b(13);
     b.input("x", {1, 3});
     c.build(b);
     const OptimizedGraph opt = optimize_and_compare(b, 0);
@@ -375,7 +375,7 @@ TEST(DropIdentity, KeptWhenItMustBe) {
 }
 
 TEST(DropIdentity, IdentityBetweenConvAndBatchNormDoesNotBlockTheFold) {
-  GraphBuilder b;
+  NamedGraphBuilder b;
   b.input("x", {1, 2, 4, 4});
   b.conv("conv", "x", "c", 2, 3, false, 1);
   b.node("Identity", "id", {"c"}, {"i"});
@@ -399,7 +399,7 @@ class FuseActivation : public ::testing::TestWithParam<ActivationCase> {};
 
 TEST_P(FuseActivation, ConvAbsorbsItWithTheSameOutputsAndCost) {
   const ActivationCase& c = GetParam();
-  GraphBuilder b;
+  NamedGraphBuilder b;
   b.input("x", {2, 3, 5, 5}, false, 3);
   b.conv("conv", "x", "c", 3, 4, true, 2);
   b.node(c.op, "act", {"c"}, {"y"}, c.attrs);
@@ -447,7 +447,7 @@ INSTANTIATE_TEST_SUITE_P(
 
 TEST(FuseActivationClip, BoundsFromInitializersConstantsAndAttributes) {
   {  // opset 13: min from an initializer, max from a Constant node (removed with the Clip)
-    GraphBuilder b(13);
+    NamedGraphBuilder b(13);
     b.input("x", {1, 2, 4, 4});
     b.conv("conv", "x", "c", 2, 3, true, 1);
     b.weight("lo", Tensor::from_float({-0.25f}, {}));
@@ -463,7 +463,7 @@ TEST(FuseActivationClip, BoundsFromInitializersConstantsAndAttributes) {
     EXPECT_EQ(opt.graph->initializers.count("lo"), 0u);
   }
   {  // opset 13: only max given (min absent: "")
-    GraphBuilder b(13);
+    NamedGraphBuilder b(13);
     b.input("x", {1, 2, 4, 4});
     b.conv("conv", "x", "c", 2, 3, true, 1);
     b.weight("hi", Tensor::from_float({0.1f}, {}));
@@ -475,7 +475,7 @@ TEST(FuseActivationClip, BoundsFromInitializersConstantsAndAttributes) {
     EXPECT_FLOAT_EQ(conv.attributes.at("dnncost.activation_beta").f, 0.1f);
   }
   {  // opset 6: attributes (ReLU6 as old exporters wrote it)
-    GraphBuilder b(6);
+    NamedGraphBuilder b(6);
     b.input("x", {1, 2, 4, 4});
     b.conv("conv", "x", "c", 2, 3, true, 1);
     b.node("Clip", "clip", {"c"}, {"y"}, {{"min", attr_float(0.f)}, {"max", attr_float(6.f)}});
@@ -489,7 +489,7 @@ TEST(FuseActivationClip, BoundsFromInitializersConstantsAndAttributes) {
 
 TEST(FuseActivationClip, InvertedBoundsMatchOnnxClip) {
   // min > max: ONNX Clip (numpy.clip) gives max everywhere; the fused Conv must too.
-  GraphBuilder b(13);
+  NamedGraphBuilder b(13);
   b.input("x", {1, 2, 4, 4});
   b.conv("conv", "x", "c", 2, 3, true, 1);
   b.weight("lo", Tensor::from_float({0.5f}, {}));
@@ -505,36 +505,36 @@ TEST(FuseActivationClip, InvertedBoundsMatchOnnxClip) {
 TEST(FuseActivation, DoesNotFireWhenItCannot) {
   struct Case {
     const char* what;
-    std::function<void(GraphBuilder&)> build;
+    std::function<void(NamedGraphBuilder&)> build;
   };
   const std::vector<Case> cases = {
       {"conv output read twice",
-       [](GraphBuilder& b) {
+       [](NamedGraphBuilder& b) {
          b.node("Relu", "act", {"c"}, {"y"});
          b.node("Sigmoid", "sig", {"c"}, {"z"});
          b.output("y");
          b.output("z");
        }},
       {"conv output is a graph output",
-       [](GraphBuilder& b) {
+       [](NamedGraphBuilder& b) {
          b.node("Relu", "act", {"c"}, {"y"});
          b.output("c");
          b.output("y");
        }},
       {"Clip bound is a graph input",
-       [](GraphBuilder& b) {
+       [](NamedGraphBuilder& b) {
          b.input("lo", {}, false, 3);
          b.node("Clip", "act", {"c", "lo"}, {"y"});
          b.output("y");
        }},
       {"Softmax is not an element-wise activation",
-       [](GraphBuilder& b) {
+       [](NamedGraphBuilder& b) {
          b.node("Softmax", "act", {"c"}, {"y"});
          b.output("y");
        }},
   };
   for (const Case& c : cases) {
-    GraphBuilder b(13);
+    NamedGraphBuilder b(13);
     b.input("x", {1, 2, 4, 4});
     b.conv("conv", "x", "c", 2, 3, true, 1);
     c.build(b);
@@ -548,7 +548,7 @@ TEST(FuseActivation, DoesNotFireWhenItCannot) {
 
 TEST(FuseSum, ResidualBlockBecomesOneConv) {
   // conv1 -> BN -> Relu = a; conv2(a) -> BN -> + a -> Relu: conv2 absorbs BN, the Add and the Relu.
-  GraphBuilder b;
+  NamedGraphBuilder b;
   b.input("x", {2, 4, 6, 6}, true);
   b.conv("conv1", "x", "c1", 4, 4, false, 1);
   b.batchnorm("bn1", "c1", "b1", 4, 10);
@@ -575,7 +575,7 @@ TEST(FuseSum, ResidualBlockBecomesOneConv) {
 }
 
 TEST(FuseSum, BiasFreeConvGetsAnEmptyBiasAndTheSameOutputs) {
-  GraphBuilder b;
+  NamedGraphBuilder b;
   b.input("x", {1, 3, 5, 5});
   b.input("r", {1, 2, 5, 5}, false, 9);
   b.conv("conv", "x", "c", 3, 2, false, 1);
@@ -592,7 +592,7 @@ TEST(FuseSum, BiasFreeConvGetsAnEmptyBiasAndTheSameOutputs) {
 TEST(FuseSum, ConvMovesAfterAResidualComputedLater) {
   // The residual (sigmoid of x) is computed after the conv in the imported order: the fused conv runs where the
   // Add ran.
-  GraphBuilder b;
+  NamedGraphBuilder b;
   b.input("x", {1, 2, 4, 4});
   b.conv("conv", "x", "c", 2, 2, true, 1);
   b.node("Sigmoid", "sig", {"x"}, {"r"});
@@ -607,7 +607,7 @@ TEST(FuseSum, ConvMovesAfterAResidualComputedLater) {
 
 TEST(FuseSum, PrefersTheConvWhoseResidualIsReady) {
   // Add(conv_a, conv_b), conv_b later: conv_b takes the sum (conv_a's output is ready), nothing moves.
-  GraphBuilder b;
+  NamedGraphBuilder b;
   b.input("x", {1, 2, 4, 4});
   b.conv("conv_a", "x", "a", 2, 2, true, 1);
   b.conv("conv_b", "x", "bb", 2, 2, true, 3);
@@ -622,35 +622,35 @@ TEST(FuseSum, PrefersTheConvWhoseResidualIsReady) {
 TEST(FuseSum, DoesNotFireWhenItCannot) {
   struct Case {
     const char* what;
-    std::function<void(GraphBuilder&)> build;
+    std::function<void(NamedGraphBuilder&)> build;
   };
   const std::vector<Case> cases = {
       {"broadcasting operand",
-       [](GraphBuilder& b) {
+       [](NamedGraphBuilder& b) {
          b.input("r", {1, 2, 1, 1}, false, 9);
          b.node("Add", "add", {"c", "r"}, {"y"});
          b.output("y");
        }},
       {"operand broadcast over the batch only",
-       [](GraphBuilder& b) {
+       [](NamedGraphBuilder& b) {
          b.input("r", {1, 2, 4, 4}, false, 9);  // fixed batch 1 while x's batch is symbolic
          b.node("Add", "add", {"c", "r"}, {"y"});
          b.output("y");
        }},
       {"operand whose batch follows another input",
-       [](GraphBuilder& b) {
+       [](NamedGraphBuilder& b) {
          b.input("r", {1, 2, 4, 4}, true, 9, "other");  // another batch symbol: it may be 1 while x's is 2
          b.node("Add", "add", {"c", "r"}, {"y"});
          b.output("y");
        }},
       {"constant operand (a bias)",
-       [](GraphBuilder& b) {
+       [](NamedGraphBuilder& b) {
          b.weight("r", random_tensor({1, 2, 4, 4}, 9));
          b.node("Add", "add", {"c", "r"}, {"y"});
          b.output("y");
        }},
       {"conv output read twice",
-       [](GraphBuilder& b) {
+       [](NamedGraphBuilder& b) {
          b.node("Sigmoid", "sig", {"x"}, {"r"});
          b.node("Add", "add", {"c", "r"}, {"y"});
          b.node("Tanh", "tanh", {"c"}, {"z"});
@@ -658,26 +658,26 @@ TEST(FuseSum, DoesNotFireWhenItCannot) {
          b.output("z");
        }},
       {"conv output is a graph output",
-       [](GraphBuilder& b) {
+       [](NamedGraphBuilder& b) {
          b.node("Sigmoid", "sig", {"x"}, {"r"});
          b.node("Add", "add", {"c", "r"}, {"y"});
          b.output("c");
          b.output("y");
        }},
       {"activation between the conv and the Add",
-       [](GraphBuilder& b) {
+       [](NamedGraphBuilder& b) {
          b.node("Relu", "relu", {"c"}, {"rc"});
          b.node("Sigmoid", "sig", {"x"}, {"r"});
          b.node("Add", "add", {"rc", "r"}, {"y"});
          b.output("y");
        }},
-      {"x + x", [](GraphBuilder& b) {
+      {"x + x", [](NamedGraphBuilder& b) {
          b.node("Add", "add", {"c", "c"}, {"y"});
          b.output("y");
        }},
   };
   for (const Case& c : cases) {
-    GraphBuilder b;
+    NamedGraphBuilder b;
     b.input("x", {1, 2, 4, 4}, true);
     b.conv("conv", "x", "c", 2, 2, true, 1);
     c.build(b);
@@ -688,7 +688,7 @@ TEST(FuseSum, DoesNotFireWhenItCannot) {
 }
 
 TEST(FuseSum, ResidualInputWithTheSameBatchSymbolFuses) {
-  GraphBuilder b;
+  NamedGraphBuilder b;
   b.input("x", {2, 2, 4, 4}, true);
   b.input("r", {2, 2, 4, 4}, true, 9);  // "batch" as x: the same size by the ONNX declaration
   b.conv("conv", "x", "c", 2, 2, true, 1);
@@ -700,7 +700,7 @@ TEST(FuseSum, ResidualInputWithTheSameBatchSymbolFuses) {
 }
 
 TEST(FuseSum, SkippedWithANoteWhenShapesAreUnknown) {
-  GraphBuilder b;
+  NamedGraphBuilder b;
   b.input("x", {1, 2, 4, 4});
   b.g.inputs[0].has_shape = false;  // no declared shape: bind_batch cannot plan it
   b.conv("conv", "x", "c", 2, 2, true, 1);
@@ -716,7 +716,7 @@ TEST(FuseSum, SkippedWithANoteWhenShapesAreUnknown) {
 // ---- info ---------------------------------------------------------------------------------------------------
 
 TEST(InfoWithPasses, JsonAndTableShowBothGraphs) {
-  GraphBuilder b;
+  NamedGraphBuilder b;
   b.input("x", {1, 2, 4, 4});
   b.conv("conv", "x", "c", 2, 3, false, 1);
   b.batchnorm("bn", "c", "n", 3, 5);
