@@ -12,15 +12,6 @@ KernelRegistry& KernelRegistry::instance() {
   return r;
 }
 
-bool KernelRegistry::add(const std::string& op_type, KernelFactory factory) {
-  factories_[op_type] = std::move(factory);
-  return true;
-}
-
-const KernelFactory* KernelRegistry::find(const std::string& op_type) const {
-  auto it = factories_.find(op_type);
-  return it == factories_.end() ? nullptr : &it->second;
-}
 
 memory::dims to_dims(const Shape& s) { return memory::dims(s.begin(), s.end()); }
 

@@ -16,6 +16,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/factory_map.h"
 #include "engine/graph.h"
 #include "engine/plan.h"
 
@@ -79,14 +80,9 @@ class CpuKernel {
 using KernelFactory = std::function<std::unique_ptr<CpuKernel>(const KernelRequest&)>;
 
 // op_type -> factory; filled from static initializers in the engine/cpu/cpu_*.cpp files.
-class KernelRegistry {
+class KernelRegistry : public FactoryMap<KernelFactory> {
  public:
   static KernelRegistry& instance();
-  bool add(const std::string& op_type, KernelFactory factory);
-  const KernelFactory* find(const std::string& op_type) const;
-
- private:
-  std::map<std::string, KernelFactory> factories_;
 };
 
 #define DNNCOST_CPU_KERNEL_CAT(a, b) a##b

@@ -43,14 +43,5 @@ KernelRegistry& KernelRegistry::instance() {
   return r;
 }
 
-bool KernelRegistry::add(const std::string& op_type, KernelFactory factory) {
-  factories_[op_type] = std::move(factory);
-  return true;
-}
-
-const KernelFactory* KernelRegistry::find(const std::string& op_type) const {
-  auto it = factories_.find(op_type);
-  return it == factories_.end() ? nullptr : &it->second;
-}
 
 }  // namespace dnncost::cuda

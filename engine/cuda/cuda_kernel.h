@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/factory_map.h"
 #include "engine/graph.h"
 #include "engine/plan.h"
 
@@ -110,14 +111,9 @@ class CudaKernel {
 using KernelFactory = std::function<std::unique_ptr<CudaKernel>(const KernelRequest&)>;
 
 // op_type -> factory; filled from static initializers in the engine/cuda/*.cpp|cu files.
-class KernelRegistry {
+class KernelRegistry : public FactoryMap<KernelFactory> {
  public:
   static KernelRegistry& instance();
-  bool add(const std::string& op_type, KernelFactory factory);
-  const KernelFactory* find(const std::string& op_type) const;
-
- private:
-  std::map<std::string, KernelFactory> factories_;
 };
 
 #define DNNCOST_CUDA_KERNEL_CAT(a, b) a##b
