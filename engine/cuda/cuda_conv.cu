@@ -22,6 +22,7 @@
 #include "engine/cuda/cuda_geometry.h"
 #include "engine/cuda/cuda_kernel.h"
 #include "engine/cuda/cudnn_descriptors.h"
+#include "kernels/cuda/launch_geometry.h"
 #include "kernels/fused_activation.h"
 #include "layers/conv_geometry.h"
 
@@ -98,8 +99,8 @@ __global__ void fill_probe(float* p, int64_t n, uint32_t seed) {
 void fill_random(void* p, size_t bytes, uint32_t seed, cudaStream_t stream) {
   const int64_t n = static_cast<int64_t>(bytes / sizeof(float));
   if (n == 0) return;
-  const int grid = static_cast<int>(std::min<int64_t>((n + 255) / 256, int64_t{1} << 16));
-  fill_probe<<<grid, 256, 0, stream>>>(static_cast<float*>(p), n, seed);
+  const LaunchGeometry g = grid_stride_geometry(n);
+  fill_probe<<<static_cast<int>(g.blocks), g.threads, 0, stream>>>(static_cast<float*>(p), n, seed);
   DNNCOST_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -218,7 +219,7 @@ class ConvKernel : public CudaKernel {
   // y = act(y + bias + residual) when the step has any of them (the unfused paths).
   void epilogue(cudaStream_t stream) {
     if (bias_ || residual_ || activation.kind != ActivationKind::kNone) {
-      conv_epilogue<<<grid, 256, 0, stream>>>(static_cast<float*>(y_), static_cast<const float*>(bias_),
+      conv_epilogue<<<grid, kThreadsPerBlock, 0, stream>>>(static_cast<float*>(y_), static_cast<const float*>(bias_),
                                               static_cast<const float*>(residual_), activation, elements, channels,
                                               inner);
       DNNCOST_CUDA_CHECK(cudaGetLastError());
@@ -438,8 +439,7 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
   k->channels = out_channels;
   k->inner = k->channels ? k->elements / (y[0] * k->channels) : 1;
   if (k->inner < 1) k->inner = 1;
-  k->grid = static_cast<int>(std::min<int64_t>((k->elements + 255) / 256, int64_t{65535} * 8));
-  if (k->grid < 1) k->grid = 1;
+  k->grid = capped_grid_blocks(k->elements);
 
   // A 1x1 convolution may also run as one cuBLAS strided batched GEMM and the epilogue. Both ways are timed as
   // execute() runs them (warm, interleaved, median), on the probe buffers; the faster is kept.

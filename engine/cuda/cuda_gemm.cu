@@ -12,6 +12,7 @@
 
 #include "engine/cuda/cuda_geometry.h"
 #include "engine/cuda/cuda_kernel.h"
+#include "kernels/cuda/launch_geometry.h"
 #include "kernels/cuda_check.h"
 
 namespace dnncost::cuda {
@@ -29,9 +30,6 @@ __global__ void broadcast_bias(float* y, const float* c, float beta, int64_t m, 
   }
 }
 
-int grid_for(int64_t elements) {
-  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>((elements + 255) / 256, int64_t{65535} * 8)));
-}
 
 // An operand read from the arena (step input `input`) or from the weight region (constant `constant`).
 struct Operand {
@@ -92,8 +90,8 @@ class GemmKernel : public CudaKernel {
     }
     float gemm_beta = 0.f;
     if (c_) {
-      broadcast_bias<<<grid_for(g.m * g.n), 256, 0, stream>>>(static_cast<float*>(y_), static_cast<const float*>(c_),
-                                                              beta, g.m, g.n, c_shape.rows, c_shape.cols);
+      broadcast_bias<<<capped_grid_blocks(g.m * g.n), kThreadsPerBlock, 0, stream>>>(
+          static_cast<float*>(y_), static_cast<const float*>(c_), beta, g.m, g.n, c_shape.rows, c_shape.cols);
       DNNCOST_CUDA_CHECK(cudaGetLastError());
       gemm_beta = 1.f;
     }

@@ -11,6 +11,7 @@
 #include "engine/cuda/cuda_geometry.h"
 #include "engine/cuda/cuda_kernel.h"
 #include "engine/cuda/cudnn_descriptors.h"
+#include "kernels/cuda/launch_geometry.h"
 #include "kernels/pool_window.h"
 
 namespace dnncost::cuda {
@@ -106,7 +107,7 @@ class WindowPoolKernel : public CudaKernel {
     y_ = static_cast<float*>(b.outputs[0]);
   }
   void execute(cudaStream_t stream) override {
-    pool_window_kernel<<<grid, 256, 0, stream>>>(x_, y_, params);
+    pool_window_kernel<<<grid, kThreadsPerBlock, 0, stream>>>(x_, y_, params);
     DNNCOST_CUDA_CHECK(cudaGetLastError());
   }
 
@@ -209,7 +210,7 @@ std::unique_ptr<CudaKernel> make_pool(const KernelRequest& r, bool max, bool glo
   p.max = max;
   p.include_pad = include_pad;
   const int64_t total = shape_numel(y);
-  k->grid = static_cast<int>(std::max<int64_t>(1, std::min<int64_t>((total + 255) / 256, int64_t{65535} * 8)));
+  k->grid = capped_grid_blocks(total);
   k->implementation = std::string("dnncost pool_window<") + (max ? "max" : "average") + ">";
   k->details["window"] = ints(kernel);
   k->details["layouts"] = layout_name(x.size()) + " -> " + layout_name(y.size());

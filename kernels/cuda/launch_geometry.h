@@ -37,6 +37,13 @@ inline LaunchGeometry grid_stride_geometry(int64_t items, int threads = kThreads
   return g;
 }
 
+// Blocks of kThreadsPerBlock threads for the fixed-width grid-stride launches beside cuDNN and cuBLAS (the conv
+// epilogue, the pooling window, the GEMM bias broadcast): ceil(elements / 256), at least 1, at most 65535 x 8.
+inline int capped_grid_blocks(int64_t elements) {
+  return static_cast<int>(
+      std::max<int64_t>(1, std::min<int64_t>((elements + kThreadsPerBlock - 1) / kThreadsPerBlock, int64_t{65535} * 8)));
+}
+
 // True when a grid-stride loop of geometry g over `items` items, whose per-item offsets are all at most
 // max_offset, can use int32 indices: the loop variable reaches at most items - 1 + total_threads before it
 // stops, and no offset exceeds the int32 range.

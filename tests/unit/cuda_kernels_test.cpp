@@ -73,6 +73,15 @@ void expect_same_bytes(const Tensor& got, const Tensor& want, const std::string&
 
 // --- launch geometry ------------------------------------------------------------------------------------------
 
+TEST(CudaLaunchGeometry, CappedGridIsAtLeastOneBlockAndAtMost524280) {
+  EXPECT_EQ(cuda::capped_grid_blocks(0), 1);
+  EXPECT_EQ(cuda::capped_grid_blocks(1), 1);
+  EXPECT_EQ(cuda::capped_grid_blocks(256), 1);
+  EXPECT_EQ(cuda::capped_grid_blocks(257), 2);
+  EXPECT_EQ(cuda::capped_grid_blocks(int64_t{65535} * 8 * 256), 65535 * 8);
+  EXPECT_EQ(cuda::capped_grid_blocks(int64_t{1} << 40), 65535 * 8);
+}
+
 TEST(CudaLaunchGeometry, GridStrideBlocksCoverSmallAndCapLargeCounts) {
   EXPECT_TRUE(cuda::grid_stride_geometry(0).empty());
   EXPECT_TRUE(cuda::grid_stride_geometry(-5).empty());
