@@ -7,6 +7,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "kernels/slice_axis.h"
 #include "layers/plan_time_input.h"
 #include "layers/registry.h"
 
@@ -68,26 +69,10 @@ class Slice : public PlanTimeInputLayer {
       seen[a] = true;
       const int64_t step = steps[i];
       DNNCOST_LAYER_EXPECT(step != 0, "step for axis " << axes[i] << " is 0; expected a nonzero step");
-      const int64_t dim = x.shape[a];
-      int64_t start = starts[i], end = ends[i];
-      if (start < 0) start += dim;
-      if (end < 0) end += dim;
-      int64_t count = 0;
-      if (dim == 0) {
-        start = 0;  // nothing to take in either direction
-      } else if (step > 0) {
-        start = clamp(start, 0, dim);
-        end = clamp(end, 0, dim);
-        if (end > start) count = (end - start - 1) / step + 1;
-      } else {
-        start = clamp(start, 0, dim - 1);
-        end = clamp(end, -1, dim - 1);
-        const uint64_t magnitude = uint64_t{0} - static_cast<uint64_t>(step);  // |step|, also for INT64_MIN
-        if (start > end) count = static_cast<int64_t>(static_cast<uint64_t>(start - end - 1) / magnitude) + 1;
-      }
-      start_[a] = start;
+      const SliceAxis resolved = resolve_slice_axis(starts[i], ends[i], step, x.shape[a]);
+      start_[a] = resolved.start;
       step_[a] = step;
-      out_shape[a] = count;
+      out_shape[a] = resolved.count;
     }
     return {{x.dtype, out_shape}};
   }
@@ -113,8 +98,6 @@ class Slice : public PlanTimeInputLayer {
   }
 
  private:
-  static int64_t clamp(int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); }
-
   std::vector<int64_t> start_;  // per input axis: first element taken
   std::vector<int64_t> step_;   // per input axis
 };

@@ -15,6 +15,7 @@
 #include "kernels/broadcast.h"
 #include "kernels/hostdevice.h"
 #include "kernels/pad_index.h"
+#include "kernels/slice_axis.h"
 #include "kernels/transpose_index.h"
 
 namespace dnncost::cuda {
@@ -122,38 +123,21 @@ inline bool make_slice_table(const Shape& in_shape, const Shape& out_shape, cons
   return make_index_table(out_shape, {strides}, {base}, table);
 }
 
-// The start and step of every input axis of a Slice (as layers/slice.cpp clamps them, ONNX semantics), for
+// The start and step of every input axis of a Slice (resolve_slice_axis, as the ref layer resolves them), for
 // axes `axes` (already resolved to [0, rank)) with starts/ends/steps; the output shape is written to *out_shape.
 inline void resolve_slice(const Shape& in_shape, const std::vector<int64_t>& axes, const std::vector<int64_t>& starts,
                           const std::vector<int64_t>& ends, const std::vector<int64_t>& steps,
                           std::vector<int64_t>* start_per_axis, std::vector<int64_t>* step_per_axis, Shape* out_shape) {
-  const auto clamp = [](int64_t v, int64_t lo, int64_t hi) { return v < lo ? lo : (v > hi ? hi : v); };
   start_per_axis->assign(in_shape.size(), 0);
   step_per_axis->assign(in_shape.size(), 1);
   *out_shape = in_shape;
   for (size_t i = 0; i < axes.size(); ++i) {
     const int64_t a = axes[i];
     const int64_t step = steps[i];
-    const int64_t dim = in_shape[a];
-    int64_t start = starts[i], end = ends[i];
-    if (start < 0) start += dim;
-    if (end < 0) end += dim;
-    int64_t count = 0;
-    if (dim == 0) {
-      start = 0;
-    } else if (step > 0) {
-      start = clamp(start, 0, dim);
-      end = clamp(end, 0, dim);
-      if (end > start) count = (end - start - 1) / step + 1;
-    } else {
-      start = clamp(start, 0, dim - 1);
-      end = clamp(end, -1, dim - 1);
-      const uint64_t magnitude = uint64_t{0} - static_cast<uint64_t>(step);
-      if (start > end) count = static_cast<int64_t>(static_cast<uint64_t>(start - end - 1) / magnitude) + 1;
-    }
-    (*start_per_axis)[a] = start;
+    const SliceAxis resolved = resolve_slice_axis(starts[i], ends[i], step, in_shape[a]);
+    (*start_per_axis)[a] = resolved.start;
     (*step_per_axis)[a] = step;
-    (*out_shape)[a] = count;
+    (*out_shape)[a] = resolved.count;
   }
 }
 
