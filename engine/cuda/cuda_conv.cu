@@ -481,7 +481,7 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
             return false;
           }
         });
-    DNNCOST_CUDA_CHECK(cudaStreamSynchronize(r.ctx.stream));
+    DNNCOST_CUDA_CHECK(cudaStreamSynchronize(r.ctx.stream));  // the probe buffers are freed when this block ends
     if (!failure[0].empty()) k->details["cudnn_failed"] = failure[0];
     if (!failure[1].empty()) k->details["gemm_failed"] = failure[1];
     const float cudnn_ms = medians[0], gemm_ms = medians[1];
@@ -499,7 +499,6 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
     auto ms_text = [](float t) { return t < 0 ? std::string("failed") : std::to_string(t) + " ms"; };
     gemm_timing = std::string("cuDNN ") + algorithm_name(k->algorithm) + " " + ms_text(cudnn_ms) +
                   ", cuBLAS GEMM " + ms_text(gemm_ms);
-    DNNCOST_CUDA_CHECK(cudaStreamSynchronize(r.ctx.stream));  // the probe buffers are freed when this block ends
     if (k->use_gemm) {
       k->workspace_bytes = 0;
       // The zero bias only cuDNN's fused call needed (the constant added last).
