@@ -6,7 +6,7 @@
 #include <fstream>
 #include <set>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 
 namespace fs = std::filesystem;
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 
 namespace dnncost {
 namespace {

@@ -6,11 +6,11 @@
 #include <cmath>
 #include <sstream>
 
-#include "engine/cuda_device.h"
+#include "engine/cuda/cuda_device.h"
 #include "engine/memory_plan.h"
 #include "engine/plan.h"
 #include "engine/session.h"
-#include "metrics/host_info.h"
+#include "core/host_info.h"
 
 namespace dnncost {
 namespace {

@@ -5,19 +5,12 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 
 namespace dnncost {
 
 class Plan;
 struct DeviceSpec;
-
-// A plan needs more memory than the cap: a clear error instead of an attempt to allocate. The CLI exits with the
-// out-of-memory status (3); `profile` records it as out_of_memory for that batch and goes on.
-class MemoryCapError : public ModelError {
- public:
-  explicit MemoryCapError(const std::string& message) : ModelError(message) {}
-};
 
 struct MemoryCap {
   int64_t bytes = -1;  // < 0: no cap

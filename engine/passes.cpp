@@ -9,7 +9,7 @@
 #include <sstream>
 #include <unordered_map>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 #include "engine/plan.h"
 #include "kernels/fused_activation.h"
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/graph.h"
+#include "core/graph.h"
 
 namespace dnncost {
 

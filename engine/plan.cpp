@@ -5,7 +5,7 @@
 #include <set>
 #include <sstream>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 #include "layers/registry.h"
 
 namespace dnncost {

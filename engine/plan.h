@@ -8,9 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "engine/graph.h"
+#include "core/cost.h"
+#include "core/graph.h"
 #include "layers/layer.h"
-#include "metrics/cost.h"
+#include "layers/step.h"
 
 namespace dnncost {
 
@@ -41,23 +42,6 @@ struct PlanLimits {
   int64_t max_folded_flops = int64_t{1} << 36;        // MACs + FLOPs of one node evaluated at plan time (~69 G)
 };
 
-struct PlanValue {
-  std::string name;
-  DType dtype = DType::kUndefined;
-  Shape shape;
-  std::shared_ptr<const Tensor> constant;  // known at plan time
-  bool from_initializer = false;
-  bool graph_input = false;
-};
-
-struct PlanStep {
-  const Node* node = nullptr;
-  std::unique_ptr<Layer> layer;
-  std::vector<int> inputs;   // value ids, -1 for absent
-  std::vector<int> outputs;  // value ids, -1 for absent
-  Cost cost;
-};
-
 class Plan {
  public:
   // The graph must outlive the plan.
@@ -72,6 +56,8 @@ class Plan {
   int value_id(const std::string& name) const;  // -1 when unknown
   const Cost& totals() const { return totals_; }
   int64_t input_bytes() const;
+  // A read-only view of step i (what the device kernels are built from).
+  StepView view(size_t i) const { return StepView{graph_, values_, steps_[i]}; }
 
  private:
   int add_value(PlanValue v);

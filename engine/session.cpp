@@ -3,8 +3,8 @@
 
 #include <cstring>
 
-#include "engine/cuda_device.h"
-#include "engine/errors.h"
+#include "engine/cuda/cuda_device.h"
+#include "core/errors.h"
 
 namespace dnncost {
 

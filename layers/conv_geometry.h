@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "engine/graph.h"
-#include "engine/tensor.h"
+#include "core/graph.h"
+#include "core/tensor.h"
 
 namespace dnncost {
 

@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "engine/errors.h"
-#include "engine/graph.h"
-#include "engine/tensor.h"
+#include "core/errors.h"
+#include "core/graph.h"
+#include "core/tensor.h"
 
 namespace dnncost {
 

@@ -5,7 +5,7 @@
 #include <map>
 #include <random>
 
-#include "engine/graph.h"
+#include "core/graph.h"
 #include "engine/plan.h"
 #include "metrics/timing.h"
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/cuda_device.h"
+#include "engine/cuda/cuda_device.h"
 #include "metrics/timing.h"
 
 namespace dnncost {

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <thread>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 #include "metrics/timing.h"
 
 namespace dnncost {

@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <fstream>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 #include "metrics/timing.h"
 
 namespace dnncost {

@@ -17,8 +17,8 @@
 #include <set>
 #include <stdexcept>
 
-#include "engine/cpu/cpu_kernel.h"
-#include "engine/errors.h"
+#include "kernels/cpu/cpu_kernel.h"
+#include "core/errors.h"
 
 namespace dnncost {
 namespace {
@@ -185,8 +185,9 @@ CpuSession::CpuSession(const Plan& plan, const DeviceSpec& spec) : Session(plan)
   std::vector<std::vector<int>> converted(values.size());  // per value: reorder buffers made from it
   std::set<int> fallback_constants;
 
-  for (const PlanStep& step : plan.steps()) {
-    cpu::KernelRequest req{plan, step, m.engine, {}};
+  for (size_t s = 0; s < plan.steps().size(); ++s) {
+    const PlanStep& step = plan.steps()[s];
+    cpu::KernelRequest req{plan.view(s), m.engine, {}};
     for (int id : step.inputs)
       req.layouts.push_back(id >= 0 && !values[id].constant ? m.layout[id] : dnnl::memory::desc());
     std::unique_ptr<CpuKernel> kernel;

@@ -1,4 +1,4 @@
-// The `cpu` device: a Session that runs each step with a oneDNN primitive (engine/cpu/cpu_kernel.h) where one
+// The `cpu` device: a Session that runs each step with a oneDNN primitive (kernels/cpu/cpu_kernel.h) where one
 // fits and with the layer's forward_ref otherwise. Activations stay in the layouts the primitives prefer (blocked
 // ones such as nChw16c) from layer to layer; reorders are inserted only where a consumer needs another layout;
 // every activation, reorder buffer included, lives in one arena laid out by the memory plan.

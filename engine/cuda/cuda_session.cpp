@@ -11,13 +11,13 @@
 #include <iostream>
 #include <mutex>
 
-#include "engine/cuda/cuda_geometry.h"
-#include "engine/cuda/cuda_kernel.h"
-#include "engine/cuda_device.h"
-#include "engine/errors.h"
+#include "engine/cuda/cuda_options.h"
+#include "kernels/cuda/cuda_kernel.h"
+#include "engine/cuda/cuda_device.h"
+#include "core/errors.h"
 #include "engine/memory_cap.h"
 #include "engine/memory_plan.h"
-#include "kernels/cuda_check.h"
+#include "kernels/cuda/cuda_check.h"
 
 namespace dnncost {
 namespace {
@@ -346,7 +346,7 @@ CudaSession::CudaSession(const Plan& plan, const DeviceSpec& spec) : Session(pla
       std::string reason;
       if (const cuda::KernelFactory* factory = cuda::KernelRegistry::instance().find(step.node->op_type)) {
         try {
-          kernel = (*factory)(cuda::KernelRequest{plan, step, ctx});
+          kernel = (*factory)(cuda::KernelRequest{plan.view(s), ctx});
           if (!kernel) reason = "no GPU kernel for this configuration";
         } catch (const DeviceError& e) {
           cudaGetLastError();  // a failed cuDNN/cuBLAS setup: run the step on the host and say why

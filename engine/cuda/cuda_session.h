@@ -1,5 +1,5 @@
 // The `cuda` device: a Session that runs each step with a kernel from the cuda kernel registry
-// (engine/cuda/cuda_kernel.h: cuDNN, cuBLAS or dnncost's own kernels) and, for steps no kernel handles, the layer's
+// (kernels/cuda/cuda_kernel.h: cuDNN, cuBLAS or dnncost's own kernels) and, for steps no kernel handles, the layer's
 // forward_ref on the host inside the same stream (copies out, a host function, copies back in). Device memory is one
 // allocator owned by the session: a weight region, the activation arena of the memory plan and one workspace (the
 // largest step's), allocated exactly as planned; the CUDA context and library handles are measured with

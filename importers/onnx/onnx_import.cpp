@@ -16,9 +16,8 @@
 #include <set>
 #include <sstream>
 
-#include "engine/errors.h"
-#include "engine/memory_cap.h"  // MemoryCapError only (header-only): the importer needs no device code
-#include "metrics/host_info.h"
+#include "core/errors.h"
+#include "core/host_info.h"
 #include "onnx.pb.h"
 
 namespace dnncost {

@@ -3,8 +3,8 @@
 
 #include <string>
 
-#include "engine/graph.h"
-#include "engine/tensor.h"
+#include "core/graph.h"
+#include "core/tensor.h"
 
 namespace dnncost {
 

@@ -11,7 +11,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "engine/tensor.h"
+#include "core/tensor.h"
 #include "kernels/cast_functors.h"
 #include "kernels/hostdevice.h"
 

@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 #include "engine/session.h"
 #include "importers/onnx/onnx_import.h"
 #include "tools/dnncost/commands.h"

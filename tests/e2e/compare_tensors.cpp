@@ -11,7 +11,7 @@
 #include <iostream>
 #include <string>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 #include "importers/onnx/onnx_import.h"
 
 namespace {

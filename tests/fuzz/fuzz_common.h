@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 #include "engine/memory_plan.h"
 #include "engine/passes.h"
 #include "engine/plan.h"

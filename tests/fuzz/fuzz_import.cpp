@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 #include "importers/onnx/onnx_import.h"
 #include "tests/fuzz/fuzz_common.h"
 #include "tests/fuzz/outside_bytes.h"

@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 #include "layers/registry.h"
 #include "tests/fuzz/fuzz_common.h"
 

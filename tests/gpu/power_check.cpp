@@ -21,8 +21,8 @@
 #include <string>
 #include <thread>
 
-#include "engine/cuda_device.h"
-#include "kernels/cuda_check.h"
+#include "engine/cuda/cuda_device.h"
+#include "kernels/cuda/cuda_check.h"
 #include "metrics/power.h"
 #include "metrics/power_sampler.h"
 #include "metrics/timing.h"

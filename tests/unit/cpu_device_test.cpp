@@ -15,7 +15,7 @@
 #include "op_test_util.h"
 
 #ifdef DNNCOST_HAVE_ONEDNN
-#include "engine/cpu/cpu_kernel.h"
+#include "kernels/cpu/cpu_kernel.h"
 #include "engine/cpu/cpu_session.h"
 #endif
 

@@ -1,13 +1,14 @@
 // The cuda device against the ref device: every cuDNN/cuBLAS step and dnncost kernel on small graphs (relative L2
 // <= 1e-4 in fp32 math), the host fallback, planned == allocated memory, the CUDA graph and the device's timers, and
 // out-of-memory as a clear error. Each test skips, saying why, in a build without CUDA or on a machine without a GPU.
-#include "engine/cuda_device.h"
+#include "engine/cuda/cuda_device.h"
 
 #include <gtest/gtest.h>
 
 #include <sstream>
 
-#include "engine/cuda/cuda_geometry.h"
+#include "engine/cuda/cuda_options.h"
+#include "kernels/cuda/conv_plan.h"
 #include "engine/memory_cap.h"
 #include "engine/session.h"
 #include "tests/unit/op_test_util.h"

@@ -1,13 +1,18 @@
-// The cuda device's host-only arithmetic (engine/cuda/cuda_geometry.h), tested in every build: options, weight
-// layout, the convolution algorithm ranking, cuDNN convolution/pooling/softmax shapes, and the row-major GEMM/MatMul
-// parameters, checked by running them through a column-major GEMM written here the way cuBLAS defines it.
-#include "engine/cuda/cuda_geometry.h"
+// The cuda device's host-only arithmetic (engine/cuda/cuda_options.h and kernels/cuda/{conv,pool,gemm,
+// normalization}_plan.h), tested in every build: options, weight layout, the convolution algorithm ranking, cuDNN
+// convolution/pooling/softmax shapes, and the row-major GEMM/MatMul parameters, checked by running them through a
+// column-major GEMM written here the way cuBLAS defines it.
+#include "engine/cuda/cuda_options.h"
+#include "kernels/cuda/conv_plan.h"
+#include "kernels/cuda/gemm_plan.h"
+#include "kernels/cuda/normalization_plan.h"
+#include "kernels/cuda/pool_plan.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
 
-#include "engine/cuda_device.h"
+#include "engine/cuda/cuda_device.h"
 #include "metrics/timing.h"
 #include "tools/dnncost/commands.h"
 

@@ -1,5 +1,5 @@
 // CPU tests of the cuda device's own kernels, in every build (no GPU, no CUDA headers): launch geometry, the
-// index tables and the factory selection logic (engine/cuda/cuda_op_support.h), and each kernel emulated on the
+// index tables and the factory selection logic (kernels/cuda/<op>_plan.h), and each kernel emulated on the
 // host. The emulations run the very __host__ __device__ functions the device kernels call per element (table
 // offsets, pad/gather/row-copy offsets, cast_element, the activation and arithmetic functors), over every output
 // element, with int32 and int64 indices, and must reproduce the ref path's output bit for bit (InstanceNorm and
@@ -12,7 +12,15 @@
 #include <map>
 #include <memory>
 
-#include "engine/cuda/cuda_op_support.h"
+#include "kernels/cuda/activation_plan.h"
+#include "kernels/cuda/cast_plan.h"
+#include "kernels/cuda/concat_plan.h"
+#include "kernels/cuda/copy_plan.h"
+#include "kernels/cuda/data_movement_plan.h"
+#include "kernels/cuda/elementwise_plan.h"
+#include "kernels/cuda/instancenorm_plan.h"
+#include "kernels/cuda/maxunpool_plan.h"
+#include "kernels/cuda/reduce_plan.h"
 #include "kernels/cuda/launch_geometry.h"
 #include "kernels/normalization_math.h"
 #include "tests/unit/op_test_util.h"
@@ -20,7 +28,6 @@
 namespace dnncost::testing {
 namespace {
 
-using cuda::StepView;
 
 // One single-node graph, planned and run on ref; the plan stays alive for the plan_* functions.
 struct PlannedOp {
@@ -29,7 +36,7 @@ struct PlannedOp {
   std::map<std::string, std::shared_ptr<const Tensor>> feeds;
   std::vector<Tensor> ref;
 
-  StepView view() const { return StepView{*plan, plan->steps().at(0)}; }
+  StepView view() const { return plan->view(0); }
   bool folded() const { return plan->steps().empty(); }
   // The value of step input i (a constant or the tensor fed for it).
   const Tensor& input(size_t i) const {
@@ -713,8 +720,8 @@ TEST(CudaReduce, ReduceMeanOverAxisSets) {
 
 #include <cuda_runtime_api.h>
 
-#include "engine/cuda/cuda_kernel.h"
-#include "kernels/cuda_check.h"
+#include "kernels/cuda/cuda_kernel.h"
+#include "kernels/cuda/cuda_check.h"
 
 namespace dnncost::testing {
 namespace {
@@ -726,7 +733,7 @@ std::unique_ptr<cuda::CudaKernel> build_cuda_kernel(const PlannedOp& p) {
   const cuda::KernelFactory* f = cuda::KernelRegistry::instance().find(step.node->op_type);
   if (!f) throw std::runtime_error("no cuda kernel registered for " + step.node->op_type);
   const cuda::CudaContext ctx;
-  return (*f)(cuda::KernelRequest{*p.plan, step, ctx});
+  return (*f)(cuda::KernelRequest{p.plan->view(0), ctx});
 }
 
 TEST(CudaKernelFactories, EveryOwnedOpIsRegistered) {

@@ -12,7 +12,7 @@
 #include "data/image_decode.h"
 #include "data/image_folder.h"
 #include "data/preprocess.h"
-#include "engine/errors.h"
+#include "core/errors.h"
 
 namespace dnncost::testing {
 namespace {

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 #include "engine/plan.h"
 #include "importers/onnx/onnx_import.h"
 #include "onnx.pb.h"

@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "metrics/fit.h"
-#include "metrics/host_info.h"
+#include "core/host_info.h"
 #include "metrics/timing.h"
 
 namespace dnncost {

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "engine/graph.h"
+#include "core/graph.h"
 #include "engine/plan.h"
 #include "engine/session.h"
 

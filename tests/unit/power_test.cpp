@@ -16,8 +16,8 @@
 #include <iostream>
 #include <thread>
 
-#include "engine/cuda_device.h"
-#include "engine/errors.h"
+#include "engine/cuda/cuda_device.h"
+#include "core/errors.h"
 #include "metrics/power_meter.h"
 #include "metrics/power_sampler.h"
 #include "metrics/timing.h"

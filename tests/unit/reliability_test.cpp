@@ -6,13 +6,13 @@
 #include <cstring>
 #include <limits>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 #include "engine/memory_cap.h"
 #include "engine/memory_plan.h"
 #include "engine/plan.h"
 #include "engine/session.h"
 #include "kernels/conv_taps.h"
-#include "metrics/host_info.h"
+#include "core/host_info.h"
 #include "tests/unit/op_test_util.h"
 
 namespace dnncost::testing {

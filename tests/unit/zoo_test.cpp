@@ -10,7 +10,7 @@
 #include <fstream>
 #include <string>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 
 namespace dnncost {
 namespace {

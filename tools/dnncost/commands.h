@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/graph.h"
+#include "core/graph.h"
 #include "engine/passes.h"
 #include "engine/plan.h"
 #include "engine/session.h"

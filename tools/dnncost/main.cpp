@@ -5,7 +5,7 @@
 #include <cstring>
 #include <iostream>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 #include "engine/memory_cap.h"
 #include "tools/dnncost/commands.h"
 #include "tools/dnncost/report_command.h"

@@ -16,12 +16,12 @@
 #include <random>
 #include <sstream>
 
-#include "engine/cuda_device.h"
+#include "engine/cuda/cuda_device.h"
 #include "engine/session.h"
 #include "importers/onnx/onnx_import.h"
 #include "metrics/device_peaks.h"
 #include "metrics/fit.h"
-#include "metrics/host_info.h"
+#include "core/host_info.h"
 #include "metrics/power_meter.h"
 #include "metrics/timing.h"
 #include "tools/dnncost/commands.h"

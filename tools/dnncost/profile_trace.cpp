@@ -5,7 +5,7 @@
 #include <map>
 
 #include "engine/memory_plan.h"
-#include "metrics/host_info.h"
+#include "core/host_info.h"
 #include "metrics/power_sampler.h"
 
 namespace dnncost {

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <map>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 
 namespace dnncost {
 namespace {

@@ -8,10 +8,10 @@
 #include <iostream>
 #include <sstream>
 
-#include "engine/cuda_device.h"
-#include "engine/errors.h"
+#include "engine/cuda/cuda_device.h"
+#include "core/errors.h"
 #include "engine/session.h"
-#include "metrics/host_info.h"
+#include "core/host_info.h"
 #include "report/report_html.h"
 #include "tools/dnncost/records_csv.h"
 

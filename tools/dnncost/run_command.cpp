@@ -2,7 +2,7 @@
 #include <filesystem>
 #include <iostream>
 
-#include "engine/cuda/cuda_geometry.h"
+#include "engine/cuda/cuda_options.h"
 #include "engine/session.h"
 #include "importers/onnx/onnx_import.h"
 #include "tools/dnncost/commands.h"

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 
 #ifndef DNNCOST_SOURCE_DIR
 #define DNNCOST_SOURCE_DIR "."

@@ -12,7 +12,7 @@
 #include <optional>
 #include <sstream>
 
-#include "engine/errors.h"
+#include "core/errors.h"
 #include "importers/onnx/onnx_import.h"
 #include "tools/dnncost/commands.h"
 #include "tools/dnncost/format.h"

@@ -1,0 +1,101 @@
+// Element-wise arithmetic on the cpu device, in the layout of the first full-size operand:
+//   Add, Sub, Mul, Div, Max of two float inputs as oneDNN binary. One operand must have the output's shape (for
+//     Sub and Div the first); the other either has it too (then it is read in the same layout) or broadcasts
+//     (then it is read plain, padded with leading 1s to the output's rank). A constant operand is reordered once.
+//   Sum of k >= 3 same-shape inputs as oneDNN sum; two inputs as binary add.
+// The output takes the full-size operand's buffer when that operand dies here. Integer inputs (shape
+// subgraphs), Max of 3+ inputs and broadcasting Sum of 3+ inputs run the reference.
+#include <cstring>
+
+#include "kernels/cpu/cpu_kernel.h"
+
+namespace dnncost::cpu {
+namespace {
+
+
+Shape left_padded(const Shape& s, size_t rank) {
+  Shape p(rank - s.size(), 1);
+  p.insert(p.end(), s.begin(), s.end());
+  return p;
+}
+
+// Operand i is float32, present, and computed at run time or constant.
+bool float_operand(const KernelRequest& r, size_t i) {
+  return r.present(i) && r.input(i).dtype == DType::kFloat32 && (r.constant(i) || !r.layouts[i].is_zero());
+}
+
+std::unique_ptr<CpuKernel> make_binary(const KernelRequest& r, dnnl::algorithm alg, bool commutative) {
+  if (r.input_count() != 2 || !float_operand(r, 0) || !float_operand(r, 1) || !r.only_first_output()) return nullptr;
+  const Shape& y = r.output(0).shape;
+  if (y.empty() || shape_numel(y) == 0) return nullptr;
+  size_t full = 0, other = 1;  // src0: the operand with the output's shape, computed at run time
+  if (r.input(0).shape != y || r.constant(0)) {
+    if (!commutative || r.input(1).shape != y || r.constant(1)) return nullptr;
+    full = 1;
+    other = 0;
+  }
+  const memory::desc src0_md = r.layouts[full];
+  const Shape& other_shape = r.input(other).shape;
+  const bool same_shape = other_shape == y;
+  if (!same_shape && r.opset() < 7) return nullptr;  // legacy broadcast aligns B at `axis`
+  const memory::desc src1_md = same_shape ? src0_md : plain_desc(left_padded(other_shape, y.size()));
+  if (src1_md.is_zero()) return nullptr;
+  const dnnl::binary::desc desc(alg, src0_md, src1_md, src0_md);
+  const dnnl::binary::primitive_desc pd(desc, user_scratchpad_attr(), r.engine);
+  auto k = std::make_unique<PrimitiveKernel>();
+  k->set_primitive(dnnl::binary(pd), pd);
+  k->input_layouts.assign(2, memory::desc());
+  k->input_layouts[full] = src0_md;
+  k->output_layouts = {pd.dst_desc()};
+  if (pd.dst_desc() == src0_md) k->in_place_input = static_cast<int>(full);
+  k->arg_input(DNNL_ARG_SRC_0, full, src0_md);
+  if (const Tensor* c = r.constant(other)) {
+    k->arg_weight(DNNL_ARG_SRC_1, reorder_constant(r.engine, *c, plain_desc(left_padded(other_shape, y.size())),
+                                                   src1_md));
+  } else {
+    k->input_layouts[other] = same_shape ? src0_md : plain_desc(other_shape);
+    k->arg_input(DNNL_ARG_SRC_1, other, src1_md);
+  }
+  k->arg_output(DNNL_ARG_DST, 0, pd.dst_desc());
+  return k;
+}
+
+std::unique_ptr<CpuKernel> make_sum(const KernelRequest& r) {
+  const size_t n = r.input_count();
+  if (n == 2) return make_binary(r, dnnl::algorithm::binary_add, true);
+  if (n < 3 || !r.only_first_output()) return nullptr;
+  const Shape& y = r.output(0).shape;
+  for (size_t i = 0; i < n; ++i)
+    if (!r.runtime_float(i) || r.input(i).shape != y) return nullptr;
+  const memory::desc md = r.layouts[0];
+  const dnnl::sum::primitive_desc pd(md, std::vector<float>(n, 1.f), std::vector<memory::desc>(n, md), r.engine,
+                                     user_scratchpad_attr());
+  auto k = std::make_unique<PrimitiveKernel>();
+  k->set_primitive(dnnl::sum(pd), pd);
+  k->input_layouts.assign(n, md);
+  k->output_layouts = {pd.dst_desc()};
+  if (pd.dst_desc() == md) k->in_place_input = 0;
+  for (size_t i = 0; i < n; ++i) k->arg_input(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), i, md);
+  k->arg_output(DNNL_ARG_DST, 0, pd.dst_desc());
+  return k;
+}
+
+DNNCOST_REGISTER_CPU_KERNEL("Add", [](const KernelRequest& r) {
+  return make_binary(r, dnnl::algorithm::binary_add, true);
+});
+DNNCOST_REGISTER_CPU_KERNEL("Sub", [](const KernelRequest& r) {
+  return make_binary(r, dnnl::algorithm::binary_sub, false);
+});
+DNNCOST_REGISTER_CPU_KERNEL("Mul", [](const KernelRequest& r) {
+  return make_binary(r, dnnl::algorithm::binary_mul, true);
+});
+DNNCOST_REGISTER_CPU_KERNEL("Div", [](const KernelRequest& r) {
+  return make_binary(r, dnnl::algorithm::binary_div, false);
+});
+DNNCOST_REGISTER_CPU_KERNEL("Max", [](const KernelRequest& r) {
+  return make_binary(r, dnnl::algorithm::binary_max, true);
+});
+DNNCOST_REGISTER_CPU_KERNEL("Sum", make_sum);
+
+}  // namespace
+}  // namespace dnncost::cpu

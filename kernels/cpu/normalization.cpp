@@ -1,0 +1,85 @@
+// Normalizations on the cpu device, in the layout of the input:
+//   BatchNormalization (inference form: per-channel statistics, training_mode = 0) as oneDNN batch normalization
+//     with global statistics, scale and shift, in place when the input dies here. spatial = 0 (opsets < 9),
+//     training mode and the training outputs run the reference.
+//   LRN across channels with an odd size (oneDNN's window is symmetric; ONNX's even-size window is not).
+#include <cstring>
+
+#include "kernels/cpu/cpu_kernel.h"
+
+namespace dnncost::cpu {
+namespace {
+
+
+// A constant 1-D float tensor of `n` elements, copied into memory the kernel owns.
+memory channel_vector(const KernelRequest& r, size_t i, int64_t n) {
+  const Tensor* t = r.constant(i);
+  if (!t || t->dtype() != DType::kFloat32 || t->numel() != n) return memory();
+  memory m(plain_desc({n}), r.engine);
+  std::memcpy(m.get_data_handle(), t->raw(), static_cast<size_t>(t->bytes()));
+  return m;
+}
+
+std::unique_ptr<CpuKernel> make_batchnorm(const KernelRequest& r) {
+  if (!r.runtime_float(0) || !r.only_first_output() || r.input_count() != 5) return nullptr;
+  const AttributeReader a = r.attrs();
+  const int64_t opset = r.opset();
+  if (opset < 9 && a.get_int("spatial", 1) != 1) return nullptr;
+  if (opset >= 14 && a.get_int("training_mode", 0) != 0) return nullptr;
+  const Shape& x = r.input(0).shape;
+  if (x.size() < 2 || x.size() > 5) return nullptr;
+  const int64_t channels = x[1];
+  memory stats[4];  // scale, shift, mean, variance
+  for (size_t i = 0; i < 4; ++i) {
+    stats[i] = channel_vector(r, i + 1, channels);
+    if (!stats[i]) return nullptr;
+  }
+  const memory::desc& md = r.layouts[0];
+  const auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
+                     dnnl::normalization_flags::use_shift;
+  const dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, md,
+                                                     a.get_float("epsilon", 1e-5f), flags);
+  const dnnl::batch_normalization_forward::primitive_desc pd(desc, user_scratchpad_attr(), r.engine);
+  auto k = std::make_unique<PrimitiveKernel>();
+  k->set_primitive(dnnl::batch_normalization_forward(pd), pd);
+  k->input_layouts.assign(r.input_count(), memory::desc());
+  k->input_layouts[0] = md;
+  k->output_layouts.assign(r.step.outputs.size(), memory::desc());
+  k->output_layouts[0] = pd.dst_desc();
+  if (pd.dst_desc() == md) k->in_place_input = 0;
+  k->arg_input(DNNL_ARG_SRC, 0, md);
+  k->arg_output(DNNL_ARG_DST, 0, pd.dst_desc());
+  k->arg_weight(DNNL_ARG_SCALE, stats[0]);
+  k->arg_weight(DNNL_ARG_SHIFT, stats[1]);
+  k->arg_weight(DNNL_ARG_MEAN, stats[2]);
+  k->arg_weight(DNNL_ARG_VARIANCE, stats[3]);
+  return k;
+}
+
+std::unique_ptr<CpuKernel> make_lrn(const KernelRequest& r) {
+  if (!r.runtime_float(0) || !r.only_first_output()) return nullptr;
+  const AttributeReader a = r.attrs();
+  const int64_t size = a.get_int("size");
+  if (size % 2 == 0) return nullptr;
+  const Shape& x = r.input(0).shape;
+  if (x.size() < 3 || x.size() > 5) return nullptr;
+  const memory::desc& md = r.layouts[0];
+  // oneDNN: dst = src * (k + alpha / size * sum of squares over the size channels around c)^-beta, as ONNX.
+  const dnnl::lrn_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::lrn_across_channels, md,
+                                     size, a.get_float("alpha", 1e-4f), a.get_float("beta", 0.75f),
+                                     a.get_float("bias", 1.f));
+  const dnnl::lrn_forward::primitive_desc pd(desc, user_scratchpad_attr(), r.engine);
+  auto k = std::make_unique<PrimitiveKernel>();
+  k->set_primitive(dnnl::lrn_forward(pd), pd);
+  k->input_layouts = {md};
+  k->output_layouts = {pd.dst_desc()};
+  k->arg_input(DNNL_ARG_SRC, 0, md);
+  k->arg_output(DNNL_ARG_DST, 0, pd.dst_desc());
+  return k;
+}
+
+DNNCOST_REGISTER_CPU_KERNEL("BatchNormalization", make_batchnorm);
+DNNCOST_REGISTER_CPU_KERNEL("LRN", make_lrn);
+
+}  // namespace
+}  // namespace dnncost::cpu

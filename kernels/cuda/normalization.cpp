@@ -1,0 +1,174 @@
+// cuDNN normalisation steps of the cuda device: BatchNormalization (inference, per channel:
+// cudnnBatchNormalizationForwardInference), LRN across channels (cudnnLRNCrossChannelForward; odd sizes 1..16, the
+// window ONNX and cuDNN share) and Softmax / LogSoftmax (cudnnSoftmaxForward, accurate mode, over one axis in opset 13+
+// or the flattened trailing dims before, as channel mode on [outer, dim, inner, 1]). Anything else returns nullptr
+// (the host reference runs it).
+#include <cudnn.h>
+
+#include <string>
+
+#include "kernels/cuda/normalization_plan.h"
+#include "kernels/cuda/cuda_kernel.h"
+#include "kernels/cuda/cudnn_descriptors.h"
+
+namespace dnncost::cuda {
+namespace {
+
+// Rank 2..5 [N, C, ...] as cuDNN's 4-D or 5-D dims (trailing axes of 1); empty when a dim exceeds int.
+std::vector<int> nchw_dims(const Shape& s) {
+  if (s.size() < 2 || s.size() > 5) return {};
+  std::vector<int> d;
+  for (int64_t v : s) {
+    if (!cuda_geometry::fits_int(v)) return {};
+    d.push_back(static_cast<int>(v));
+  }
+  while (d.size() < 4) d.push_back(1);
+  return d;
+}
+
+bool float_constant(const KernelRequest& r, size_t i) {
+  return r.constant(i) && r.constant(i)->dtype() == DType::kFloat32;
+}
+
+class BatchNormKernel : public CudaKernel {
+ public:
+  cudnnHandle_t handle = nullptr;
+  TensorDesc x_desc, stats_desc;
+  double epsilon = 1e-5;
+
+  void bind(const KernelBinding& b) override {
+    x_ = b.inputs[0];
+    y_ = b.outputs[0];
+    for (size_t i = 0; i < 4; ++i) stats_[i] = b.constants[i];
+  }
+  void execute(cudaStream_t) override {
+    const float one = 1.f, zero = 0.f;
+    DNNCOST_CUDNN_CHECK(cudnnBatchNormalizationForwardInference(handle, CUDNN_BATCHNORM_SPATIAL, &one, &zero, x_desc,
+                                                                x_, x_desc, y_, stats_desc, stats_[0], stats_[1],
+                                                                stats_[2], stats_[3], epsilon));
+  }
+
+ private:
+  const void* x_ = nullptr;
+  void* y_ = nullptr;
+  const void* stats_[4] = {nullptr, nullptr, nullptr, nullptr};  // scale, B, mean, var
+};
+
+std::unique_ptr<CudaKernel> make_batchnorm(const KernelRequest& r) {
+  const AttributeReader a = r.attrs();
+  if (!r.runtime_float(0) || !r.only_first_output() || r.input_count() != 5) return nullptr;
+  for (size_t i = 1; i < 5; ++i)
+    if (!float_constant(r, i)) return nullptr;
+  if (a.get_int("training_mode", 0) != 0 || a.get_int("spatial", 1) != 1) return nullptr;
+  const Shape& x = r.input(0).shape;
+  const std::vector<int> dims = nchw_dims(x);
+  if (dims.empty() || r.output(0).shape != x) return nullptr;
+  for (size_t i = 1; i < 5; ++i)
+    if (r.constant(i)->numel() != x[1]) return nullptr;
+  auto k = std::make_unique<BatchNormKernel>();
+  k->handle = r.ctx.cudnn;
+  k->epsilon = a.get_float("epsilon", 1e-5f);
+  if (k->epsilon < CUDNN_BN_MIN_EPSILON) return nullptr;
+  set_packed(k->x_desc, dims);
+  DNNCOST_CUDNN_CHECK(cudnnDeriveBNTensorDescriptor(k->stats_desc, k->x_desc, CUDNN_BATCHNORM_SPATIAL));
+  for (size_t i = 1; i < 5; ++i) k->add_constant(r.constant(i)->raw(), r.constant(i)->bytes());
+  k->implementation = "cuDNN cudnnBatchNormalizationForwardInference SPATIAL";
+  k->details["layouts"] = layout_name(dims.size());
+  k->details["epsilon"] = std::to_string(k->epsilon);
+  return k;
+}
+
+class LrnKernel : public CudaKernel {
+ public:
+  cudnnHandle_t handle = nullptr;
+  TensorDesc x_desc;
+  LrnDesc lrn_desc;
+
+  void bind(const KernelBinding& b) override {
+    x_ = b.inputs[0];
+    y_ = b.outputs[0];
+  }
+  void execute(cudaStream_t) override {
+    const float one = 1.f, zero = 0.f;
+    DNNCOST_CUDNN_CHECK(cudnnLRNCrossChannelForward(handle, lrn_desc, CUDNN_LRN_CROSS_CHANNEL_DIM1, &one, x_desc, x_,
+                                                    &zero, x_desc, y_));
+  }
+
+ private:
+  const void* x_ = nullptr;
+  void* y_ = nullptr;
+};
+
+std::unique_ptr<CudaKernel> make_lrn(const KernelRequest& r) {
+  if (!r.runtime_float(0) || !r.only_first_output()) return nullptr;
+  const Shape& x = r.input(0).shape;
+  if (x.size() != 4 || r.output(0).shape != x) return nullptr;
+  const std::vector<int> dims = nchw_dims(x);
+  if (dims.empty()) return nullptr;
+  const AttributeReader a = r.attrs();
+  const int64_t size = a.get_int("size", 0);
+  const double alpha = a.get_float("alpha", 1e-4f), beta = a.get_float("beta", 0.75f), bias = a.get_float("bias", 1.f);
+  // cuDNN's window is centred: only odd sizes match ONNX's floor/ceil split; its limits on n, k and beta.
+  if (size % 2 == 0 || size < CUDNN_LRN_MIN_N || size > CUDNN_LRN_MAX_N || bias < CUDNN_LRN_MIN_K ||
+      beta < CUDNN_LRN_MIN_BETA)
+    return nullptr;
+  auto k = std::make_unique<LrnKernel>();
+  k->handle = r.ctx.cudnn;
+  set_packed(k->x_desc, dims);
+  // cuDNN divides alpha by the window size itself, as ONNX's formula does (alpha / size * square_sum).
+  DNNCOST_CUDNN_CHECK(cudnnSetLRNDescriptor(k->lrn_desc, static_cast<unsigned>(size), alpha, beta, bias));
+  k->implementation = "cuDNN cudnnLRNCrossChannelForward";
+  k->details["size"] = std::to_string(size);
+  k->details["layouts"] = "NCHW";
+  return k;
+}
+
+class SoftmaxKernel : public CudaKernel {
+ public:
+  cudnnHandle_t handle = nullptr;
+  TensorDesc x_desc;
+  cudnnSoftmaxAlgorithm_t algorithm = CUDNN_SOFTMAX_ACCURATE;
+
+  void bind(const KernelBinding& b) override {
+    x_ = b.inputs[0];
+    y_ = b.outputs[0];
+  }
+  void execute(cudaStream_t) override {
+    const float one = 1.f, zero = 0.f;
+    DNNCOST_CUDNN_CHECK(
+        cudnnSoftmaxForward(handle, algorithm, CUDNN_SOFTMAX_MODE_CHANNEL, &one, x_desc, x_, &zero, x_desc, y_));
+  }
+
+ private:
+  const void* x_ = nullptr;
+  void* y_ = nullptr;
+};
+
+std::unique_ptr<CudaKernel> make_softmax(const KernelRequest& r, bool log) {
+  if (!r.runtime_float(0) || !r.only_first_output()) return nullptr;
+  const Shape& x = r.input(0).shape;
+  if (x.empty() || r.output(0).shape != x) return nullptr;
+  const bool coerce_2d = r.opset() < 13;
+  const int64_t rank = static_cast<int64_t>(x.size());
+  const int64_t axis = r.attrs().get_int("axis", coerce_2d ? 1 : -1);
+  if (axis < -rank || axis >= rank) return nullptr;
+  const cuda_geometry::SoftmaxShape s = cuda_geometry::softmax_shape(x, axis, coerce_2d);
+  // cuDNN's strides are int: the whole tensor must fit.
+  if (!cuda_geometry::fits_int(shape_numel(x)) || shape_numel(x) == 0) return nullptr;
+  auto k = std::make_unique<SoftmaxKernel>();
+  k->handle = r.ctx.cudnn;
+  k->algorithm = log ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE;
+  set_packed(k->x_desc, {static_cast<int>(s.outer), static_cast<int>(s.dim), static_cast<int>(s.inner), 1});
+  k->implementation = std::string("cuDNN cudnnSoftmaxForward ") + (log ? "LOG" : "ACCURATE") + " CHANNEL";
+  k->details["outer,dim,inner"] = std::to_string(s.outer) + "," + std::to_string(s.dim) + "," + std::to_string(s.inner);
+  k->details["layouts"] = "row-major";
+  return k;
+}
+
+DNNCOST_REGISTER_CUDA_KERNEL("BatchNormalization", make_batchnorm);
+DNNCOST_REGISTER_CUDA_KERNEL("LRN", make_lrn);
+DNNCOST_REGISTER_CUDA_KERNEL("Softmax", [](const KernelRequest& r) { return make_softmax(r, false); });
+DNNCOST_REGISTER_CUDA_KERNEL("LogSoftmax", [](const KernelRequest& r) { return make_softmax(r, true); });
+
+}  // namespace
+}  // namespace dnncost::cuda

@@ -1,0 +1,66 @@
+// One layer as a plan places it: the values it reads and writes (type, shape, and the value itself when it is
+// known at plan time), and a read-only view of one step that the device kernels are built from. The engine's Plan
+// (engine/plan.h) holds these; the kernels (kernels/cpu, kernels/cuda) see a step only through StepView, so they
+// need nothing of the engine.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/cost.h"
+#include "core/graph.h"
+#include "core/tensor.h"
+#include "layers/layer.h"
+
+namespace dnncost {
+
+struct PlanValue {
+  std::string name;
+  DType dtype = DType::kUndefined;
+  Shape shape;
+  std::shared_ptr<const Tensor> constant;  // known at plan time
+  bool from_initializer = false;
+  bool graph_input = false;
+};
+
+struct PlanStep {
+  const Node* node = nullptr;
+  std::unique_ptr<Layer> layer;
+  std::vector<int> inputs;   // value ids, -1 for absent
+  std::vector<int> outputs;  // value ids, -1 for absent
+  Cost cost;
+};
+
+// Read-only view of one plan step: its node, its layer (whose typed attributes the kernels use), and its operands.
+struct StepView {
+  const Graph& graph;
+  const std::vector<PlanValue>& values;
+  const PlanStep& step;
+
+  const Node& node() const { return *step.node; }
+  const Layer& layer() const { return *step.layer; }
+  // The layer as its concrete class (e.g. layer_as<PoolLayer>()), for its typed attributes; nullptr when it is not.
+  template <typename L>
+  const L* layer_as() const {
+    return dynamic_cast<const L*>(step.layer.get());
+  }
+  AttributeReader attrs() const { return AttributeReader(*step.node, graph.path); }
+  int64_t opset() const { return graph.opset; }
+  size_t input_count() const { return step.inputs.size(); }
+  bool present(size_t i) const { return i < step.inputs.size() && step.inputs[i] >= 0; }
+  const PlanValue& input(size_t i) const { return values[step.inputs[i]]; }
+  const PlanValue& output(size_t i) const { return values[step.outputs[i]]; }
+  // The value of input i when it is known at plan time (weights, folded shapes), else nullptr.
+  const Tensor* constant(size_t i) const { return present(i) ? input(i).constant.get() : nullptr; }
+  bool has_output(size_t i) const { return i < step.outputs.size() && step.outputs[i] >= 0; }
+  // Every output after the first is absent (ops whose optional extra outputs the kernels do not produce).
+  bool only_first_output() const {
+    for (size_t i = 1; i < step.outputs.size(); ++i)
+      if (step.outputs[i] >= 0) return false;
+    return has_output(0);
+  }
+};
+
+}  // namespace dnncost
