@@ -68,6 +68,22 @@ inline ActivationKind activation_kind_of(const std::string& op_type) {
   return ActivationKind::kNone;
 }
 
+// The ONNX op type of an ActivationKind ("Relu", ...; "" for kNone): activation_kind_of's inverse.
+inline const char* activation_op_type(ActivationKind kind) {
+  switch (kind) {
+    case ActivationKind::kRelu: return "Relu";
+    case ActivationKind::kLeakyRelu: return "LeakyRelu";
+    case ActivationKind::kClip: return "Clip";
+    case ActivationKind::kSigmoid: return "Sigmoid";
+    case ActivationKind::kTanh: return "Tanh";
+    case ActivationKind::kElu: return "Elu";
+    case ActivationKind::kHardSigmoid: return "HardSigmoid";
+    case ActivationKind::kHardSwish: return "HardSwish";
+    case ActivationKind::kNone: break;
+  }
+  return "";
+}
+
 // ONNX's defaults of the op's alpha and beta (LeakyRelu alpha 0.01, Elu alpha 1, HardSigmoid 0.2 and 0.5, Clip
 // without bounds: lowest and highest float), used when a fused Conv omits dnncost.activation_alpha/beta.
 inline FusedActivation default_activation(ActivationKind kind) {

@@ -15,7 +15,7 @@
 #include <sstream>
 
 #include "kernels/conv_taps.h"
-#include "layers/conv_geometry.h"
+#include "layers/conv.h"
 #include "layers/registry.h"
 
 namespace dnncost {

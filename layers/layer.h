@@ -113,6 +113,25 @@ class Layer {
   AttributeReader attrs_;
 };
 
+// A layer whose attributes, parsed once in infer() (ONNX defaults and every opset form applied), are a typed struct
+// `Params` that the device kernels read (StepView::parsed<Params>()): no device reads the node again. The struct is
+// declared in the layer's header (e.g. layers/pool.h); the layer class derives from ParsedAttributes<Params> too.
+template <typename Params>
+class ParsedAttributes {
+ public:
+  const Params& parsed() const { return parsed_; }
+
+ protected:
+  Params parsed_;
+};
+
+// The typed attributes of `layer` after infer(), or nullptr when the layer has none of that type.
+template <typename Params>
+const Params* parsed_attributes(const Layer& layer) {
+  const auto* p = dynamic_cast<const ParsedAttributes<Params>*>(&layer);
+  return p ? &p->parsed() : nullptr;
+}
+
 // Throwing helper usable inside layers: DNNCOST_LAYER_EXPECT(cond, "expected ..." << x);
 #define DNNCOST_LAYER_EXPECT(cond, msg_stream) \
   do {                                         \

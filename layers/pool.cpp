@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "kernels/pool_window.h"
+#include "layers/pool.h"
 #include "layers/registry.h"
 
 namespace dnncost {
@@ -217,6 +218,18 @@ class WindowedPool : public Layer {
     return g;
   }
 
+  // The typed attributes the devices read, from the resolved geometry.
+  static PoolParams params_of(const PoolGeometry& g, bool max) {
+    PoolParams p;
+    p.max = max;
+    p.kernel = g.kernel;
+    p.strides = g.strides;
+    p.dilations = g.dilations;
+    p.pads_begin = g.pads_begin;
+    p.pads_end = g.pads_end;
+    return p;
+  }
+
   // N, C followed by the output spatial dims.
   static Shape pooled_shape(const ValueDesc& x, const PoolGeometry& g) {
     Shape y = {x.shape[0], x.shape[1]};
@@ -233,7 +246,7 @@ class WindowedPool : public Layer {
 
 // MaxPool: max over each window. Opset 1..12 forms: storage_order and the Indices output from 8, ceil_mode and
 // dilations from 10, int8/uint8 inputs from 12.
-class MaxPool : public WindowedPool {
+class MaxPool : public WindowedPool, public ParsedAttributes<PoolParams> {
  public:
   using WindowedPool::WindowedPool;
 
@@ -252,6 +265,9 @@ class MaxPool : public WindowedPool {
     DNNCOST_LAYER_EXPECT(storage_order_ == 0 || storage_order_ == 1,
                          "storage_order is " << storage_order_ << ", expected 0 (row major) or 1 (column major)");
     geometry_ = resolve_geometry(x, true);
+    parsed_ = params_of(geometry_, true);
+    parsed_.ceil_mode = attrs().get_int("ceil_mode", 0) == 1;
+    parsed_.storage_order = storage_order_;
     const Shape y = pooled_shape(x, geometry_);
     if (ctx().opset < 8) return {{x.dtype, y}};
     return {{x.dtype, y}, {DType::kInt64, y}};
@@ -307,7 +323,7 @@ class MaxPool : public WindowedPool {
 // AveragePool: mean over each window, dividing by the taps inside the input (count_include_pad = 0, default)
 // or inside the input and its explicit pads (count_include_pad = 1). count_include_pad from opset 7, ceil_mode
 // from 10; dilations (opset 19) are not read.
-class AveragePool : public WindowedPool {
+class AveragePool : public WindowedPool, public ParsedAttributes<PoolParams> {
  public:
   using WindowedPool::WindowedPool;
 
@@ -322,6 +338,10 @@ class AveragePool : public WindowedPool {
     DNNCOST_LAYER_EXPECT(count_include_pad_ == 0 || count_include_pad_ == 1,
                          "count_include_pad is " << count_include_pad_ << ", expected 0 or 1");
     geometry_ = resolve_geometry(in[0], false);
+    parsed_ = params_of(geometry_, false);
+    parsed_.ceil_mode = attrs().get_int("ceil_mode", 0) == 1;
+    parsed_.count_include_pad = count_include_pad_ == 1;
+    parsed_.unapplied_dilations = attrs().has("dilations");
     return {{DType::kFloat32, pooled_shape(in[0], geometry_)}};
   }
 
@@ -428,7 +448,7 @@ class MaxUnpool : public WindowedPool {
 
 // GlobalAveragePool / GlobalMaxPool: one mean / max per (n, c) plane over all spatial axes; Y is N x C x 1 x ...
 template <bool kMax>
-class GlobalPool : public Layer {
+class GlobalPool : public Layer, public ParsedAttributes<PoolParams> {
  public:
   using Layer::Layer;
 
@@ -444,6 +464,15 @@ class GlobalPool : public Layer {
                                                 << shape_str(x.shape) << "); expected every spatial size >= 1");
       y.push_back(1);
     }
+    const size_t r = static_cast<size_t>(x.rank()) - 2;
+    parsed_ = PoolParams();
+    parsed_.max = kMax;
+    parsed_.global = true;
+    parsed_.kernel.assign(x.shape.begin() + 2, x.shape.end());
+    parsed_.strides.assign(r, 1);
+    parsed_.dilations.assign(r, 1);
+    parsed_.pads_begin.assign(r, 0);
+    parsed_.pads_end.assign(r, 0);
     return {{DType::kFloat32, y}};
   }
 

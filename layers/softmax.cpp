@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "kernels/softmax_math.h"
+#include "layers/softmax.h"
 #include "layers/registry.h"
 
 namespace dnncost {
@@ -11,7 +12,7 @@ namespace {
 
 // The input viewed as [outer, length, inner]: rows of `length` values, `inner` elements apart.
 template <bool kLog>
-class SoftmaxFamily : public Layer {
+class SoftmaxFamily : public Layer, public ParsedAttributes<SoftmaxParams> {
  public:
   using Layer::Layer;
 
@@ -26,16 +27,17 @@ class SoftmaxFamily : public Layer {
                                                                << shape_str(x) << " (expected " << -rank
                                                                << " <= axis < " << rank << ")");
     const int64_t a = axis < 0 ? axis + rank : axis;
-    outer_ = 1;
-    for (int64_t d = 0; d < a; ++d) outer_ *= x[d];
+    parsed_.log = kLog;
+    parsed_.outer = 1;
+    for (int64_t d = 0; d < a; ++d) parsed_.outer *= x[d];
     if (coerce_2d) {
-      length_ = 1;
-      for (int64_t d = a; d < rank; ++d) length_ *= x[d];
-      inner_ = 1;
+      parsed_.length = 1;
+      for (int64_t d = a; d < rank; ++d) parsed_.length *= x[d];
+      parsed_.inner = 1;
     } else {
-      length_ = x[a];
-      inner_ = 1;
-      for (int64_t d = a + 1; d < rank; ++d) inner_ *= x[d];
+      parsed_.length = x[a];
+      parsed_.inner = 1;
+      for (int64_t d = a + 1; d < rank; ++d) parsed_.inner *= x[d];
     }
     return {{in[0].dtype, x}};
   }
@@ -44,28 +46,25 @@ class SoftmaxFamily : public Layer {
   OpCount count(const std::vector<ValueDesc>& in, const std::vector<ValueDesc>&) const override {
     const int64_t n = in[0].numel();
     if (!kLog) return {0, n * kSoftmaxFlopsPerElement};
-    const int64_t rows = length_ == 0 ? 0 : n / length_;
+    const int64_t rows = parsed_.length == 0 ? 0 : n / parsed_.length;
     return {0, n * kLogSoftmaxFlopsPerElement + rows * kLogSoftmaxFlopsPerRow};
   }
 
   void forward_ref(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
     const float* x = in[0]->data<float>();
     float* y = out[0]->data<float>();
-    if (length_ == 0) return;
-    for (int64_t o = 0; o < outer_; ++o) {
-      for (int64_t i = 0; i < inner_; ++i) {
-        const int64_t start = o * length_ * inner_ + i;
+    if (parsed_.length == 0) return;
+    for (int64_t o = 0; o < parsed_.outer; ++o) {
+      for (int64_t i = 0; i < parsed_.inner; ++i) {
+        const int64_t start = o * parsed_.length * parsed_.inner + i;
         if (kLog) {
-          log_softmax_row(x + start, y + start, length_, inner_);
+          log_softmax_row(x + start, y + start, parsed_.length, parsed_.inner);
         } else {
-          softmax_row(x + start, y + start, length_, inner_);
+          softmax_row(x + start, y + start, parsed_.length, parsed_.inner);
         }
       }
     }
   }
-
- private:
-  int64_t outer_ = 1, length_ = 1, inner_ = 1;
 };
 
 using Softmax = SoftmaxFamily<false>;

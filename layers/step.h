@@ -41,10 +41,10 @@ struct StepView {
 
   const Node& node() const { return *step.node; }
   const Layer& layer() const { return *step.layer; }
-  // The layer as its concrete class (e.g. layer_as<PoolLayer>()), for its typed attributes; nullptr when it is not.
-  template <typename L>
-  const L* layer_as() const {
-    return dynamic_cast<const L*>(step.layer.get());
+  // The layer's typed attributes (e.g. parsed<PoolParams>(), layers/pool.h), or nullptr when it has none of that type.
+  template <typename Params>
+  const Params* parsed() const {
+    return parsed_attributes<Params>(*step.layer);
   }
   AttributeReader attrs() const { return AttributeReader(*step.node, graph.path); }
   int64_t opset() const { return graph.opset; }

@@ -10,7 +10,7 @@
 #include <cstring>
 
 #include "kernels/cpu/cpu_kernel.h"
-#include "layers/conv_geometry.h"
+#include "layers/conv.h"
 
 namespace dnncost::cpu {
 namespace {
@@ -48,22 +48,18 @@ class ConvKernel : public PrimitiveKernel {
 };
 
 std::unique_ptr<CpuKernel> make_conv(const KernelRequest& r) {
-  const AttributeReader a = r.attrs();
+  const ConvParams* p = r.parsed<ConvParams>();
+  if (!p || !p->operands.ok) return nullptr;
   const size_t inputs = r.input_count();
-  const ConvOperands operands = conv_operands(a, inputs, r.present(2));
-  if (!operands.ok) return nullptr;
-  const size_t bias = operands.bias, residual = operands.residual;
+  const size_t bias = p->operands.bias, residual = p->operands.residual;
   if (!r.runtime_float(0) || !r.constant(1) || r.constant(1)->dtype() != DType::kFloat32) return nullptr;
   if (bias != kNone && !r.constant(bias)) return nullptr;
   if (residual != kNone && !r.runtime_float(residual)) return nullptr;
   if (!r.only_first_output()) return nullptr;
 
   std::vector<EltwiseStep> activation;
-  if (a.has("dnncost.activation")) {
-    const std::string name = a.get_string("dnncost.activation", "");
-    const auto defaults = activation_defaults(name);
-    activation = eltwise_chain(name, a.get_float("dnncost.activation_alpha", defaults.first),
-                               a.get_float("dnncost.activation_beta", defaults.second));
+  if (p->activation.kind != ActivationKind::kNone) {
+    activation = eltwise_chain(activation_op_type(p->activation.kind), p->activation.alpha, p->activation.beta);
     if (activation.empty()) return nullptr;
   }
 
@@ -71,7 +67,7 @@ std::unique_ptr<CpuKernel> make_conv(const KernelRequest& r) {
   const Shape& w = r.input(1).shape;
   const Shape& y = r.output(0).shape;
   if (x.size() < 3 || x.size() > 5) return nullptr;
-  const ConvAttributes g = read_conv_attributes(a, x, w);
+  const ConvAttributes& g = p->geometry;
   memory::dims strides(g.strides.begin(), g.strides.end()), dilates, pad_l, pad_r;
   for (int64_t d : g.dilations) dilates.push_back(d - 1);  // oneDNN counts the gaps: 0 = dense
   if (!resolve_conv_pads(g, x, y, pad_l, pad_r)) return nullptr;

@@ -6,67 +6,42 @@
 #include <algorithm>
 
 #include "kernels/cpu/cpu_kernel.h"
+#include "layers/pool.h"
 
 namespace dnncost::cpu {
 namespace {
 
-
-std::unique_ptr<CpuKernel> make_pool(const KernelRequest& r, bool max, bool global) {
-  if (!r.runtime_float(0) || !r.only_first_output()) return nullptr;
+std::unique_ptr<CpuKernel> make_pool(const KernelRequest& r) {
+  const PoolParams* p = r.parsed<PoolParams>();
+  if (!p || !r.runtime_float(0) || !r.only_first_output()) return nullptr;
   const Shape& x = r.input(0).shape;
   const Shape& y = r.output(0).shape;
-  const size_t rank = x.size() - 2;
   if (x.size() < 3 || x.size() > 5 || y.size() != x.size()) return nullptr;
-  const AttributeReader a = r.attrs();
+  if (p->unapplied_dilations) return nullptr;
+  const size_t rank = x.size() - 2;
+  const bool max = p->max;
 
-  memory::dims kernel, strides, dilation, pad_l, pad_r;
+  memory::dims kernel(p->kernel.begin(), p->kernel.end()), strides(p->strides.begin(), p->strides.end());
+  memory::dims dilation, pad_l, pad_r;
   bool extended = false;  // ceil_mode added padding beyond the explicit pads
-  if (global) {
-    kernel.assign(x.begin() + 2, x.end());
-    strides.assign(rank, 1);
-    dilation.assign(rank, 0);
-    pad_l.assign(rank, 0);
-    pad_r.assign(rank, 0);
-  } else {
-    kernel = a.get_ints("kernel_shape");
-    strides = a.get_ints("strides", std::vector<int64_t>(rank, 1));
-    std::vector<int64_t> dilations(rank, 1);
-    if (max) {
-      dilations = a.get_ints("dilations", dilations);
-    } else if (a.has("dilations")) {
-      return nullptr;
+  for (size_t d = 0; d < rank; ++d) {
+    const int64_t in = x[2 + d], out = y[2 + d], s = strides[d];
+    const int64_t extent = (kernel[d] - 1) * p->dilations[d] + 1;
+    int64_t begin = p->pads_begin[d], end = p->pads_end[d];
+    if ((in + begin + end - extent) / s + 1 != out) {
+      // ceil_mode: the last window starts inside the input and reaches past the explicit end padding.
+      const int64_t needed = (out - 1) * s + extent - in - begin;
+      if (needed < end || (in + begin + needed - extent) / s + 1 != out) return nullptr;
+      end = needed;
+      extended = true;
     }
-    const std::vector<int64_t> pads = a.get_ints("pads", std::vector<int64_t>(2 * rank, 0));
-    const std::string auto_pad = a.get_string("auto_pad", "NOTSET");
-    if (kernel.size() != rank || strides.size() != rank || dilations.size() != rank || pads.size() != 2 * rank)
-      return nullptr;
-    for (size_t d = 0; d < rank; ++d) {
-      const int64_t in = x[2 + d], out = y[2 + d], s = strides[d];
-      const int64_t extent = (kernel[d] - 1) * dilations[d] + 1;
-      int64_t begin = 0, end = 0;
-      if (auto_pad == "NOTSET") {
-        begin = pads[d];
-        end = pads[d + rank];
-      } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-        const int64_t total = std::max<int64_t>(0, (out - 1) * s + extent - in);
-        begin = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
-        end = total - begin;
-      }
-      if ((in + begin + end - extent) / s + 1 != out) {
-        // ceil_mode: the last window starts inside the input and reaches past the explicit end padding.
-        const int64_t needed = (out - 1) * s + extent - in - begin;
-        if (needed < end || (in + begin + needed - extent) / s + 1 != out) return nullptr;
-        end = needed;
-        extended = true;
-      }
-      dilation.push_back(dilations[d] - 1);
-      pad_l.push_back(begin);
-      pad_r.push_back(end);
-    }
+    dilation.push_back(p->dilations[d] - 1);  // oneDNN counts the gaps: 0 = dense
+    pad_l.push_back(begin);
+    pad_r.push_back(end);
   }
   dnnl::algorithm alg = dnnl::algorithm::pooling_max;
   if (!max) {
-    const bool include_pad = !global && a.get_int("count_include_pad", 0) == 1;
+    const bool include_pad = p->count_include_pad;
     if (include_pad && extended) return nullptr;
     alg = include_pad ? dnnl::algorithm::pooling_avg_include_padding : dnnl::algorithm::pooling_avg_exclude_padding;
   }
@@ -83,10 +58,10 @@ std::unique_ptr<CpuKernel> make_pool(const KernelRequest& r, bool max, bool glob
   return k;
 }
 
-DNNCOST_REGISTER_CPU_KERNEL("MaxPool", [](const KernelRequest& r) { return make_pool(r, true, false); });
-DNNCOST_REGISTER_CPU_KERNEL("AveragePool", [](const KernelRequest& r) { return make_pool(r, false, false); });
-DNNCOST_REGISTER_CPU_KERNEL("GlobalMaxPool", [](const KernelRequest& r) { return make_pool(r, true, true); });
-DNNCOST_REGISTER_CPU_KERNEL("GlobalAveragePool", [](const KernelRequest& r) { return make_pool(r, false, true); });
+DNNCOST_REGISTER_CPU_KERNEL("MaxPool", make_pool);
+DNNCOST_REGISTER_CPU_KERNEL("AveragePool", make_pool);
+DNNCOST_REGISTER_CPU_KERNEL("GlobalMaxPool", make_pool);
+DNNCOST_REGISTER_CPU_KERNEL("GlobalAveragePool", make_pool);
 
 }  // namespace
 }  // namespace dnncost::cpu

@@ -2,25 +2,17 @@
 // as [outer, length, inner] and normalized along the middle axis (opsets < 13 flatten the trailing dims into
 // the length, inner = 1; opset 13 normalizes along one axis).
 #include "kernels/cpu/cpu_kernel.h"
+#include "layers/softmax.h"
 
 namespace dnncost::cpu {
 namespace {
 
-
-std::unique_ptr<CpuKernel> make_softmax(const KernelRequest& r, bool log) {
-  if (!r.runtime_float(0) || !r.only_first_output()) return nullptr;
+std::unique_ptr<CpuKernel> make_softmax(const KernelRequest& r) {
+  const SoftmaxParams* p = r.parsed<SoftmaxParams>();
+  if (!p || !r.runtime_float(0) || !r.only_first_output()) return nullptr;
   const Shape& x = r.input(0).shape;
-  const int64_t rank = static_cast<int64_t>(x.size());
-  const bool coerce_2d = r.opset() < 13;
-  int64_t axis = r.attrs().get_int("axis", coerce_2d ? 1 : -1);
-  if (axis < 0) axis += rank;
-  if (axis < 0 || axis >= rank) return nullptr;
-  int64_t outer = 1, length = 1, inner = 1;
-  for (int64_t d = 0; d < rank; ++d) {
-    if (d < axis) outer *= x[d];
-    else if (d == axis || coerce_2d) length *= x[d];
-    else inner *= x[d];
-  }
+  const bool log = p->log;
+  const int64_t outer = p->outer, length = p->length, inner = p->inner;
   const memory::desc view = plain_desc({outer, length, inner});
   const dnnl::softmax_v2_forward::desc desc(dnnl::prop_kind::forward_inference,
                                             log ? dnnl::algorithm::softmax_log : dnnl::algorithm::softmax_accurate,
@@ -36,8 +28,8 @@ std::unique_ptr<CpuKernel> make_softmax(const KernelRequest& r, bool log) {
   return k;
 }
 
-DNNCOST_REGISTER_CPU_KERNEL("Softmax", [](const KernelRequest& r) { return make_softmax(r, false); });
-DNNCOST_REGISTER_CPU_KERNEL("LogSoftmax", [](const KernelRequest& r) { return make_softmax(r, true); });
+DNNCOST_REGISTER_CPU_KERNEL("Softmax", make_softmax);
+DNNCOST_REGISTER_CPU_KERNEL("LogSoftmax", make_softmax);
 
 }  // namespace
 }  // namespace dnncost::cpu

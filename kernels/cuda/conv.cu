@@ -24,7 +24,7 @@
 #include "kernels/cuda/cudnn_descriptors.h"
 #include "kernels/cuda/launch_geometry.h"
 #include "kernels/fused_activation.h"
-#include "layers/conv_geometry.h"
+#include "layers/conv.h"
 
 namespace dnncost::cuda {
 namespace {
@@ -246,11 +246,10 @@ cudnnMathType_t requested_math(MathMode m) {
 }
 
 std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
-  const AttributeReader a = r.attrs();
+  const ConvParams* p = r.parsed<ConvParams>();
+  if (!p || !p->operands.ok) return nullptr;
   const size_t inputs = r.input_count();
-  const ConvOperands operands = conv_operands(a, inputs, r.present(2));
-  if (!operands.ok) return nullptr;
-  const size_t bias = operands.bias, residual = operands.residual;
+  const size_t bias = p->operands.bias, residual = p->operands.residual;
   // X at run time; W and B constants (weights) or run-time values (graphs that feed them), float32.
   auto float_input = [&r](size_t i) { return r.present(i) && r.input(i).dtype == DType::kFloat32; };
   if (!r.runtime_float(0) || !float_input(1)) return nullptr;
@@ -258,20 +257,13 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
   if (residual != kNone && !r.runtime_float(residual)) return nullptr;
   if (!r.only_first_output() || r.output(0).dtype != DType::kFloat32) return nullptr;
 
-  FusedActivation act;
-  if (a.has("dnncost.activation")) {
-    const ActivationKind kind = activation_kind_of(a.get_string("dnncost.activation", ""));
-    if (kind == ActivationKind::kNone) return nullptr;
-    act = default_activation(kind);
-    act.alpha = a.get_float("dnncost.activation_alpha", act.alpha);
-    act.beta = a.get_float("dnncost.activation_beta", act.beta);
-  }
+  const FusedActivation act = p->activation;
 
   const Shape& x = r.input(0).shape;
   const Shape& w = r.input(1).shape;
   const Shape& y = r.output(0).shape;
   if (x.size() < 3 || x.size() > 5) return nullptr;
-  const ConvAttributes g = read_conv_attributes(a, x, w);
+  const ConvAttributes& g = p->geometry;
   std::vector<int64_t> pads_begin, pads_end;
   if (!resolve_conv_pads(g, x, y, pads_begin, pads_end)) return nullptr;
   cuda_geometry::ConvDescriptor d;
@@ -520,7 +512,7 @@ std::unique_ptr<CudaKernel> make_conv(const KernelRequest& r) {
     epilogue = std::string(" + dnncost epilogue (") + (bias != kNone ? "bias" : "") +
                (residual != kNone ? (bias != kNone ? ", residual" : "residual") : "") +
                (act.kind != ActivationKind::kNone ? std::string(bias != kNone || residual != kNone ? ", " : "") +
-                                                        a.get_string("dnncost.activation", "")
+                                                        activation_op_type(act.kind)
                                                   : "") +
                ")";
   }

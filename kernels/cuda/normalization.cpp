@@ -7,7 +7,8 @@
 
 #include <string>
 
-#include "kernels/cuda/normalization_plan.h"
+#include "kernels/cuda/plan_common.h"
+#include "layers/softmax.h"
 #include "kernels/cuda/cuda_kernel.h"
 #include "kernels/cuda/cudnn_descriptors.h"
 
@@ -144,31 +145,28 @@ class SoftmaxKernel : public CudaKernel {
   void* y_ = nullptr;
 };
 
-std::unique_ptr<CudaKernel> make_softmax(const KernelRequest& r, bool log) {
-  if (!r.runtime_float(0) || !r.only_first_output()) return nullptr;
+std::unique_ptr<CudaKernel> make_softmax(const KernelRequest& r) {
+  const SoftmaxParams* s = r.parsed<SoftmaxParams>();
+  if (!s || !r.runtime_float(0) || !r.only_first_output()) return nullptr;
   const Shape& x = r.input(0).shape;
   if (x.empty() || r.output(0).shape != x) return nullptr;
-  const bool coerce_2d = r.opset() < 13;
-  const int64_t rank = static_cast<int64_t>(x.size());
-  const int64_t axis = r.attrs().get_int("axis", coerce_2d ? 1 : -1);
-  if (axis < -rank || axis >= rank) return nullptr;
-  const cuda_geometry::SoftmaxShape s = cuda_geometry::softmax_shape(x, axis, coerce_2d);
+  const bool log = s->log;
   // cuDNN's strides are int: the whole tensor must fit.
   if (!cuda_geometry::fits_int(shape_numel(x)) || shape_numel(x) == 0) return nullptr;
   auto k = std::make_unique<SoftmaxKernel>();
   k->handle = r.ctx.cudnn;
   k->algorithm = log ? CUDNN_SOFTMAX_LOG : CUDNN_SOFTMAX_ACCURATE;
-  set_packed(k->x_desc, {static_cast<int>(s.outer), static_cast<int>(s.dim), static_cast<int>(s.inner), 1});
+  set_packed(k->x_desc, {static_cast<int>(s->outer), static_cast<int>(s->length), static_cast<int>(s->inner), 1});
   k->implementation = std::string("cuDNN cudnnSoftmaxForward ") + (log ? "LOG" : "ACCURATE") + " CHANNEL";
-  k->details["outer,dim,inner"] = std::to_string(s.outer) + "," + std::to_string(s.dim) + "," + std::to_string(s.inner);
+  k->details["outer,dim,inner"] = std::to_string(s->outer) + "," + std::to_string(s->length) + "," + std::to_string(s->inner);
   k->details["layouts"] = "row-major";
   return k;
 }
 
 DNNCOST_REGISTER_CUDA_KERNEL("BatchNormalization", make_batchnorm);
 DNNCOST_REGISTER_CUDA_KERNEL("LRN", make_lrn);
-DNNCOST_REGISTER_CUDA_KERNEL("Softmax", [](const KernelRequest& r) { return make_softmax(r, false); });
-DNNCOST_REGISTER_CUDA_KERNEL("LogSoftmax", [](const KernelRequest& r) { return make_softmax(r, true); });
+DNNCOST_REGISTER_CUDA_KERNEL("Softmax", make_softmax);
+DNNCOST_REGISTER_CUDA_KERNEL("LogSoftmax", make_softmax);
 
 }  // namespace
 }  // namespace dnncost::cuda

@@ -13,6 +13,7 @@
 #include "kernels/cuda/cudnn_descriptors.h"
 #include "kernels/cuda/launch_geometry.h"
 #include "kernels/pool_window.h"
+#include "layers/pool.h"
 
 namespace dnncost::cuda {
 namespace {
@@ -122,51 +123,20 @@ std::string ints(const std::vector<int64_t>& v) {
   return s;
 }
 
-std::unique_ptr<CudaKernel> make_pool(const KernelRequest& r, bool max, bool global) {
-  if (!r.runtime_float(0) || !r.only_first_output() || r.output(0).dtype != DType::kFloat32) return nullptr;
+std::unique_ptr<CudaKernel> make_pool(const KernelRequest& r) {
+  const PoolParams* pool = r.parsed<PoolParams>();
+  if (!pool || !r.runtime_float(0) || !r.only_first_output() || r.output(0).dtype != DType::kFloat32) return nullptr;
   const Shape& x = r.input(0).shape;
   const Shape& y = r.output(0).shape;
   if (x.size() < 3 || x.size() > 5 || y.size() != x.size()) return nullptr;
+  if (pool->unapplied_dilations) return nullptr;  // opset-19 AveragePool dilations: the reference runs them
   const size_t rank = x.size() - 2;
-  const AttributeReader a = r.attrs();
-
-  std::vector<int64_t> kernel, strides, dilations(rank, 1), pads_begin, pads_end;
-  bool include_pad = false;
-  if (global) {
-    kernel.assign(x.begin() + 2, x.end());
-    strides.assign(rank, 1);
-    pads_begin.assign(rank, 0);
-    pads_end.assign(rank, 0);
-  } else {
-    kernel = a.get_ints("kernel_shape");
-    strides = a.get_ints("strides", std::vector<int64_t>(rank, 1));
-    if (max) {
-      dilations = a.get_ints("dilations", dilations);
-    } else if (a.has("dilations")) {
-      return nullptr;  // opset-19 AveragePool dilations: the reference runs them
-    }
-    include_pad = !max && a.get_int("count_include_pad", 0) == 1;
-    const std::vector<int64_t> pads = a.get_ints("pads", std::vector<int64_t>(2 * rank, 0));
-    const std::string auto_pad = a.get_string("auto_pad", "NOTSET");
-    if (kernel.size() != rank || strides.size() != rank || dilations.size() != rank || pads.size() != 2 * rank)
-      return nullptr;
-    for (size_t d = 0; d < rank; ++d) {
-      const int64_t extent = (kernel[d] - 1) * dilations[d] + 1;
-      int64_t begin = 0, end = 0;
-      if (auto_pad == "NOTSET") {
-        begin = pads[d];
-        end = pads[d + rank];
-      } else if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-        const int64_t total = std::max<int64_t>(0, (y[2 + d] - 1) * strides[d] + extent - x[2 + d]);
-        begin = auto_pad == "SAME_UPPER" ? total / 2 : total - total / 2;
-        end = total - begin;
-      } else if (auto_pad != "VALID") {
-        return nullptr;
-      }
-      pads_begin.push_back(begin);
-      pads_end.push_back(end);
-    }
-  }
+  const bool max = pool->max, include_pad = pool->count_include_pad;
+  const std::vector<int64_t>& kernel = pool->kernel;
+  const std::vector<int64_t>& strides = pool->strides;
+  const std::vector<int64_t>& dilations = pool->dilations;
+  const std::vector<int64_t>& pads_begin = pool->pads_begin;
+  const std::vector<int64_t>& pads_end = pool->pads_end;
 
   const std::string op = r.node().op_type;
   cuda_geometry::PoolDescriptor d;
@@ -218,10 +188,10 @@ std::unique_ptr<CudaKernel> make_pool(const KernelRequest& r, bool max, bool glo
   return k;
 }
 
-DNNCOST_REGISTER_CUDA_KERNEL("MaxPool", [](const KernelRequest& r) { return make_pool(r, true, false); });
-DNNCOST_REGISTER_CUDA_KERNEL("AveragePool", [](const KernelRequest& r) { return make_pool(r, false, false); });
-DNNCOST_REGISTER_CUDA_KERNEL("GlobalMaxPool", [](const KernelRequest& r) { return make_pool(r, true, true); });
-DNNCOST_REGISTER_CUDA_KERNEL("GlobalAveragePool", [](const KernelRequest& r) { return make_pool(r, false, true); });
+DNNCOST_REGISTER_CUDA_KERNEL("MaxPool", make_pool);
+DNNCOST_REGISTER_CUDA_KERNEL("AveragePool", make_pool);
+DNNCOST_REGISTER_CUDA_KERNEL("GlobalMaxPool", make_pool);
+DNNCOST_REGISTER_CUDA_KERNEL("GlobalAveragePool", make_pool);
 
 }  // namespace
 }  // namespace dnncost::cuda

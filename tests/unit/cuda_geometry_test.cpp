@@ -1,11 +1,10 @@
-// The cuda device's host-only arithmetic (engine/cuda/cuda_options.h and kernels/cuda/{conv,pool,gemm,
-// normalization}_plan.h), tested in every build: options, weight layout, the convolution algorithm ranking, cuDNN
-// convolution/pooling/softmax shapes, and the row-major GEMM/MatMul parameters, checked by running them through a
+// The cuda device's host-only arithmetic (engine/cuda/cuda_options.h and kernels/cuda/{conv,pool,gemm}_plan.h),
+// tested in every build: options, weight layout, the convolution algorithm ranking, cuDNN convolution/pooling
+// shapes, and the row-major GEMM/MatMul parameters, checked by running them through a
 // column-major GEMM written here the way cuBLAS defines it.
 #include "engine/cuda/cuda_options.h"
 #include "kernels/cuda/conv_plan.h"
 #include "kernels/cuda/gemm_plan.h"
-#include "kernels/cuda/normalization_plan.h"
 #include "kernels/cuda/pool_plan.h"
 
 #include <gtest/gtest.h>
@@ -201,21 +200,6 @@ TEST(CudaGeometry, PoolDescriptorOnlyWhereCudnnComputesTheOnnxResult) {
   ASSERT_TRUE(cg::pool_descriptor({2, 3, 9}, {2, 3, 4}, {3}, {2}, {1}, {0}, {0}, &d));
   EXPECT_EQ(d.x, (std::vector<int>{2, 3, 9, 1}));
   EXPECT_EQ(d.window, (std::vector<int>{3, 1}));
-}
-
-TEST(CudaGeometry, SoftmaxShapeForBothOpsetForms) {
-  cg::SoftmaxShape s = cg::softmax_shape({2, 3, 4, 5}, 1, false);
-  EXPECT_EQ(s.outer, 2);
-  EXPECT_EQ(s.dim, 3);
-  EXPECT_EQ(s.inner, 20);
-  s = cg::softmax_shape({2, 3, 4, 5}, 1, true);  // opset < 13: the trailing dims flattened
-  EXPECT_EQ(s.outer, 2);
-  EXPECT_EQ(s.dim, 60);
-  EXPECT_EQ(s.inner, 1);
-  s = cg::softmax_shape({2, 3, 4, 5}, -1, false);
-  EXPECT_EQ(s.outer, 24);
-  EXPECT_EQ(s.dim, 5);
-  EXPECT_EQ(s.inner, 1);
 }
 
 // cuBLAS's definition: column-major C[m x n] = alpha op(A) op(B) + beta C, op(X)[i, j] = X[j * ld + i] or its

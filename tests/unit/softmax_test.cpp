@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "layers/softmax.h"
 #include "tests/unit/op_test_util.h"
 
 namespace dnncost::testing {
@@ -112,6 +113,34 @@ TEST(LogSoftmax, CostCountsOneLogPerRow) {
 
 TEST(LogSoftmax, RejectsIntegerInput) {
   expect_error({"LogSoftmax", {}, {in(Tensor::from_int64({1, 2}, {2}))}}, {"float"});
+}
+
+// The [outer, length, inner] view the layer resolves once and every device reads (layers/softmax.h), in both
+// opset forms.
+SoftmaxParams parsed_softmax(const char* op, const Shape& shape, int64_t axis, int64_t opset) {
+  Graph g;
+  const auto feeds = build_single_op_graph({op, {{"axis", attr_int(axis)}}, {in(random_tensor(shape))}, 1, opset}, g);
+  Plan plan(g, bind_tensors(g, feeds));
+  const SoftmaxParams* p = plan.view(0).parsed<SoftmaxParams>();
+  EXPECT_NE(p, nullptr);
+  return p ? *p : SoftmaxParams{};
+}
+
+TEST(Softmax, ParsedViewForBothOpsetForms) {
+  SoftmaxParams s = parsed_softmax("Softmax", {2, 3, 4, 5}, 1, 13);
+  EXPECT_FALSE(s.log);
+  EXPECT_EQ(s.outer, 2);
+  EXPECT_EQ(s.length, 3);
+  EXPECT_EQ(s.inner, 20);
+  s = parsed_softmax("Softmax", {2, 3, 4, 5}, 1, 11);  // opset < 13: the trailing dims flattened
+  EXPECT_EQ(s.outer, 2);
+  EXPECT_EQ(s.length, 60);
+  EXPECT_EQ(s.inner, 1);
+  s = parsed_softmax("LogSoftmax", {2, 3, 4, 5}, -1, 13);
+  EXPECT_TRUE(s.log);
+  EXPECT_EQ(s.outer, 24);
+  EXPECT_EQ(s.length, 5);
+  EXPECT_EQ(s.inner, 1);
 }
 
 }  // namespace

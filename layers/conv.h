@@ -1,6 +1,7 @@
-// Attributes and geometry shared by Conv and ConvTranspose: reading kernel_shape, strides, dilations, pads,
-// auto_pad and group with their ONNX defaults, checking them against the input shapes, and overflow-checked
-// size arithmetic. The loops themselves are in kernels/conv_taps.h.
+// Conv and ConvTranspose (layers/conv.cpp, layers/conv_transpose.cpp): the attributes and geometry they share
+// (kernel_shape, strides, dilations, pads, auto_pad and group with their ONNX defaults, checked against the input
+// shapes), overflow-checked size arithmetic, and ConvParams, what a Conv resolved that the device kernels
+// (kernels/cpu/conv.cpp, kernels/cuda/conv.cu) read. The loops themselves are in kernels/conv_taps.h.
 #pragma once
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 
 #include "core/graph.h"
 #include "core/tensor.h"
+#include "kernels/fused_activation.h"
 
 namespace dnncost {
 
@@ -41,6 +43,14 @@ struct ConvOperands {
   size_t residual = kNoOperand;
 };
 ConvOperands conv_operands(const AttributeReader& attrs, size_t input_count, bool input2_present);
+
+// What a Conv layer resolved in infer(), for the device kernels: its geometry (pads of VALID and SAME_* resolved
+// against the input), where its operands are, and the activation the graph passes fused into it (kNone if none).
+struct ConvParams {
+  ConvAttributes geometry;
+  ConvOperands operands;
+  FusedActivation activation;
+};
 
 // Begin and end pads per spatial axis of a convolution from input `x` to output `y` as the layer resolves them:
 // the explicit pads, none for VALID, or SAME_UPPER / SAME_LOWER split against the output size. Appends to

@@ -1,0 +1,26 @@
+// Pooling (layers/pool.cpp): PoolParams, the window a MaxPool, AveragePool, GlobalMaxPool or GlobalAveragePool
+// resolved in infer(), which the device kernels (kernels/cpu/pool.cpp, kernels/cuda/pool.cu) read instead of the
+// node's attributes.
+#pragma once
+
+#include <cstdint>
+
+#include "core/tensor.h"
+
+namespace dnncost {
+
+struct PoolParams {
+  bool max = false;     // MaxPool, GlobalMaxPool; else an average
+  bool global = false;  // GlobalMaxPool, GlobalAveragePool: one window over all spatial axes
+  // Per spatial axis. The pads are the explicit ones (auto_pad NOTSET), none (VALID) or SAME_UPPER / SAME_LOWER
+  // split against the output size; the extra end a ceil_mode window reaches is not in them.
+  Shape kernel, strides, dilations, pads_begin, pads_end;
+  bool count_include_pad = false;  // AveragePool: the divisor counts the explicit pads
+  bool ceil_mode = false;
+  int64_t storage_order = 0;  // MaxPool's Indices: 0 row major, 1 column major
+  // AveragePool with the opset-19 dilations attribute, which the layer does not apply: the devices leave such a
+  // step to the reference.
+  bool unapplied_dilations = false;
+};
+
+}  // namespace dnncost
