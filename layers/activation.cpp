@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "kernels/activation_functors.h"
+#include "layers/activation.h"
 #include "layers/registry.h"
 
 namespace dnncost {
@@ -10,9 +11,12 @@ namespace {
 
 // Shared by every unary activation: one float input, same-shaped output, Fn::kFlops per element.
 template <typename Fn>
-class UnaryActivation : public Layer {
+class UnaryActivation : public Layer, public ParsedAttributes<ActivationParams> {
  public:
-  UnaryActivation(const Node& n, const OpContext& c, Fn fn) : Layer(n, c), fn_(fn) {}
+  UnaryActivation(const Node& n, const OpContext& c, Fn fn, FusedActivation parsed = {}) : Layer(n, c), fn_(fn) {
+    parsed_.function = parsed;
+    if (parsed_.function.kind == ActivationKind::kNone) parsed_.function.kind = activation_kind_of(n.op_type);
+  }
 
   std::vector<OutputDesc> infer(const std::vector<ValueDesc>& in) override {
     expect_inputs(in, 1, 1);
@@ -40,13 +44,19 @@ class Relu : public UnaryActivation<ReluFn> {
 };
 class LeakyRelu : public UnaryActivation<LeakyReluFn> {
  public:
-  LeakyRelu(const Node& n, const OpContext& c)
-      : UnaryActivation(n, c, LeakyReluFn{AttributeReader(n, c.file).get_float("alpha", 0.01f)}) {}
+  LeakyRelu(const Node& n, const OpContext& c) : LeakyRelu(n, c, AttributeReader(n, c.file).get_float("alpha", 0.01f)) {}
+
+ private:
+  LeakyRelu(const Node& n, const OpContext& c, float alpha)
+      : UnaryActivation(n, c, LeakyReluFn{alpha}, {ActivationKind::kLeakyRelu, alpha, 0.f}) {}
 };
 class Elu : public UnaryActivation<EluFn> {
  public:
-  Elu(const Node& n, const OpContext& c)
-      : UnaryActivation(n, c, EluFn{AttributeReader(n, c.file).get_float("alpha", 1.0f)}) {}
+  Elu(const Node& n, const OpContext& c) : Elu(n, c, AttributeReader(n, c.file).get_float("alpha", 1.0f)) {}
+
+ private:
+  Elu(const Node& n, const OpContext& c, float alpha)
+      : UnaryActivation(n, c, EluFn{alpha}, {ActivationKind::kElu, alpha, 0.f}) {}
 };
 class Sigmoid : public UnaryActivation<SigmoidFn> {
  public:
@@ -59,9 +69,12 @@ class Tanh : public UnaryActivation<TanhFn> {
 class HardSigmoid : public UnaryActivation<HardSigmoidFn> {
  public:
   HardSigmoid(const Node& n, const OpContext& c)
-      : UnaryActivation(n, c,
-                        HardSigmoidFn{AttributeReader(n, c.file).get_float("alpha", 0.2f),
-                                      AttributeReader(n, c.file).get_float("beta", 0.5f)}) {}
+      : HardSigmoid(n, c, AttributeReader(n, c.file).get_float("alpha", 0.2f),
+                    AttributeReader(n, c.file).get_float("beta", 0.5f)) {}
+
+ private:
+  HardSigmoid(const Node& n, const OpContext& c, float alpha, float beta)
+      : UnaryActivation(n, c, HardSigmoidFn{alpha, beta}, {ActivationKind::kHardSigmoid, alpha, beta}) {}
 };
 class HardSwish : public UnaryActivation<HardSwishFn> {
  public:

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "kernels/normalization_math.h"
+#include "layers/batchnorm.h"
 #include "layers/registry.h"
 
 namespace dnncost {
@@ -12,7 +13,7 @@ namespace {
 
 const char* const kParamNames[] = {"X", "scale", "B", "input_mean", "input_var"};
 
-class BatchNormalization : public Layer {
+class BatchNormalization : public Layer, public ParsedAttributes<BatchNormParams> {
  public:
   using Layer::Layer;
 
@@ -58,6 +59,7 @@ class BatchNormalization : public Layer {
     for (int64_t d = 2; d < x.rank(); ++d) inner_ *= x.shape[d];
     // Number of distinct (a, b) pairs: per channel, or per activation when spatial=0.
     groups_ = spatial ? channels_ : channels_ * inner_;
+    parsed_ = {epsilon_, spatial, training_};
     per_activation_ = !spatial;
     for (size_t i = 1; i < 5; ++i) {
       if (spatial) {

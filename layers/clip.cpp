@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "kernels/elementwise_functors.h"
+#include "layers/activation.h"
 #include "layers/registry.h"
 
 namespace dnncost {
@@ -15,7 +16,7 @@ namespace {
 constexpr float kNoLowerBound = std::numeric_limits<float>::lowest();
 constexpr float kNoUpperBound = std::numeric_limits<float>::max();
 
-class Clip : public Layer {
+class Clip : public Layer, public ParsedAttributes<ActivationParams> {
  public:
   using Layer::Layer;
 
@@ -36,6 +37,18 @@ class Clip : public Layer {
       }
     }
     expect_float(in[0], "input X");
+    parsed_.function = {ActivationKind::kClip, attribute_bounds_.lo, attribute_bounds_.hi};
+    parsed_.bounds_at_run_time = false;
+    if (ctx().opset >= 11) {
+      for (size_t i = 1; i < in.size() && i < 3; ++i) {
+        if (!in[i].present) continue;
+        if (!in[i].constant) {
+          parsed_.bounds_at_run_time = true;
+          continue;
+        }
+        (i == 1 ? parsed_.function.alpha : parsed_.function.beta) = in[i].constant->data<float>()[0];
+      }
+    }
     return {{in[0].dtype, in[0].shape}};
   }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "layers/data_movement.h"
+#include "layers/concat_split.h"
 #include "layers/registry.h"
 
 namespace dnncost {
@@ -21,7 +22,7 @@ int64_t dims_product(const Shape& s, size_t first, size_t last) {
 
 // Concat (opset 1, 4, 11, 13): axis defaults to 1 before opset 4 and is required from 4 on. Negative axes
 // (opset 11) are accepted at every opset.
-class Concat : public DataMovementLayer {
+class Concat : public DataMovementLayer, public ParsedAttributes<ConcatSplitParams> {
  public:
   using DataMovementLayer::DataMovementLayer;
 
@@ -33,6 +34,7 @@ class Concat : public DataMovementLayer {
     DNNCOST_LAYER_EXPECT(rank >= 1, "input 0 is a scalar; Concat needs inputs of rank >= 1");
     const int64_t axis_attr = ctx().opset < 4 ? attrs().get_int("axis", 1) : attrs().get_int("axis");
     const int64_t axis = resolve_axis(axis_attr, rank, "axis");
+    parsed_.axis = axis;
 
     Shape out = in[0].shape;
     out[axis] = 0;
@@ -79,7 +81,7 @@ class Concat : public DataMovementLayer {
 // Split (opset 1, 2, 11, 13): axis defaults to 0. The sizes come from the 'split' attribute (opset 2-12) or
 // from the optional input 'split' (opset 1 and 13+), which must be known at plan time; without them the axis
 // is cut into as many equal parts as the node has outputs.
-class Split : public DataMovementLayer {
+class Split : public DataMovementLayer, public ParsedAttributes<ConcatSplitParams> {
  public:
   using DataMovementLayer::DataMovementLayer;
 
@@ -90,6 +92,7 @@ class Split : public DataMovementLayer {
     const int64_t n_out = static_cast<int64_t>(node().outputs.size());
     DNNCOST_LAYER_EXPECT(n_out >= 1, "has no outputs");
     axis_ = resolve_axis(attrs().get_int("axis", 0), rank, "axis");
+    parsed_.axis = axis_;
     const int64_t dim = in[0].shape[axis_];
 
     const bool split_input = in.size() > 1 && in[1].present;

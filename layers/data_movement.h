@@ -71,7 +71,8 @@ class DataMovementLayer : public Layer {
     }
   }
 
-  // out = in, byte for byte (nothing to do when the memory plan put the output in the input's slot) (same element count and type; shapes may differ).
+  // out = in, byte for byte (nothing to do when the memory plan put the output in the input's slot) (same element count
+  // and type; shapes may differ).
   static void copy_bytes(const Tensor& in, Tensor& out) {
     if (in.bytes() != 0 && in.raw() != out.raw()) std::memcpy(out.raw(), in.raw(), in.bytes());
   }

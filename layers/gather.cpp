@@ -3,12 +3,13 @@
 #include <cstring>
 #include <sstream>
 
+#include "layers/gather.h"
 #include "layers/registry.h"
 
 namespace dnncost {
 namespace {
 
-class Gather : public Layer {
+class Gather : public Layer, public ParsedAttributes<GatherParams> {
  public:
   using Layer::Layer;
 
@@ -24,6 +25,7 @@ class Gather : public Layer {
                          "axis " << axis << " is out of range for a " << data.rank() << "-D input 'data' (expected -"
                                  << data.rank() << " <= axis < " << data.rank() << ")");
     axis_ = axis < 0 ? axis + data.rank() : axis;
+    parsed_.axis = axis_;
     Shape out_shape(data.shape.begin(), data.shape.begin() + axis_);
     out_shape.insert(out_shape.end(), indices.shape.begin(), indices.shape.end());
     out_shape.insert(out_shape.end(), data.shape.begin() + axis_ + 1, data.shape.end());

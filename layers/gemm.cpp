@@ -4,12 +4,13 @@
 #include <sstream>
 
 #include "kernels/gemm_ref.h"
+#include "layers/gemm.h"
 #include "layers/registry.h"
 
 namespace dnncost {
 namespace {
 
-class Gemm : public Layer {
+class Gemm : public Layer, public ParsedAttributes<GemmParams> {
  public:
   using Layer::Layer;
 
@@ -32,6 +33,7 @@ class Gemm : public Layer {
     DNNCOST_LAYER_EXPECT(trans_b == 0 || trans_b == 1, "transB must be 0 or 1, got " << trans_b);
     trans_a_ = trans_a == 1;
     trans_b_ = trans_b == 1;
+    parsed_ = {alpha_, beta_, trans_a_, trans_b_};
 
     const Shape& a = in[0].shape;
     const Shape& b = in[1].shape;

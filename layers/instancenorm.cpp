@@ -4,12 +4,13 @@
 #include <sstream>
 
 #include "kernels/normalization_math.h"
+#include "layers/instancenorm.h"
 #include "layers/registry.h"
 
 namespace dnncost {
 namespace {
 
-class InstanceNormalization : public Layer {
+class InstanceNormalization : public Layer, public ParsedAttributes<InstanceNormParams> {
  public:
   using Layer::Layer;
 
@@ -22,6 +23,7 @@ class InstanceNormalization : public Layer {
     DNNCOST_LAYER_EXPECT(x.rank() >= 3,
                          "input must have rank >= 3 (N x C x D1 x ...), got shape " << shape_str(x.shape));
     epsilon_ = attrs().get_float("epsilon", 1e-5f);
+    parsed_.epsilon = epsilon_;
     DNNCOST_LAYER_EXPECT(epsilon_ >= 0.f, "epsilon must be >= 0, got " << epsilon_);
     batch_ = x.shape[0];
     channels_ = x.shape[1];

@@ -18,7 +18,7 @@ namespace dnncost {
 
 // What the plan knows about one input or output of a node.
 struct ValueDesc {
-  bool present = false;            // false for an absent optional input/output ("")
+  bool present = false;  // false for an absent optional input/output ("")
   DType dtype = DType::kUndefined;
   Shape shape;
   const Tensor* constant = nullptr;  // value known at plan time, else nullptr
@@ -37,9 +37,9 @@ struct OutputDesc {
 
 // How a constant input is accounted.
 enum class InputRole {
-  kData,    // activation or a non-trainable constant (counted in weight bytes when it is an initializer)
-  kParam,   // trainable parameter (counted in params and weight bytes when it is an initializer)
-  kState,   // non-trainable state such as BatchNorm running mean/var (weight bytes only)
+  kData,   // activation or a non-trainable constant (counted in weight bytes when it is an initializer)
+  kParam,  // trainable parameter (counted in params and weight bytes when it is an initializer)
+  kState,  // non-trainable state such as BatchNorm running mean/var (weight bytes only)
 };
 
 // Multiply-accumulates and floating-point operations of one layer execution (whole batch).
@@ -51,8 +51,8 @@ struct OpCount {
 
 // What a layer knows about the model it belongs to.
 struct OpContext {
-  std::string file;     // model file, for messages
-  int64_t opset = 17;   // default-domain opset
+  std::string file;    // model file, for messages
+  int64_t opset = 17;  // default-domain opset
 };
 
 class Layer {

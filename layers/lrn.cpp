@@ -6,12 +6,13 @@
 #include <sstream>
 
 #include "kernels/lrn_functors.h"
+#include "layers/lrn.h"
 #include "layers/registry.h"
 
 namespace dnncost {
 namespace {
 
-class Lrn : public Layer {
+class Lrn : public Layer, public ParsedAttributes<LrnParams> {
  public:
   using Layer::Layer;
 
@@ -25,8 +26,9 @@ class Lrn : public Layer {
     size_ = attrs().get_int("size");
     DNNCOST_LAYER_EXPECT(size_ >= 1 && size_ <= std::numeric_limits<int32_t>::max(),
                          "size is " << size_ << ", expected a channel count >= 1");
-    fn_ = LrnFn{attrs().get_float("alpha", 1e-4f) / static_cast<float>(size_), attrs().get_float("beta", 0.75f),
-                attrs().get_float("bias", 1.0f)};
+    parsed_ = {size_, attrs().get_float("alpha", 1e-4f), attrs().get_float("beta", 0.75f),
+               attrs().get_float("bias", 1.0f)};
+    fn_ = LrnFn{parsed_.alpha / static_cast<float>(size_), parsed_.beta, parsed_.bias};
     return {{DType::kFloat32, in[0].shape}};
   }
 

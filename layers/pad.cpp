@@ -9,13 +9,14 @@
 
 #include "kernels/pad_index.h"
 #include "layers/element_convert.h"
+#include "layers/pad.h"
 #include "layers/plan_time_input.h"
 #include "layers/registry.h"
 
 namespace dnncost {
 namespace {
 
-class Pad : public PlanTimeInputLayer {
+class Pad : public PlanTimeInputLayer, public ParsedAttributes<PadParams> {
  public:
   using PlanTimeInputLayer::PlanTimeInputLayer;
 
@@ -45,6 +46,7 @@ class Pad : public PlanTimeInputLayer {
       const float value = attrs().get_float("value", 0.f);
       convert_elements(DType::kFloat32, &value, dtype, attribute_fill_.raw(), 1);
       use_attribute_fill_ = true;
+      parsed_.value = value;
     } else {
       expect_inputs(in, 2, 3);
       pads = plan_time_ints(in[1], "input 'pads'");
@@ -88,6 +90,9 @@ class Pad : public PlanTimeInputLayer {
       }
       out_shape[a] = p.extent + p.pad_begin + pad_end;
     }
+    parsed_.mode = mode_;
+    parsed_.pads = pads;
+    parsed_.value_attribute = use_attribute_fill_;
     return {{dtype, out_shape}};
   }
 

@@ -7,12 +7,13 @@
 #include <sstream>
 
 #include "layers/plan_time_input.h"
+#include "layers/reduce.h"
 #include "layers/registry.h"
 
 namespace dnncost {
 namespace {
 
-class ReduceMean : public PlanTimeInputLayer {
+class ReduceMean : public PlanTimeInputLayer, public ParsedAttributes<ReduceParams> {
  public:
   using PlanTimeInputLayer::PlanTimeInputLayer;
 
@@ -41,6 +42,7 @@ class ReduceMean : public PlanTimeInputLayer {
       DNNCOST_LAYER_EXPECT(!reduced_[a], "axis " << axis << " is listed twice in axes");
       reduced_[a] = true;
     }
+    parsed_.reduced = reduced_;
     const int64_t keepdims = attrs().get_int("keepdims", 1);
     DNNCOST_LAYER_EXPECT(keepdims == 0 || keepdims == 1, "keepdims must be 0 or 1, got " << keepdims);
     Shape out_shape;

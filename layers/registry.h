@@ -29,10 +29,10 @@ class LayerRegistry {
 
 }  // namespace dnncost
 
-#define DNNCOST_REGISTER_LAYER_IMPL(op_name, cls, line)                                                    \
-  static const bool dnncost_registered_##line = ::dnncost::LayerRegistry::instance().add(                  \
+#define DNNCOST_REGISTER_LAYER_IMPL(op_name, cls, line)                                                           \
+  static const bool dnncost_registered_##line = ::dnncost::LayerRegistry::instance().add(                         \
       op_name, [](const ::dnncost::Node& n, const ::dnncost::OpContext& c) -> std::unique_ptr<::dnncost::Layer> { \
-        return std::make_unique<cls>(n, c);                                                                \
+        return std::make_unique<cls>(n, c);                                                                       \
       })
 #define DNNCOST_REGISTER_LAYER_LINE(op_name, cls, line) DNNCOST_REGISTER_LAYER_IMPL(op_name, cls, line)
 // Registers class `cls` (constructible from (const Node&, const OpContext&)) for ONNX op_type `op_name`.

@@ -9,12 +9,13 @@
 
 #include "kernels/slice_axis.h"
 #include "layers/plan_time_input.h"
+#include "layers/slice.h"
 #include "layers/registry.h"
 
 namespace dnncost {
 namespace {
 
-class Slice : public PlanTimeInputLayer {
+class Slice : public PlanTimeInputLayer, public ParsedAttributes<SliceParams> {
  public:
   using PlanTimeInputLayer::PlanTimeInputLayer;
 
@@ -74,6 +75,7 @@ class Slice : public PlanTimeInputLayer {
       step_[a] = step;
       out_shape[a] = resolved.count;
     }
+    parsed_ = {start_, step_};
     return {{x.dtype, out_shape}};
   }
 

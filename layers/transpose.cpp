@@ -9,6 +9,7 @@
 
 #include "kernels/transpose_index.h"
 #include "layers/data_movement.h"
+#include "layers/transpose.h"
 #include "layers/registry.h"
 
 namespace dnncost {
@@ -40,7 +41,7 @@ void copy_along_walk(const T* src, T* dst, int64_t numel, const TransposeWalk& w
 }
 
 // Transpose (opset 1, 13).
-class Transpose : public DataMovementLayer {
+class Transpose : public DataMovementLayer, public ParsedAttributes<TransposeParams> {
  public:
   using DataMovementLayer::DataMovementLayer;
 
@@ -63,6 +64,7 @@ class Transpose : public DataMovementLayer {
     Shape out;
     for (int64_t p : perm) out.push_back(in[0].shape[p]);
     walk_ = make_transpose_walk(in[0].shape, perm);
+    parsed_.perm = perm;
     return {{in[0].dtype, out}};
   }
 

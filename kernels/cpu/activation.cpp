@@ -7,29 +7,10 @@
 #include <limits>
 
 #include "kernels/cpu/cpu_kernel.h"
+#include "layers/activation.h"
 
 namespace dnncost::cpu {
 namespace {
-
-
-// Clip's bounds: attributes (opset < 11) or constant scalar inputs 1 and 2; false when an input is not constant.
-bool clip_bounds(const KernelRequest& r, float& lo, float& hi) {
-  const AttributeReader a = r.attrs();
-  lo = std::numeric_limits<float>::lowest();
-  hi = std::numeric_limits<float>::max();
-  if (r.opset() < 11) {
-    lo = a.get_float("min", lo);
-    hi = a.get_float("max", hi);
-    return true;
-  }
-  for (size_t i = 1; i < 3; ++i) {
-    if (!r.present(i)) continue;
-    const Tensor* t = r.constant(i);
-    if (!t || t->dtype() != DType::kFloat32 || t->numel() != 1) return false;
-    (i == 1 ? lo : hi) = t->data<float>()[0];
-  }
-  return true;
-}
 
 // A chain of eltwise primitives: the first reads the input, the others work in place on the output.
 class EltwiseChainKernel : public CpuKernel {
@@ -60,16 +41,10 @@ class EltwiseChainKernel : public CpuKernel {
 
 std::unique_ptr<CpuKernel> make_eltwise(const KernelRequest& r) {
   if (!r.runtime_float(0) || !r.only_first_output()) return nullptr;
-  const std::string& op = r.node().op_type;
-  const AttributeReader a = r.attrs();
-  auto [alpha, beta] = activation_defaults(op);
-  if (op == "Clip") {
-    if (!clip_bounds(r, alpha, beta)) return nullptr;
-  } else {
-    alpha = a.get_float("alpha", alpha);
-    beta = a.get_float("beta", beta);
-  }
-  const std::vector<EltwiseStep> chain = eltwise_chain(op, alpha, beta);
+  const ActivationParams* p = r.parsed<ActivationParams>();
+  if (!p || p->bounds_at_run_time) return nullptr;
+  const std::vector<EltwiseStep> chain =
+      eltwise_chain(activation_op_type(p->function.kind), p->function.alpha, p->function.beta);
   if (chain.empty()) return nullptr;
   const memory::desc& md = r.layouts[0];
   auto k = std::make_unique<EltwiseChainKernel>();

@@ -2,6 +2,7 @@
 // layout; the primitive picks the output layout (the inputs' blocked layout when they share one). Constant
 // inputs and integer tensors (shape subgraphs) run the reference.
 #include "kernels/cpu/cpu_kernel.h"
+#include "layers/concat_split.h"
 
 namespace dnncost::cpu {
 namespace {
@@ -16,9 +17,9 @@ std::unique_ptr<CpuKernel> make_concat(const KernelRequest& r) {
     srcs.push_back(r.layouts[i]);
   }
   const int64_t rank = static_cast<int64_t>(r.output(0).shape.size());
-  int64_t axis = r.attrs().get_int("axis", 1);
-  if (axis < 0) axis += rank;
-  if (axis < 0 || axis >= rank) return nullptr;
+  const ConcatSplitParams* p = r.parsed<ConcatSplitParams>();
+  if (!p || p->axis < 0 || p->axis >= rank) return nullptr;
+  const int64_t axis = p->axis;
   const dnnl::concat::primitive_desc pd(static_cast<int>(axis), srcs, r.engine, user_scratchpad_attr());
   auto k = std::make_unique<PrimitiveKernel>();
   k->set_primitive(dnnl::concat(pd), pd);

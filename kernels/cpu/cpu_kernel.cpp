@@ -98,14 +98,6 @@ memory reorder_constant(const dnnl::engine& engine, const Tensor& t, const memor
   return reorder_constant(engine, t.data<float>(), from, to);
 }
 
-std::pair<float, float> activation_defaults(const std::string& op_type) {
-  if (op_type == "LeakyRelu") return {0.01f, 0.f};
-  if (op_type == "Elu") return {1.f, 0.f};
-  if (op_type == "HardSigmoid") return {0.2f, 0.5f};
-  if (op_type == "Clip") return {std::numeric_limits<float>::lowest(), std::numeric_limits<float>::max()};
-  return {0.f, 0.f};
-}
-
 std::vector<EltwiseStep> eltwise_chain(const std::string& op_type, float alpha, float beta) {
   using dnnl::algorithm;
   if (op_type == "Relu") return {{algorithm::eltwise_relu, 0.f, 0.f}};

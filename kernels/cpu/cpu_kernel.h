@@ -106,9 +106,6 @@ struct EltwiseStep {
 };
 // The chain for an ONNX activation op type with its parameters; empty when oneDNN has none.
 std::vector<EltwiseStep> eltwise_chain(const std::string& op_type, float alpha, float beta);
-// Default ONNX parameters of an activation (alpha, beta), e.g. LeakyRelu 0.01, HardSigmoid 0.2 / 0.5, Clip
-// lowest / max.
-std::pair<float, float> activation_defaults(const std::string& op_type);
 
 // --- one primitive with arguments bound to arena slots ----------------------------------------------------
 

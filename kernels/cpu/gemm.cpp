@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "kernels/cpu/cpu_kernel.h"
+#include "layers/gemm.h"
 
 namespace dnncost::cpu {
 namespace {
@@ -16,10 +17,10 @@ std::unique_ptr<CpuKernel> make_gemm(const KernelRequest& r) {
   if (!r.runtime_float(0) || !r.only_first_output()) return nullptr;
   const Tensor* b = r.constant(1);
   if (!b || b->dtype() != DType::kFloat32) return nullptr;
-  const AttributeReader a = r.attrs();
-  if (a.get_int("transA", 0) != 0) return nullptr;
-  const bool trans_b = a.get_int("transB", 0) == 1;
-  const float alpha = a.get_float("alpha", 1.f), beta = a.get_float("beta", 1.f);
+  const GemmParams* p = r.parsed<GemmParams>();
+  if (!p || p->trans_a) return nullptr;
+  const bool trans_b = p->trans_b;
+  const float alpha = p->alpha, beta = p->beta;
   const Shape& x = r.input(0).shape;
   const Shape& y = r.output(0).shape;
   const int64_t m = y[0], n = y[1], k = x[1];

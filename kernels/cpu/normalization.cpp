@@ -6,6 +6,8 @@
 #include <cstring>
 
 #include "kernels/cpu/cpu_kernel.h"
+#include "layers/batchnorm.h"
+#include "layers/lrn.h"
 
 namespace dnncost::cpu {
 namespace {
@@ -22,10 +24,8 @@ memory channel_vector(const KernelRequest& r, size_t i, int64_t n) {
 
 std::unique_ptr<CpuKernel> make_batchnorm(const KernelRequest& r) {
   if (!r.runtime_float(0) || !r.only_first_output() || r.input_count() != 5) return nullptr;
-  const AttributeReader a = r.attrs();
-  const int64_t opset = r.opset();
-  if (opset < 9 && a.get_int("spatial", 1) != 1) return nullptr;
-  if (opset >= 14 && a.get_int("training_mode", 0) != 0) return nullptr;
+  const BatchNormParams* p = r.parsed<BatchNormParams>();
+  if (!p || !p->spatial || p->training) return nullptr;
   const Shape& x = r.input(0).shape;
   if (x.size() < 2 || x.size() > 5) return nullptr;
   const int64_t channels = x[1];
@@ -38,7 +38,7 @@ std::unique_ptr<CpuKernel> make_batchnorm(const KernelRequest& r) {
   const auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
                      dnnl::normalization_flags::use_shift;
   const dnnl::batch_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, md,
-                                                     a.get_float("epsilon", 1e-5f), flags);
+                                                     p->epsilon, flags);
   const dnnl::batch_normalization_forward::primitive_desc pd(desc, user_scratchpad_attr(), r.engine);
   auto k = std::make_unique<PrimitiveKernel>();
   k->set_primitive(dnnl::batch_normalization_forward(pd), pd);
@@ -58,16 +58,16 @@ std::unique_ptr<CpuKernel> make_batchnorm(const KernelRequest& r) {
 
 std::unique_ptr<CpuKernel> make_lrn(const KernelRequest& r) {
   if (!r.runtime_float(0) || !r.only_first_output()) return nullptr;
-  const AttributeReader a = r.attrs();
-  const int64_t size = a.get_int("size");
+  const LrnParams* p = r.parsed<LrnParams>();
+  if (!p) return nullptr;
+  const int64_t size = p->size;
   if (size % 2 == 0) return nullptr;
   const Shape& x = r.input(0).shape;
   if (x.size() < 3 || x.size() > 5) return nullptr;
   const memory::desc& md = r.layouts[0];
   // oneDNN: dst = src * (k + alpha / size * sum of squares over the size channels around c)^-beta, as ONNX.
   const dnnl::lrn_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::lrn_across_channels, md,
-                                     size, a.get_float("alpha", 1e-4f), a.get_float("beta", 0.75f),
-                                     a.get_float("bias", 1.f));
+                                     size, p->alpha, p->beta, p->bias);
   const dnnl::lrn_forward::primitive_desc pd(desc, user_scratchpad_attr(), r.engine);
   auto k = std::make_unique<PrimitiveKernel>();
   k->set_primitive(dnnl::lrn_forward(pd), pd);

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "kernels/cpu/cpu_kernel.h"
+#include "layers/pad.h"
 
 namespace dnncost::cpu {
 namespace {
@@ -42,24 +43,16 @@ class PadKernel : public CpuKernel {
 
 std::unique_ptr<CpuKernel> make_pad(const KernelRequest& r) {
   if (!r.runtime_float(0) || !r.only_first_output()) return nullptr;
-  const AttributeReader a = r.attrs();
-  if (a.get_string("mode", "constant") != "constant") return nullptr;
+  const PadParams* params = r.parsed<PadParams>();
+  if (!params || params->mode != PadMode::kConstant) return nullptr;
   const Shape& x = r.input(0).shape;
   const Shape& y = r.output(0).shape;
-  std::vector<int64_t> pads;
-  float value = 0.f;
-  if (r.opset() < 11) {
-    pads = a.has("pads") ? a.get_ints("pads") : a.get_ints("paddings", {});
-    value = a.get_float("value", 0.f);
-  } else {
-    const Tensor* p = r.constant(1);
-    if (!p) return nullptr;
-    pads = p->to_int64_vector();
-    if (r.present(2)) {
-      const Tensor* v = r.constant(2);
-      if (!v || v->dtype() != DType::kFloat32 || v->numel() != 1) return nullptr;
-      value = v->data<float>()[0];
-    }
+  const std::vector<int64_t>& pads = params->pads;
+  float value = params->value;
+  if (!params->value_attribute && r.present(2)) {
+    const Tensor* v = r.constant(2);
+    if (!v || v->dtype() != DType::kFloat32 || v->numel() != 1) return nullptr;
+    value = v->data<float>()[0];
   }
   const size_t rank = x.size();
   if (pads.size() != 2 * rank || y.size() != rank) return nullptr;

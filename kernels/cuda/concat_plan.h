@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/cuda/plan_common.h"
+#include "layers/concat_split.h"
 #include "layers/step.h"
 
 namespace dnncost::cuda {
@@ -48,9 +49,9 @@ inline bool plan_concat(const StepView& s, ConcatConfig* c, std::string* why) {
   const Shape& joined = split ? s.input(0).shape : s.output(0).shape;
   const int64_t rank = static_cast<int64_t>(joined.size());
   if (rank < 1) return refuse(why, "scalar");
-  int64_t axis =
-      split ? s.attrs().get_int("axis", 0) : (s.opset() < 4 ? s.attrs().get_int("axis", 1) : s.attrs().get_int("axis"));
-  if (axis < 0) axis += rank;
+  const ConcatSplitParams* p = s.parsed<ConcatSplitParams>();
+  if (!p) return refuse(why, "not a Concat or Split layer");
+  const int64_t axis = p->axis;
   if (axis < 0 || axis >= rank) return refuse(why, "axis out of range");
   std::vector<Shape> pieces;
   if (split) {

@@ -11,7 +11,11 @@
 #include "kernels/cuda/index_tables.h"
 #include "kernels/cuda/plan_common.h"
 #include "layers/element_convert.h"
+#include "layers/gather.h"
+#include "layers/pad.h"
+#include "layers/slice.h"
 #include "layers/step.h"
+#include "layers/transpose.h"
 
 namespace dnncost::cuda {
 
@@ -26,9 +30,9 @@ struct GatherLikeConfig {
 inline bool plan_transpose(const StepView& s, GatherLikeConfig* c, std::string* why) {
   if (!s.only_first_output() || !s.present(0)) return refuse(why, "expects one input and one output");
   const Shape& in = s.input(0).shape;
-  std::vector<int64_t> perm;
-  for (int64_t i = static_cast<int64_t>(in.size()) - 1; i >= 0; --i) perm.push_back(i);
-  perm = s.attrs().get_ints("perm", perm);
+  const TransposeParams* p = s.parsed<TransposeParams>();
+  if (!p) return refuse(why, "not a Transpose layer");
+  const std::vector<int64_t>& perm = p->perm;
   if (perm.size() != in.size()) return refuse(why, "perm does not match the rank");
   if (!make_transpose_table(in, perm, &c->table)) return refuse(why, "more than 8 dimensions after merging");
   c->element_bytes = dtype_size(s.input(0).dtype);
@@ -41,34 +45,12 @@ inline bool plan_transpose(const StepView& s, GatherLikeConfig* c, std::string* 
 inline bool plan_slice(const StepView& s, GatherLikeConfig* c, std::string* why) {
   if (!s.only_first_output() || !s.present(0)) return refuse(why, "expects one data input and one output");
   const Shape& in = s.input(0).shape;
-  const int64_t rank = static_cast<int64_t>(in.size());
-  std::vector<int64_t> starts, ends, axes, steps;
-  const AttributeReader attrs = s.attrs();
-  if (s.opset() < 10) {
-    starts = attrs.get_ints("starts");
-    ends = attrs.get_ints("ends");
-    axes = attrs.get_ints("axes", {});
-  } else {
-    for (size_t i = 1; i < 5; ++i) {
-      if (!s.present(i)) continue;
-      const Tensor* t = s.constant(i);
-      if (!t) return refuse(why, "a slice parameter computed at run time");
-      (i == 1 ? starts : i == 2 ? ends : i == 3 ? axes : steps) = t->to_int64_vector();
-    }
-  }
-  if (axes.empty())
-    for (size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<int64_t>(i));
-  if (steps.empty()) steps.assign(starts.size(), 1);
-  if (ends.size() != starts.size() || axes.size() != starts.size() || steps.size() != starts.size())
-    return refuse(why, "inconsistent slice parameters");
-  for (int64_t& a : axes) {
-    if (a < 0) a += rank;
-    if (a < 0 || a >= rank) return refuse(why, "axis out of range");
-  }
-  std::vector<int64_t> start, step;
-  Shape out;
-  resolve_slice(in, axes, starts, ends, steps, &start, &step, &out);
-  if (out != s.output(0).shape) return refuse(why, "slice shape differs from the plan's");
+  const SliceParams* p = s.parsed<SliceParams>();
+  if (!p) return refuse(why, "not a Slice layer");
+  const std::vector<int64_t>&start = p->start, &step = p->step;
+  const Shape& out = s.output(0).shape;
+  if (start.size() != in.size() || step.size() != in.size() || out.size() != in.size())
+    return refuse(why, "slice parameters do not match the rank");
   if (!make_slice_table(in, out, start, step, &c->table)) return refuse(why, "more than 8 dimensions after merging");
   c->element_bytes = dtype_size(s.input(0).dtype);
   c->elements = shape_numel(out);
@@ -87,23 +69,18 @@ struct PadConfig {
 
 inline bool plan_pad(const StepView& s, PadConfig* c, std::string* why) {
   if (!s.only_first_output() || !s.present(0)) return refuse(why, "expects one data input and one output");
-  const AttributeReader attrs = s.attrs();
-  const std::string mode = attrs.get_string("mode", "constant");
-  const PadMode pad_mode = mode == "reflect" ? PadMode::kReflect : mode == "edge" ? PadMode::kEdge : PadMode::kConstant;
+  const PadParams* p = s.parsed<PadParams>();
+  if (!p) return refuse(why, "not a Pad layer");
+  const PadMode pad_mode = p->mode;
   const DType dtype = s.input(0).dtype;
   c->element_bytes = dtype_size(dtype);
   c->fill.assign(c->element_bytes, 0);
   c->fill_input = -1;
-  std::vector<int64_t> pads;
-  if (s.opset() < 11) {
-    pads = attrs.has("pads") ? attrs.get_ints("pads") : attrs.get_ints("paddings");
-    const float value = attrs.get_float("value", 0.f);
+  const std::vector<int64_t>& pads = p->pads;
+  if (p->value_attribute) {
     if (!dtype_convertible(dtype)) return refuse(why, "element type " + dtype_name(dtype));
-    convert_elements(DType::kFloat32, &value, dtype, c->fill.data(), 1);
+    convert_elements(DType::kFloat32, &p->value, dtype, c->fill.data(), 1);
   } else {
-    const Tensor* p = s.constant(1);
-    if (!p) return refuse(why, "pads computed at run time");
-    pads = p->to_int64_vector();
     if (s.present(2)) {
       if (const Tensor* v = s.constant(2)) {
         if (v->bytes() != c->element_bytes) return refuse(why, "constant_value is not one element");
@@ -135,8 +112,9 @@ inline bool plan_gather(const StepView& s, GatherConfig* c, std::string* why) {
   if (!idx) return refuse(why, "indices computed at run time (out-of-range indices are checked on the host)");
   const Shape& data = s.input(0).shape;
   const int64_t rank = static_cast<int64_t>(data.size());
-  int64_t axis = s.attrs().get_int("axis", 0);
-  if (axis < 0) axis += rank;
+  const GatherParams* p = s.parsed<GatherParams>();
+  if (!p) return refuse(why, "not a Gather layer");
+  const int64_t axis = p->axis;
   if (axis < 0 || axis >= rank) return refuse(why, "axis out of range");
   c->table = GatherTable{};
   c->table.outer = 1;

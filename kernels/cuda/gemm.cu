@@ -11,6 +11,7 @@
 #include <string>
 
 #include "kernels/cuda/gemm_plan.h"
+#include "layers/gemm.h"
 #include "kernels/cuda/cuda_kernel.h"
 #include "kernels/cuda/launch_geometry.h"
 #include "kernels/cuda/cuda_check.h"
@@ -110,13 +111,14 @@ class GemmKernel : public CudaKernel {
 std::unique_ptr<CudaKernel> make_gemm(const KernelRequest& r) {
   if (!r.only_first_output() || r.output(0).dtype != DType::kFloat32) return nullptr;
   if (r.input_count() < 2 || r.input_count() > 3) return nullptr;
-  const AttributeReader attrs = r.attrs();
+  const GemmParams* p = r.parsed<GemmParams>();
+  if (!p) return nullptr;
   auto k = std::make_unique<GemmKernel>();
   k->handle = r.ctx.cublas;
   k->compute = cublas_compute_type(r.ctx.math);
-  k->alpha = attrs.get_float("alpha", 1.f);
-  k->beta = attrs.get_float("beta", 1.f);
-  const bool trans_a = attrs.get_int("transA", 0) != 0, trans_b = attrs.get_int("transB", 0) != 0;
+  k->alpha = p->alpha;
+  k->beta = p->beta;
+  const bool trans_a = p->trans_a, trans_b = p->trans_b;
   if (!cuda_geometry::gemm_params(r.input(0).shape, r.input(1).shape, trans_a, trans_b, &k->g)) return nullptr;
   const Shape& y = r.output(0).shape;
   if (y.size() != 2 || y[0] != k->g.m || y[1] != k->g.n) return nullptr;

@@ -15,7 +15,6 @@
 #include "kernels/broadcast.h"
 #include "kernels/hostdevice.h"
 #include "kernels/pad_index.h"
-#include "kernels/slice_axis.h"
 #include "kernels/transpose_index.h"
 
 namespace dnncost::cuda {
@@ -121,24 +120,6 @@ inline bool make_slice_table(const Shape& in_shape, const Shape& out_shape, cons
     if (out_shape[a] > 0) base += start[a] * in_strides[a];
   }
   return make_index_table(out_shape, {strides}, {base}, table);
-}
-
-// The start and step of every input axis of a Slice (resolve_slice_axis, as the ref layer resolves them), for
-// axes `axes` (already resolved to [0, rank)) with starts/ends/steps; the output shape is written to *out_shape.
-inline void resolve_slice(const Shape& in_shape, const std::vector<int64_t>& axes, const std::vector<int64_t>& starts,
-                          const std::vector<int64_t>& ends, const std::vector<int64_t>& steps,
-                          std::vector<int64_t>* start_per_axis, std::vector<int64_t>* step_per_axis, Shape* out_shape) {
-  start_per_axis->assign(in_shape.size(), 0);
-  step_per_axis->assign(in_shape.size(), 1);
-  *out_shape = in_shape;
-  for (size_t i = 0; i < axes.size(); ++i) {
-    const int64_t a = axes[i];
-    const int64_t step = steps[i];
-    const SliceAxis resolved = resolve_slice_axis(starts[i], ends[i], step, in_shape[a]);
-    (*start_per_axis)[a] = resolved.start;
-    (*step_per_axis)[a] = step;
-    (*out_shape)[a] = resolved.count;
-  }
 }
 
 // Pad: per output axis, the kept input extent (after cropping by negative pads) and where it starts.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "kernels/cuda/plan_common.h"
+#include "layers/instancenorm.h"
 #include "layers/step.h"
 
 namespace dnncost::cuda {
@@ -28,7 +29,9 @@ inline bool plan_instance_norm(const StepView& s, InstanceNormConfig* c, std::st
   c->planes = x[0] * x[1];
   c->spatial = 1;
   for (size_t d = 2; d < x.size(); ++d) c->spatial *= x[d];
-  c->epsilon = s.attrs().get_float("epsilon", 1e-5f);
+  const InstanceNormParams* p = s.parsed<InstanceNormParams>();
+  if (!p) return refuse(why, "not an InstanceNormalization layer");
+  c->epsilon = p->epsilon;
   return true;
 }
 

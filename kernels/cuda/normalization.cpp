@@ -8,6 +8,8 @@
 #include <string>
 
 #include "kernels/cuda/plan_common.h"
+#include "layers/batchnorm.h"
+#include "layers/lrn.h"
 #include "layers/softmax.h"
 #include "kernels/cuda/cuda_kernel.h"
 #include "kernels/cuda/cudnn_descriptors.h"
@@ -56,11 +58,11 @@ class BatchNormKernel : public CudaKernel {
 };
 
 std::unique_ptr<CudaKernel> make_batchnorm(const KernelRequest& r) {
-  const AttributeReader a = r.attrs();
-  if (!r.runtime_float(0) || !r.only_first_output() || r.input_count() != 5) return nullptr;
+  const BatchNormParams* p = r.parsed<BatchNormParams>();
+  if (!p || !r.runtime_float(0) || !r.only_first_output() || r.input_count() != 5) return nullptr;
   for (size_t i = 1; i < 5; ++i)
     if (!float_constant(r, i)) return nullptr;
-  if (a.get_int("training_mode", 0) != 0 || a.get_int("spatial", 1) != 1) return nullptr;
+  if (p->training || !p->spatial) return nullptr;
   const Shape& x = r.input(0).shape;
   const std::vector<int> dims = nchw_dims(x);
   if (dims.empty() || r.output(0).shape != x) return nullptr;
@@ -68,7 +70,7 @@ std::unique_ptr<CudaKernel> make_batchnorm(const KernelRequest& r) {
     if (r.constant(i)->numel() != x[1]) return nullptr;
   auto k = std::make_unique<BatchNormKernel>();
   k->handle = r.ctx.cudnn;
-  k->epsilon = a.get_float("epsilon", 1e-5f);
+  k->epsilon = p->epsilon;
   if (k->epsilon < CUDNN_BN_MIN_EPSILON) return nullptr;
   set_packed(k->x_desc, dims);
   DNNCOST_CUDNN_CHECK(cudnnDeriveBNTensorDescriptor(k->stats_desc, k->x_desc, CUDNN_BATCHNORM_SPATIAL));
@@ -106,9 +108,10 @@ std::unique_ptr<CudaKernel> make_lrn(const KernelRequest& r) {
   if (x.size() != 4 || r.output(0).shape != x) return nullptr;
   const std::vector<int> dims = nchw_dims(x);
   if (dims.empty()) return nullptr;
-  const AttributeReader a = r.attrs();
-  const int64_t size = a.get_int("size", 0);
-  const double alpha = a.get_float("alpha", 1e-4f), beta = a.get_float("beta", 0.75f), bias = a.get_float("bias", 1.f);
+  const LrnParams* p = r.parsed<LrnParams>();
+  if (!p) return nullptr;
+  const int64_t size = p->size;
+  const double alpha = p->alpha, beta = p->beta, bias = p->bias;
   // cuDNN's window is centred: only odd sizes match ONNX's floor/ceil split; its limits on n, k and beta.
   if (size % 2 == 0 || size < CUDNN_LRN_MIN_N || size > CUDNN_LRN_MAX_N || bias < CUDNN_LRN_MIN_K ||
       beta < CUDNN_LRN_MIN_BETA)
