@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -418,6 +419,30 @@ void figure_top1_ops(Page& p, const ReportInputs& in, const Study& st) {
                std::to_string(st.models.front().by_batch.begin()->first) + " record / batch).");
 }
 
+// One point of a network's per-batch series: where it is drawn, and its tooltip after "<network> batch <b>: ".
+struct BatchPoint {
+  double x, y;
+  std::string what;
+};
+
+// One series per network (named by its key, in its colour), one point per measured batch size, in batch order.
+std::vector<Series> per_batch_series(const Study& st, bool line,
+                                     const std::function<BatchPoint(const Config&)>& point_of) {
+  std::vector<Series> out;
+  for (const Model& m : st.models) {
+    Series s;
+    s.name = m.key;
+    s.color = m.color;
+    s.line = line;
+    for (const auto& bc : m.by_batch) {
+      const BatchPoint b = point_of(bc.second);
+      s.points.push_back({b.x, b.y, 0, "", m.key + " batch " + std::to_string(bc.first) + ": " + b.what});
+    }
+    out.push_back(s);
+  }
+  return out;
+}
+
 void figure_time_batch(Page& p, const Study& st) {
   XYChart c;
   c.title = kTitleTimeBatch;
@@ -425,18 +450,9 @@ void figure_time_batch(Page& p, const Study& st) {
   c.y.title = "time per image (ms, median / batch)";
   c.x.log = c.y.log = true;
   c.x.ticks = batch_ticks(st);
-  for (const Model& m : st.models) {
-    Series s;
-    s.name = m.key;
-    s.color = m.color;
-    s.line = true;
-    for (const auto& bc : m.by_batch) {
-      s.points.push_back({static_cast<double>(bc.first), bc.second.per_image_ms, 0, "",
-                          m.key + " batch " + std::to_string(bc.first) + ": " + fmt("%.3f", bc.second.per_image_ms) +
-                              " ms per image"});
-    }
-    c.series.push_back(s);
-  }
+  c.series = per_batch_series(st, true, [](const Config& cf) {
+    return BatchPoint{static_cast<double>(cf.batch), cf.per_image_ms, fmt("%.3f", cf.per_image_ms) + " ms per image"};
+  });
   if (c.series.empty()) return p.missing_figure("fig-time-batch", kTitleTimeBatch, "no measured profile records");
   p.figure("fig-time-batch", kTitleTimeBatch, render(c), false,
            "Whole-network latency without per-layer synchronisation (median of the timed runs) divided by the "
@@ -452,18 +468,10 @@ void figure_power_batch(Page& p, const Study& st) {
   c.x.log = true;
   c.x.ticks = batch_ticks(st);
   c.y.include_zero = true;
-  for (const Model& m : st.models) {
-    Series s;
-    s.name = m.key;
-    s.color = m.color;
-    s.line = true;
-    for (const auto& bc : m.by_batch) {
-      s.points.push_back({static_cast<double>(bc.first), bc.second.power_w, 0, "",
-                          m.key + " batch " + std::to_string(bc.first) + ": " + fmt("%.1f", bc.second.power_w) +
-                              " W, " + fmt("%.4g", bc.second.energy_per_image_j) + " J per image"});
-    }
-    c.series.push_back(s);
-  }
+  c.series = per_batch_series(st, true, [](const Config& cf) {
+    return BatchPoint{static_cast<double>(cf.batch), cf.power_w,
+                      fmt("%.1f", cf.power_w) + " W, " + fmt("%.4g", cf.energy_per_image_j) + " J per image"};
+  });
   if (std::isfinite(st.idle_w)) {
     const std::vector<double> b = batch_ticks(st);
     Series idle;
@@ -489,18 +497,9 @@ void figure_memory_batch(Page& p, const Study& st) {
   c.x.log = true;
   c.x.ticks = batch_ticks(st);
   c.y.include_zero = true;
-  for (const Model& m : st.models) {
-    Series s;
-    s.name = m.key;
-    s.color = m.color;
-    s.line = true;
-    for (const auto& bc : m.by_batch) {
-      s.points.push_back(
-          {static_cast<double>(bc.first), bc.second.memory / 1e6, 0, "",
-           m.key + " batch " + std::to_string(bc.first) + ": " + fmt("%.1f", bc.second.memory / 1e6) + " MB"});
-    }
-    c.series.push_back(s);
-  }
+  c.series = per_batch_series(st, true, [](const Config& cf) {
+    return BatchPoint{static_cast<double>(cf.batch), cf.memory / 1e6, fmt("%.1f", cf.memory / 1e6) + " MB"};
+  });
   if (c.series.empty()) return p.missing_figure("fig-memory-batch", kTitleMemoryBatch, "no measured profile records");
   p.figure("fig-memory-batch", kTitleMemoryBatch, render(c), false,
            "The device memory the session allocated (equal to what the plan predicted): weights, the activation "
@@ -560,20 +559,18 @@ void figure_ops_time_network(Page& p, const Study& st, std::optional<LinearFit>*
   c.x.title = "operations per run (GFLOPs, whole batch)";
   c.y.title = "inference time per run (ms, median)";
   c.x.include_zero = c.y.include_zero = true;
-  std::vector<double> x, y, rx, ry;
-  for (const Model& m : st.models) {
-    Series s;
-    s.name = m.key;
-    s.color = m.color;
-    for (const auto& bc : m.by_batch) {
-      const Config& cf = bc.second;
-      s.points.push_back({cf.flops / 1e9, cf.median_ms, 0, "",
-                          m.key + " batch " + std::to_string(bc.first) + ": " + fmt("%.2f", cf.flops / 1e9) +
-                              " GFLOPs in " + fmt("%.3f", cf.median_ms) + " ms"});
-      x.push_back(cf.flops / 1e9);
-      y.push_back(cf.median_ms);
+  c.series = per_batch_series(st, false, [](const Config& cf) {
+    return BatchPoint{cf.flops / 1e9, cf.median_ms,
+                      fmt("%.2f", cf.flops / 1e9) + " GFLOPs in " + fmt("%.3f", cf.median_ms) + " ms"};
+  });
+  std::vector<double> x, y, rx, ry;  // every point drawn (all runs); the networks at the reference batch
+  for (const Series& s : c.series) {
+    for (const Point& pt : s.points) {
+      x.push_back(pt.x);
+      y.push_back(pt.y);
     }
-    c.series.push_back(s);
+  }
+  for (const Model& m : st.models) {
     if (const Config* r = at_ref(st, m)) {
       rx.push_back(r->flops / 1e9);
       ry.push_back(r->median_ms);
