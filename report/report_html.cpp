@@ -13,6 +13,7 @@
 #include "report/svg_chart.h"
 
 namespace dnncost::report {
+namespace detail {
 namespace {
 
 using nlohmann::json;
@@ -611,6 +612,13 @@ struct LayerFitSummary {
   std::vector<std::pair<std::string, double>> per_model_r2;
 };
 
+// The fits the study's figures draw, which the findings quote.
+struct StudyFits {
+  std::optional<LinearFit> hyper, hyper_study;  // top-1 vs images/s: every network; the study's own networks
+  std::optional<LinearFit> net_all, net_ref;    // time vs operations: every run; the networks at the reference batch
+  LayerFitSummary layer;                        // time vs operations per layer
+};
+
 void figure_ops_time_layer(Page& p, const Study& st, LayerFitSummary* out) {
   XYChart c;
   c.title = kTitleOpsTimeLayer;
@@ -795,6 +803,24 @@ void figure_density(Page& p, const ReportInputs& in, const Study& st) {
            "Top-1 (%) divided by the trainable parameters (millions): how well a network uses its parameters.");
 }
 
+// The section of the study's figures, in the order of study_figure_titles(); returns the fits the findings quote.
+StudyFits study_figures(Page& p, const ReportInputs& in, const Study& st) {
+  StudyFits fits;
+  p.html << "<section id=\"study\"><h2>The study's figures</h2>\n";
+  figure_top1(p, in, st);
+  figure_top1_ops(p, in, st);
+  figure_time_batch(p, st);
+  figure_power_batch(p, st);
+  figure_memory_batch(p, st);
+  figure_memory_params(p, st);
+  figure_ops_time_network(p, st, &fits.net_all, &fits.net_ref);
+  figure_ops_time_layer(p, st, &fits.layer);
+  figure_top1_speed(p, in, st, &fits.hyper, &fits.hyper_study);
+  figure_density(p, in, st);
+  p.html << "</section>\n";
+  return fits;
+}
+
 // ---- per model -----------------------------------------------------------------------------------------
 
 void model_section(Page& p, const Study& st, const Model& m) {
@@ -945,6 +971,14 @@ void model_section(Page& p, const Study& st, const Model& m) {
   p.html << "</section>\n";
 }
 
+// The section of the per-network breakdowns, one model_section per network.
+void network_sections(Page& p, const Study& st) {
+  p.html << "<section id=\"models\"><h2>Per network: where the time, the operations and the memory are</h2>\n";
+  if (st.models.empty()) p.html << "<p class=\"missing\">No measured profile records: nothing to break down.</p>\n";
+  for (const Model& m : st.models) model_section(p, st, m);
+  p.html << "</section>\n";
+}
+
 // ---- findings ------------------------------------------------------------------------------------------
 
 struct Finding {
@@ -957,9 +991,7 @@ std::string verdict_class(const std::string& v) {
   return s;
 }
 
-std::vector<Finding> findings(const Study& st, const std::optional<LinearFit>& hyper,
-                              const std::optional<LinearFit>& hyper_study, const std::optional<LinearFit>& net_all,
-                              const std::optional<LinearFit>& net_ref, const LayerFitSummary& layer) {
+std::vector<Finding> findings(const Study& st, const StudyFits& fits) {
   std::vector<Finding> out;
   // 1. power independent of batch size and architecture.
   Finding f1{"Power draw is (nearly) independent of batch size and architecture.", "not testable here", ""};
@@ -982,20 +1014,20 @@ std::vector<Finding> findings(const Study& st, const std::optional<LinearFit>& h
   out.push_back(f1);
   // 2. accuracy vs inference time hyperbolic.
   Finding f2{"Accuracy and inference time are in a hyperbolic relationship.", "not testable here", ""};
-  if (!hyper || hyper->points < 3) {
+  if (!fits.hyper || fits.hyper->points < 3) {
     f2.evidence = "Needs top-1 and speed for at least three networks; these records give " +
-                  std::to_string(hyper ? hyper->points : 0) + ".";
+                  std::to_string(fits.hyper ? fits.hyper->points : 0) + ".";
   } else {
-    f2.verdict = hyper->slope <= 0 ? "contradicted" : hyper->r2 >= 0.5 ? "supported" : "weakly supported";
-    f2.evidence = "top-1 = " + fmt("%.2f", hyper->intercept) + " % + " + fmt("%.4g", hyper->slope) +
-                  " / (images/s) at " + ref_batch_text(st) + ", R\u00b2 = " + fmt("%.3f", hyper->r2) + " over " +
-                  std::to_string(hyper->points) + " networks" +
-                  (hyper->slope <= 0 ? ": the faster networks are not the less accurate ones here." : ".");
-    if (hyper_study) {
+    f2.verdict = fits.hyper->slope <= 0 ? "contradicted" : fits.hyper->r2 >= 0.5 ? "supported" : "weakly supported";
+    f2.evidence = "top-1 = " + fmt("%.2f", fits.hyper->intercept) + " % + " + fmt("%.4g", fits.hyper->slope) +
+                  " / (images/s) at " + ref_batch_text(st) + ", R\u00b2 = " + fmt("%.3f", fits.hyper->r2) + " over " +
+                  std::to_string(fits.hyper->points) + " networks" +
+                  (fits.hyper->slope <= 0 ? ": the faster networks are not the less accurate ones here." : ".");
+    if (fits.hyper_study) {
       f2.evidence +=
-          " Over the " + std::to_string(hyper_study->points) +
-          " networks of the study itself (the manifest's in_study): R\u00b2 = " + fmt("%.3f", hyper_study->r2) +
-          " (b = " + fmt("%.4g", hyper_study->slope) + ").";
+          " Over the " + std::to_string(fits.hyper_study->points) +
+          " networks of the study itself (the manifest's in_study): R\u00b2 = " + fmt("%.3f", fits.hyper_study->r2) +
+          " (b = " + fmt("%.4g", fits.hyper_study->slope) + ").";
     }
   }
   out.push_back(f2);
@@ -1046,22 +1078,24 @@ std::vector<Finding> findings(const Study& st, const std::optional<LinearFit>& h
   out.push_back(f3);
   // 4. operations predict time.
   Finding f4{"The number of operations is a reliable estimate of inference time.", "not testable here", ""};
-  if (net_all) {
-    const double r2 = net_ref ? net_ref->r2 : net_all->r2;
+  if (fits.net_all) {
+    const double r2 = fits.net_ref ? fits.net_ref->r2 : fits.net_all->r2;
     f4.verdict = r2 >= 0.9 ? "supported" : r2 >= 0.7 ? "partly supported" : "contradicted";
     std::ostringstream e;
-    e << "Per network: R\u00b2 = " << fmt("%.3f", net_all->r2) << " for time against FLOPs over all " << net_all->points
-      << " runs";
-    if (net_ref)
-      e << ", " << fmt("%.3f", net_ref->r2) << " over the " << net_ref->points << " networks at " << ref_batch_text(st);
+    e << "Per network: R\u00b2 = " << fmt("%.3f", fits.net_all->r2) << " for time against FLOPs over all "
+      << fits.net_all->points << " runs";
+    if (fits.net_ref)
+      e << ", " << fmt("%.3f", fits.net_ref->r2) << " over the " << fits.net_ref->points << " networks at "
+        << ref_batch_text(st);
     e << ".";
-    if (layer.pooled) {
-      e << " Per layer: R\u00b2 = " << fmt("%.3f", layer.pooled->r2) << " over " << layer.pooled->points
+    if (fits.layer.pooled) {
+      e << " Per layer: R\u00b2 = " << fmt("%.3f", fits.layer.pooled->r2) << " over " << fits.layer.pooled->points
         << " layers pooled";
-      if (!layer.per_model_r2.empty()) {
+      if (!fits.layer.per_model_r2.empty()) {
         e << " (per network:";
-        for (size_t i = 0; i < layer.per_model_r2.size(); ++i) {
-          e << (i ? "," : "") << " " << layer.per_model_r2[i].first << " " << fmt("%.3f", layer.per_model_r2[i].second);
+        for (size_t i = 0; i < fits.layer.per_model_r2.size(); ++i) {
+          e << (i ? "," : "") << " " << fits.layer.per_model_r2[i].first << " "
+            << fmt("%.3f", fits.layer.per_model_r2[i].second);
         }
         e << ")";
       }
@@ -1073,6 +1107,17 @@ std::vector<Finding> findings(const Study& st, const std::optional<LinearFit>& h
   }
   out.push_back(f4);
   return out;
+}
+
+// The section of the four findings, each with its verdict and evidence.
+void findings_section(Page& p, const std::vector<Finding>& fs) {
+  p.html << "<section id=\"findings\"><h2>The study's four findings, measured here</h2>\n<ol>\n";
+  for (const Finding& f : fs) {
+    p.html << "<li class=\"finding\" data-verdict=\"" << verdict_class(f.verdict) << "\"><b>" << esc(f.claim)
+           << "</b> <span class=\"verdict " << verdict_class(f.verdict) << "\">" << esc(f.verdict) << "</span><br>"
+           << esc(f.evidence) << "</li>\n";
+  }
+  p.html << "</ol></section>\n";
 }
 
 // ---- page frame ----------------------------------------------------------------------------------------
@@ -1124,33 +1169,8 @@ std::string device_text(const ReportInputs& in, const Study& st) {
   return st.device.empty() ? "none" : st.device;
 }
 
-}  // namespace
-
-std::string model_key(const std::string& model_path) {
-  std::string p = model_path;
-  while (p.size() > 1 && p.back() == '/') p.pop_back();
-  const size_t slash = p.find_last_of('/');
-  const std::string file = slash == std::string::npos ? p : p.substr(slash + 1);
-  if (file == "model.onnx" && slash != std::string::npos && slash > 0) {
-    const std::string dir = p.substr(0, slash);
-    const size_t s2 = dir.find_last_of('/');
-    return s2 == std::string::npos ? dir : dir.substr(s2 + 1);
-  }
-  const size_t dot = file.rfind(".onnx");
-  if (dot != std::string::npos && dot + 5 == file.size() && dot > 0) return file.substr(0, dot);
-  return file;
-}
-
-const std::vector<std::string>& study_figure_titles() {
-  static const std::vector<std::string> kTitles = {
-      kTitleTop1,         kTitleTop1Ops,    kTitleTimeBatch,    kTitlePowerBatch, kTitleMemoryBatch,
-      kTitleMemoryParams, kTitleOpsTimeNet, kTitleOpsTimeLayer, kTitleTop1Speed,  kTitleDensity};
-  return kTitles;
-}
-
-std::string build_report_html(const ReportInputs& in, ReportSummary* summary) {
-  const Study st = build_study(in);
-  Page p;
+// The head, the title and the table of contents.
+void page_head(Page& p, const ReportInputs& in, const Study& st) {
   std::ostringstream& h = p.html;
   h << "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
     << "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
@@ -1170,38 +1190,11 @@ std::string build_report_html(const ReportInputs& in, ReportSummary* summary) {
   h << "<nav><b>Contents</b><ul><li><a href=\"#study\">The study's figures</a></li><li><a href=\"#findings\">The "
        "four findings, measured here</a></li><li><a href=\"#models\">Per network: layers and roofline</a></li>"
        "<li><a href=\"#records\">Records and method</a></li></ul></nav>\n";
+}
 
-  // Findings are computed with the figures and written right after them.
-  std::optional<LinearFit> hyper, hyper_study, net_all, net_ref;
-  LayerFitSummary layer_fit;
-  h << "<section id=\"study\"><h2>The study's figures</h2>\n";
-  figure_top1(p, in, st);
-  figure_top1_ops(p, in, st);
-  figure_time_batch(p, st);
-  figure_power_batch(p, st);
-  figure_memory_batch(p, st);
-  figure_memory_params(p, st);
-  figure_ops_time_network(p, st, &net_all, &net_ref);
-  figure_ops_time_layer(p, st, &layer_fit);
-  figure_top1_speed(p, in, st, &hyper, &hyper_study);
-  figure_density(p, in, st);
-  h << "</section>\n";
-
-  const std::vector<Finding> fs = findings(st, hyper, hyper_study, net_all, net_ref, layer_fit);
-  h << "<section id=\"findings\"><h2>The study's four findings, measured here</h2>\n<ol>\n";
-  for (const Finding& f : fs) {
-    h << "<li class=\"finding\" data-verdict=\"" << verdict_class(f.verdict) << "\"><b>" << esc(f.claim)
-      << "</b> <span class=\"verdict " << verdict_class(f.verdict) << "\">" << esc(f.verdict) << "</span><br>"
-      << esc(f.evidence) << "</li>\n";
-  }
-  h << "</ol></section>\n";
-
-  h << "<section id=\"models\"><h2>Per network: where the time, the operations and the memory are</h2>\n";
-  if (st.models.empty()) h << "<p class=\"missing\">No measured profile records: nothing to break down.</p>\n";
-  for (const Model& m : st.models) model_section(p, st, m);
-  h << "</section>\n";
-
-  // Records and method.
+// The record files, the device, the method, failed configurations and warnings.
+void records_section(Page& p, const ReportInputs& in, const Study& st) {
+  std::ostringstream& h = p.html;
   h << "<section id=\"records\"><h2>Records and method</h2>\n<table><tr><th class=\"l\">what</th>"
        "<th class=\"l\">value</th></tr>";
   std::string files;
@@ -1256,7 +1249,45 @@ std::string build_report_html(const ReportInputs& in, ReportSummary* summary) {
        "docs/COSTS.md). Times are medians of repeated runs; per-layer times come from a separate pass that "
        "synchronises after every layer. Memory is what the session allocated for weights, activations (one arena "
        "with liveness-based reuse) and workspace. Records format: docs/RESULTS.md.</p></section>\n";
-  h << kDrawCheck << "\n</body></html>\n";
+}
+
+}  // namespace
+}  // namespace detail
+
+std::string model_key(const std::string& model_path) {
+  std::string p = model_path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  const size_t slash = p.find_last_of('/');
+  const std::string file = slash == std::string::npos ? p : p.substr(slash + 1);
+  if (file == "model.onnx" && slash != std::string::npos && slash > 0) {
+    const std::string dir = p.substr(0, slash);
+    const size_t s2 = dir.find_last_of('/');
+    return s2 == std::string::npos ? dir : dir.substr(s2 + 1);
+  }
+  const size_t dot = file.rfind(".onnx");
+  if (dot != std::string::npos && dot + 5 == file.size() && dot > 0) return file.substr(0, dot);
+  return file;
+}
+
+const std::vector<std::string>& study_figure_titles() {
+  static const std::vector<std::string> kTitles = {
+      detail::kTitleTop1,        detail::kTitleTop1Ops,      detail::kTitleTimeBatch,  detail::kTitlePowerBatch,
+      detail::kTitleMemoryBatch, detail::kTitleMemoryParams, detail::kTitleOpsTimeNet, detail::kTitleOpsTimeLayer,
+      detail::kTitleTop1Speed,   detail::kTitleDensity};
+  return kTitles;
+}
+
+std::string build_report_html(const ReportInputs& in, ReportSummary* summary) {
+  const detail::Study st = detail::build_study(in);
+  detail::Page p;
+  detail::page_head(p, in, st);
+  // Findings are computed with the figures and written right after them.
+  const detail::StudyFits fits = detail::study_figures(p, in, st);
+  const std::vector<detail::Finding> fs = detail::findings(st, fits);
+  detail::findings_section(p, fs);
+  detail::network_sections(p, st);
+  detail::records_section(p, in, st);
+  p.html << detail::kDrawCheck << "\n</body></html>\n";
 
   if (summary) {
     summary->figures = p.figures;
@@ -1268,7 +1299,7 @@ std::string build_report_html(const ReportInputs& in, ReportSummary* summary) {
                                   fs[i].evidence);
     }
   }
-  return h.str();
+  return p.html.str();
 }
 
 }  // namespace dnncost::report
