@@ -10,84 +10,32 @@
 #include <sstream>
 
 #include "metrics/fit.h"
+#include "report/report_parts.h"
 #include "report/svg_chart.h"
 
 namespace dnncost::report {
 namespace detail {
+
+void Page::figure(const std::string& id, const std::string& title, const std::string& svg, bool is_missing,
+                  const std::string& caption) {
+  ++number;
+  if (is_missing)
+    ++missing;
+  else
+    ++figures;
+  html << "<figure class=\"figure\" id=\"" << esc(id) << "\" data-missing=\"" << (is_missing ? "true" : "false")
+       << "\"><h3>" << esc(title) << "</h3>" << svg;
+  if (!caption.empty()) html << "<figcaption>" << caption << "</figcaption>";
+  html << "</figure>\n";
+}
+
+void Page::missing_figure(const std::string& id, const std::string& title, const std::string& reason,
+                          const std::string& caption) {
+  figure(id, title, render_missing(title, reason), true,
+         "<span class=\"missing\">No data: " + esc(reason) + "</span>" + (caption.empty() ? "" : " " + caption));
+}
+
 namespace {
-
-using nlohmann::json;
-
-// ---- reading records -----------------------------------------------------------------------------------
-
-double num_at(const json& j, std::initializer_list<const char*> path) {
-  const json* p = &j;
-  for (const char* k : path) {
-    if (!p->is_object() || !p->contains(k)) return NAN;
-    p = &(*p)[k];
-  }
-  return p->is_number() ? p->get<double>() : NAN;
-}
-
-std::string str_at(const json& j, std::initializer_list<const char*> path) {
-  const json* p = &j;
-  for (const char* k : path) {
-    if (!p->is_object() || !p->contains(k)) return "";
-    p = &(*p)[k];
-  }
-  if (p->is_string()) return p->get<std::string>();
-  if (p->is_number()) return p->dump();
-  return "";
-}
-
-bool has_schema(const json& r, const std::string& prefix) {
-  return r.is_object() && r.contains("schema") && r["schema"].is_string() &&
-         r["schema"].get<std::string>().rfind(prefix, 0) == 0;
-}
-
-std::string fmt(const char* f, double v) { return format_number(f, v); }
-std::string esc(const std::string& s) { return xml_escape(s); }
-
-struct Accuracy {
-  double top1 = NAN;  // percent
-  bool measured = false;
-  std::string source;
-};
-
-// One measured configuration (an ok profile record).
-struct Config {
-  int64_t batch = 0;
-  const json* record = nullptr;
-  double median_ms = NAN, per_image_ms = NAN, images_per_s = NAN, flops = NAN, macs = NAN, params = NAN;
-  double memory = NAN;
-  double power_w = NAN, dynamic_w = NAN, energy_per_image_j = NAN;  // power.avg_w etc. when a sensor measured
-};
-
-struct Model {
-  std::string key, path, title;
-  std::map<int64_t, Config> by_batch;
-  double params = NAN, flops_per_image = NAN;
-  std::optional<Accuracy> accuracy;
-  bool in_study = false;  // the manifest marks it as one of the networks Canziani et al. compared
-  std::string color;
-  const Config* per_layer = nullptr;  // the smallest batch with a per-layer pass
-};
-
-struct Study {
-  std::string device;
-  std::vector<std::string> other_devices;
-  std::vector<Model> models;  // ordered by operations per image
-  std::vector<std::string> failures;
-  std::vector<const json*> device_records;  // ok profile records of the plotted device
-  json peaks;                               // device.peaks of the latest record with numbers
-  bool any_power = false;
-  double idle_w = NAN;          // power.idle_w of the latest record that has it
-  std::string power_sensor;     // power.sensor of the records with numbers
-  std::string no_power_reason;  // power.reason of a record without numbers ("" when none says)
-  int64_t ref_batch = 0;        // largest batch measured for every model (0: none in common)
-};
-
-double to_percent(double v) { return v <= 1.0 ? v * 100.0 : v; }
 
 // A layer name short enough for a chart label: its last `n` characters (the informative end of torch's paths).
 std::string short_name(const std::string& s, size_t n = 30) {
@@ -95,171 +43,6 @@ std::string short_name(const std::string& s, size_t n = 30) {
   size_t start = s.size() - (n - 1);
   while (start < s.size() && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) ++start;  // UTF-8 boundary
   return "\u2026" + s.substr(start);
-}
-
-std::map<std::string, Accuracy> published_accuracy(const json& manifest) {
-  std::map<std::string, Accuracy> out;
-  if (!manifest.is_object() || !manifest.contains("models") || !manifest["models"].is_array()) return out;
-  for (const json& m : manifest["models"]) {
-    if (!m.is_object() || !m.contains("name") || !m["name"].is_string()) continue;
-    Accuracy a;
-    const json& t = m.contains("top1") ? m["top1"] : json();
-    if (t.is_number()) {
-      a.top1 = to_percent(t.get<double>());
-      a.source = str_at(m, {"top1_source"});
-    } else if (t.is_object()) {
-      a.top1 = to_percent(num_at(t, {"value"}));
-      a.source = str_at(t, {"source"});
-    }
-    if (!std::isfinite(a.top1)) continue;
-    if (a.source.empty()) a.source = "zoo manifest (no source given)";
-    out[m["name"].get<std::string>()] = a;
-  }
-  return out;
-}
-
-std::set<std::string> manifest_in_study(const json& manifest) {
-  std::set<std::string> out;
-  if (!manifest.is_object() || !manifest.contains("models") || !manifest["models"].is_array()) return out;
-  for (const json& m : manifest["models"]) {
-    if (m.is_object() && m.contains("name") && m["name"].is_string() && m.value("in_study", false) == true)
-      out.insert(m["name"].get<std::string>());
-  }
-  return out;
-}
-
-std::map<std::string, std::string> manifest_titles(const json& manifest) {
-  std::map<std::string, std::string> out;
-  if (!manifest.is_object() || !manifest.contains("models") || !manifest["models"].is_array()) return out;
-  for (const json& m : manifest["models"]) {
-    if (m.is_object() && m.contains("name") && m["name"].is_string() && m.contains("title") && m["title"].is_string())
-      out[m["name"].get<std::string>()] = m["title"].get<std::string>();
-  }
-  return out;
-}
-
-Study build_study(const ReportInputs& in) {
-  Study st;
-  std::map<std::string, int> per_device;
-  for (const json& r : in.records)
-    if (has_schema(r, "dnncost.profile/") && str_at(r, {"status"}) == "ok") ++per_device[str_at(r, {"device", "kind"})];
-  st.device = in.device;
-  if (st.device.empty()) {
-    int best = -1;
-    for (const auto& kv : per_device)
-      if (kv.second > best) {
-        best = kv.second;
-        st.device = kv.first;
-      }
-  }
-  for (const auto& kv : per_device)
-    if (kv.first != st.device) st.other_devices.push_back(kv.first + " (" + std::to_string(kv.second) + " records)");
-
-  std::map<std::string, Model> models;
-  for (const json& r : in.records) {
-    if (!has_schema(r, "dnncost.profile/") || str_at(r, {"device", "kind"}) != st.device) continue;
-    const std::string key = model_key(str_at(r, {"model"}));
-    const int64_t batch = static_cast<int64_t>(num_at(r, {"batch"}));
-    if (str_at(r, {"status"}) != "ok") {
-      st.failures.push_back(key + " batch " + std::to_string(batch) + ": " + str_at(r, {"status"}) + " (" +
-                            str_at(r, {"error"}) + ")");
-      continue;
-    }
-    Model& m = models[key];
-    m.key = key;
-    m.path = str_at(r, {"model"});
-    Config c;  // a later record of the same configuration replaces an earlier one
-    c.batch = batch;
-    c.record = &r;
-    c.median_ms = num_at(r, {"latency", "median_ms"});
-    c.per_image_ms = num_at(r, {"per_image_ms"});
-    c.images_per_s = num_at(r, {"images_per_s"});
-    c.flops = num_at(r, {"costs", "flops"});
-    c.macs = num_at(r, {"costs", "macs"});
-    c.params = num_at(r, {"costs", "params"});
-    c.memory = num_at(r, {"memory", "planned"});
-    if (r.contains("power") && r["power"].is_object() && r["power"].value("available", false) == true) {
-      c.power_w = num_at(r, {"power", "avg_w"});
-      c.dynamic_w = num_at(r, {"power", "dynamic_w"});
-      c.energy_per_image_j = num_at(r, {"power", "energy_per_image_j"});
-      if (std::isfinite(num_at(r, {"power", "idle_w"}))) st.idle_w = num_at(r, {"power", "idle_w"});
-      st.power_sensor = str_at(r, {"power", "sensor"});
-    } else if (st.no_power_reason.empty() && !str_at(r, {"power", "reason"}).empty()) {
-      st.no_power_reason = str_at(r, {"power", "sensor"}) + ": " + str_at(r, {"power", "reason"});
-    }
-    if (std::isfinite(c.power_w)) st.any_power = true;
-    m.by_batch[batch] = c;
-    st.device_records.push_back(&r);
-    if (std::isfinite(num_at(r, {"device", "peaks", "gflops"}))) st.peaks = r["device"]["peaks"];
-  }
-
-  // Accuracy: eval records (most images per model) first, then the manifest's published top-1.
-  std::map<std::string, std::pair<double, Accuracy>> measured;
-  for (const json& r : in.records) {
-    if (!has_schema(r, "dnncost.eval/")) continue;
-    const double top1 = num_at(r, {"top1"}), images = num_at(r, {"images"});
-    if (!std::isfinite(top1) || !(images > 0)) continue;
-    const std::string key = model_key(str_at(r, {"model"}));
-    auto it = measured.find(key);
-    if (it != measured.end() && it->second.first >= images) continue;
-    Accuracy a;
-    a.top1 = top1 * 100.0;
-    a.measured = true;
-    a.source = "dnncost eval on " + fmt("%.0f", images) + " images of " + str_at(r, {"images_dir"}) +
-               (r.value("interrupted", false) ? " (interrupted)" : "");
-    measured[key] = {images, a};
-  }
-  const auto published = published_accuracy(in.manifest);
-  const auto titles = manifest_titles(in.manifest);
-  const auto in_study = manifest_in_study(in.manifest);
-
-  for (auto& kv : models) {
-    Model& m = kv.second;
-    const Config& first = m.by_batch.begin()->second;
-    m.params = first.params;
-    m.flops_per_image = first.flops / static_cast<double>(first.batch);
-    auto mt = measured.find(m.key);
-    if (mt != measured.end())
-      m.accuracy = mt->second.second;
-    else if (published.count(m.key))
-      m.accuracy = published.at(m.key);
-    m.title = titles.count(m.key) ? titles.at(m.key) : m.key;
-    m.in_study = in_study.count(m.key) != 0;
-    for (const auto& bc : m.by_batch) {
-      if (bc.second.record->contains("per_layer")) {
-        m.per_layer = &bc.second;
-        break;
-      }
-    }
-    st.models.push_back(m);
-  }
-  std::sort(st.models.begin(), st.models.end(), [](const Model& a, const Model& b) {
-    return a.flops_per_image < b.flops_per_image || (a.flops_per_image == b.flops_per_image && a.key < b.key);
-  });
-  for (size_t i = 0; i < st.models.size(); ++i) {
-    st.models[i].color = palette_color(i);
-    // by_batch points into `models`' configs: re-point per_layer at this copy's map.
-    if (st.models[i].per_layer) st.models[i].per_layer = &st.models[i].by_batch.at(st.models[i].per_layer->batch);
-  }
-  if (!st.models.empty()) {
-    std::set<int64_t> common;
-    for (const auto& bc : st.models[0].by_batch) common.insert(bc.first);
-    for (const Model& m : st.models) {
-      std::set<int64_t> next;
-      for (int64_t b : common)
-        if (m.by_batch.count(b)) next.insert(b);
-      common = next;
-    }
-    st.ref_batch = common.empty() ? 0 : *common.rbegin();
-  }
-  return st;
-}
-
-// The configuration of a model at the reference batch (or its largest batch when there is no common one).
-const Config* at_ref(const Study& st, const Model& m) {
-  if (m.by_batch.empty()) return nullptr;
-  if (st.ref_batch && m.by_batch.count(st.ref_batch)) return &m.by_batch.at(st.ref_batch);
-  return &m.by_batch.rbegin()->second;
 }
 
 // A layer's name for a chart: torch's path without the trailing op ("/layer4/layer4.1/conv1/Conv" ->
@@ -292,11 +75,6 @@ std::vector<double> batch_ticks(const Study& st) {
   return std::vector<double>(b.begin(), b.end());
 }
 
-std::string ref_batch_text(const Study& st) {
-  return st.ref_batch ? "batch " + std::to_string(st.ref_batch)
-                      : "each network's largest measured batch (no batch size measured for all)";
-}
-
 // The smallest batch measured for every model (memory vs parameters), else 0.
 int64_t smallest_common_batch(const Study& st) {
   if (st.models.empty()) return 0;
@@ -308,31 +86,6 @@ int64_t smallest_common_batch(const Study& st) {
   return 0;
 }
 
-// ---- the page ------------------------------------------------------------------------------------------
-
-struct Page {
-  std::ostringstream html;
-  int figures = 0, missing = 0, number = 0;
-
-  void figure(const std::string& id, const std::string& title, const std::string& svg, bool is_missing,
-              const std::string& caption) {
-    ++number;
-    if (is_missing)
-      ++missing;
-    else
-      ++figures;
-    html << "<figure class=\"figure\" id=\"" << esc(id) << "\" data-missing=\"" << (is_missing ? "true" : "false")
-         << "\"><h3>" << esc(title) << "</h3>" << svg;
-    if (!caption.empty()) html << "<figcaption>" << caption << "</figcaption>";
-    html << "</figure>\n";
-  }
-  void missing_figure(const std::string& id, const std::string& title, const std::string& reason,
-                      const std::string& caption = "") {
-    figure(id, title, render_missing(title, reason), true,
-           "<span class=\"missing\">No data: " + esc(reason) + "</span>" + (caption.empty() ? "" : " " + caption));
-  }
-};
-
 const char* const kTitleTop1 = "Top-1 accuracy per network";
 const char* const kTitleTop1Ops = "Top-1 accuracy vs operations (bubble area = parameters)";
 const char* const kTitleTimeBatch = "Time per image vs batch size";
@@ -343,17 +96,6 @@ const char* const kTitleOpsTimeNet = "Operations vs inference time, per network"
 const char* const kTitleOpsTimeLayer = "Operations vs inference time, per layer";
 const char* const kTitleTop1Speed = "Top-1 accuracy vs images per second";
 const char* const kTitleDensity = "Top-1 accuracy per parameter (information density)";
-
-// Why there is no power: the sensor's reason from the records, else that they have no power object.
-std::string no_power(const Study& st) {
-  if (!st.no_power_reason.empty()) {
-    return "these records hold no power measurements (" + st.no_power_reason +
-           "), so power and energy cannot be "
-           "shown";
-  }
-  return "these records hold no power measurements (made with --power none, --power-window 0, or before dnncost "
-         "measured power), so power and energy cannot be shown";
-}
 
 std::string no_accuracy_reason(const ReportInputs& in) {
   std::string why = "no eval record for these networks, and ";
@@ -1253,21 +995,6 @@ void records_section(Page& p, const ReportInputs& in, const Study& st) {
 
 }  // namespace
 }  // namespace detail
-
-std::string model_key(const std::string& model_path) {
-  std::string p = model_path;
-  while (p.size() > 1 && p.back() == '/') p.pop_back();
-  const size_t slash = p.find_last_of('/');
-  const std::string file = slash == std::string::npos ? p : p.substr(slash + 1);
-  if (file == "model.onnx" && slash != std::string::npos && slash > 0) {
-    const std::string dir = p.substr(0, slash);
-    const size_t s2 = dir.find_last_of('/');
-    return s2 == std::string::npos ? dir : dir.substr(s2 + 1);
-  }
-  const size_t dot = file.rfind(".onnx");
-  if (dot != std::string::npos && dot + 5 == file.size() && dot > 0) return file.substr(0, dot);
-  return file;
-}
 
 const std::vector<std::string>& study_figure_titles() {
   static const std::vector<std::string> kTitles = {
