@@ -11,8 +11,10 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "metrics/fit.h"
 #include "report/report_html.h"
 #include "report/svg_chart.h"
 
@@ -95,5 +97,31 @@ struct Page {
   void missing_figure(const std::string& id, const std::string& title, const std::string& reason,
                       const std::string& caption = "");
 };
+
+// ---- what the sections pass on -------------------------------------------------------------------------
+
+// Time vs operations per layer: the pooled fit of the per-layer figure, and each network's own R² from its record.
+struct LayerFitSummary {
+  std::optional<LinearFit> pooled;
+  std::vector<std::pair<std::string, double>> per_model_r2;
+};
+
+// The fits the study's figures draw, which the findings quote.
+struct StudyFits {
+  std::optional<LinearFit> hyper, hyper_study;  // top-1 vs images/s: every network; the study's own networks
+  std::optional<LinearFit> net_all, net_ref;    // time vs operations: every run; the networks at the reference batch
+  LayerFitSummary layer;                        // time vs operations per layer
+};
+
+// One of the study's findings checked against these records: its verdict ("supported", "partly supported",
+// "weakly supported", "contradicted" or "not testable here") and the numbers behind it.
+struct Finding {
+  std::string claim, verdict, evidence;
+};
+
+// The four findings, from the study's records and the fits of its figures (report/findings.cpp).
+std::vector<Finding> findings(const Study& st, const StudyFits& fits);
+// The section of the four findings, each with its verdict and evidence.
+void findings_section(Page& p, const std::vector<Finding>& fs);
 
 }  // namespace dnncost::report::detail
