@@ -124,4 +124,7 @@ std::vector<Finding> findings(const Study& st, const StudyFits& fits);
 // The section of the four findings, each with its verdict and evidence.
 void findings_section(Page& p, const std::vector<Finding>& fs);
 
+// The section of the per-network breakdowns, one per network (report/network_sections.cpp).
+void network_sections(Page& p, const Study& st);
+
 }  // namespace dnncost::report::detail
