@@ -40,37 +40,12 @@ std::string layer_label(const std::string& name, const std::string& op, size_t n
   return tail.empty() ? short_name(joined, n) : parts[0] + "/\u2026/" + tail;
 }
 
-void model_section(Page& p, const Study& st, const Model& m) {
-  p.html << "<section class=\"model\" id=\"model-" << esc(m.key) << "\"><h3 class=\"model-title\">" << esc(m.title)
-         << (m.title != m.key ? " (" + esc(m.key) + ")" : "") << "</h3>\n";
-  p.html << "<p>" << esc(m.path) << ": " << compact_number(m.params) << " parameters, "
-         << fmt("%.3f", m.flops_per_image / 1e9) << " GFLOPs per image";
-  if (m.accuracy) {
-    p.html << ", top-1 " << fmt("%.1f", m.accuracy->top1) << " % (" << (m.accuracy->measured ? "measured" : "published")
-           << ")";
-  }
-  p.html << ".</p>\n<table><tr><th>batch</th><th>median ms</th><th>p10\u2013p90 ms</th><th>ms / image</th>"
-            "<th>images/s</th><th>GFLOP/s</th><th>memory MB</th><th>peak RSS MB</th></tr>";
-  for (const auto& bc : m.by_batch) {
-    const json& r = *bc.second.record;
-    p.html << "<tr><td>" << bc.first << "</td><td>" << fmt("%.3f", bc.second.median_ms) << "</td><td>"
-           << fmt("%.3f", num_at(r, {"latency", "p10_ms"})) << "\u2013" << fmt("%.3f", num_at(r, {"latency", "p90_ms"}))
-           << "</td><td>" << fmt("%.3f", bc.second.per_image_ms) << "</td><td>" << fmt("%.1f", bc.second.images_per_s)
-           << "</td><td>" << fmt("%.2f", num_at(r, {"achieved_gflops"})) << "</td><td>"
-           << fmt("%.1f", bc.second.memory / 1e6) << "</td><td>" << fmt("%.1f", num_at(r, {"memory", "peak_rss"}) / 1e6)
-           << "</td></tr>";
-  }
-  p.html << "</table>\n";
+const char* const kNoPerLayer = "no per-layer pass for this network (profile with --per-layer or --trace)";
 
-  const std::string breakdown_title = "Per-layer breakdown: " + m.key;
-  const std::string roofline_title = "Roofline: " + m.key;
-  if (!m.per_layer) {
-    const std::string why = "no per-layer pass for this network (profile with --per-layer or --trace)";
-    p.missing_figure("fig-layers-" + m.key, breakdown_title, why);
-    p.missing_figure("fig-roofline-" + m.key, roofline_title, why);
-    p.html << "</section>\n";
-    return;
-  }
+// The per-layer breakdown: the 12 slowest layers' shares of the network's time, MACs and memory, and the rest.
+void figure_layers(Page& p, const Model& m) {
+  const std::string title = "Per-layer breakdown: " + m.key;
+  if (!m.per_layer) return p.missing_figure("fig-layers-" + m.key, title, kNoPerLayer);
   const json& r = *m.per_layer->record;
   const json& layers = r["per_layer"]["layers"];
   double total_ms = 0, total_macs = 0, total_mem = 0;
@@ -86,7 +61,7 @@ void model_section(Page& p, const Study& st, const Model& m) {
                    [](const json* a, const json* b) { return num_at(*a, {"median_ms"}) > num_at(*b, {"median_ms"}); });
   const size_t shown = std::min<size_t>(order.size(), 12);
   BarChart c;
-  c.title = breakdown_title;
+  c.title = title;
   c.horizontal = true;
   c.value_axis.title = "share of the network (%)";
   c.value_format = "%.1f";
@@ -119,16 +94,21 @@ void model_section(Page& p, const Study& st, const Model& m) {
   else
     c.notes.push_back(
         "memory shares need per-layer weight and activation bytes (records before they existed lack them)");
-  p.figure("fig-layers-" + m.key, breakdown_title, render(c), false,
+  p.figure("fig-layers-" + m.key, title, render(c), false,
            "The " + std::to_string(shown) + " slowest of " + std::to_string(order.size()) + " layers at batch " +
                std::to_string(m.per_layer->batch) + " (per-layer pass: layer sum " +
                fmt("%.3f", num_at(r, {"per_layer", "layer_sum_ms"})) + " ms vs " +
                fmt("%.3f", num_at(r, {"per_layer", "network_median_ms"})) +
                " ms for the whole network). Memory: the layer's weights and output activations.");
+}
 
-  // Roofline.
+// The roofline: each layer's FLOPs per byte against the FLOP rate it achieved, under the device's measured peaks.
+void figure_roofline(Page& p, const Study& st, const Model& m) {
+  const std::string title = "Roofline: " + m.key;
+  if (!m.per_layer) return p.missing_figure("fig-roofline-" + m.key, title, kNoPerLayer);
+  const json& layers = (*m.per_layer->record)["per_layer"]["layers"];
   XYChart rc;
-  rc.title = roofline_title;
+  rc.title = title;
   rc.x.title = "arithmetic intensity (FLOPs per byte read or written)";
   rc.y.title = "achieved GFLOP/s";
   rc.x.log = rc.y.log = true;
@@ -155,9 +135,7 @@ void model_section(Page& p, const Study& st, const Model& m) {
   for (size_t i = 0; i < rc.series.size(); ++i) rc.series[i].color = palette_color(i);
   const double peak = num_at(st.peaks, {"gflops"}), bw = num_at(st.peaks, {"gbs"});
   if (rc.series.empty()) {
-    p.missing_figure("fig-roofline-" + m.key, roofline_title, "no layer with both FLOPs and a measured time");
-    p.html << "</section>\n";
-    return;
+    return p.missing_figure("fig-roofline-" + m.key, title, "no layer with both FLOPs and a measured time");
   }
   if (peak > 0 && bw > 0) {
     const double ridge = peak / bw;
@@ -178,13 +156,39 @@ void model_section(Page& p, const Study& st, const Model& m) {
         "predates them)");
   }
   if (skipped) rc.notes.push_back(std::to_string(skipped) + " layers without FLOPs are not drawn");
-  p.figure("fig-roofline-" + m.key, roofline_title, render(rc), false,
+  p.figure("fig-roofline-" + m.key, title, render(rc), false,
            "Each point is one layer at batch " + std::to_string(m.per_layer->batch) +
                ": its FLOPs over the bytes it reads and writes, against the FLOP rate it achieved in the per-layer "
                "pass. Points far below the roof are neither compute- nor bandwidth-bound on this device. The memory "
                "roof is main-memory bandwidth, so layers whose data stay in the caches can rise above it; a layer "
                "above the compute roof ran a faster kernel than the MatMul and Conv the peaks were measured with (or "
                "the machine was less loaded at that moment).");
+}
+
+// One network: its measurements per batch size, its per-layer breakdown and its roofline.
+void model_section(Page& p, const Study& st, const Model& m) {
+  p.html << "<section class=\"model\" id=\"model-" << esc(m.key) << "\"><h3 class=\"model-title\">" << esc(m.title)
+         << (m.title != m.key ? " (" + esc(m.key) + ")" : "") << "</h3>\n";
+  p.html << "<p>" << esc(m.path) << ": " << compact_number(m.params) << " parameters, "
+         << fmt("%.3f", m.flops_per_image / 1e9) << " GFLOPs per image";
+  if (m.accuracy) {
+    p.html << ", top-1 " << fmt("%.1f", m.accuracy->top1) << " % (" << (m.accuracy->measured ? "measured" : "published")
+           << ")";
+  }
+  p.html << ".</p>\n<table><tr><th>batch</th><th>median ms</th><th>p10\u2013p90 ms</th><th>ms / image</th>"
+            "<th>images/s</th><th>GFLOP/s</th><th>memory MB</th><th>peak RSS MB</th></tr>";
+  for (const auto& bc : m.by_batch) {
+    const json& r = *bc.second.record;
+    p.html << "<tr><td>" << bc.first << "</td><td>" << fmt("%.3f", bc.second.median_ms) << "</td><td>"
+           << fmt("%.3f", num_at(r, {"latency", "p10_ms"})) << "\u2013" << fmt("%.3f", num_at(r, {"latency", "p90_ms"}))
+           << "</td><td>" << fmt("%.3f", bc.second.per_image_ms) << "</td><td>" << fmt("%.1f", bc.second.images_per_s)
+           << "</td><td>" << fmt("%.2f", num_at(r, {"achieved_gflops"})) << "</td><td>"
+           << fmt("%.1f", bc.second.memory / 1e6) << "</td><td>" << fmt("%.1f", num_at(r, {"memory", "peak_rss"}) / 1e6)
+           << "</td></tr>";
+  }
+  p.html << "</table>\n";
+  figure_layers(p, m);
+  figure_roofline(p, st, m);
   p.html << "</section>\n";
 }
 
