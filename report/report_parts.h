@@ -113,6 +113,10 @@ struct StudyFits {
   LayerFitSummary layer;                        // time vs operations per layer
 };
 
+// The section of the study's figures, in the order of study_figure_titles() (report/study_figures.cpp);
+// returns the fits the findings quote.
+StudyFits study_figures(Page& p, const ReportInputs& in, const Study& st);
+
 // One of the study's findings checked against these records: its verdict ("supported", "partly supported",
 // "weakly supported", "contradicted" or "not testable here") and the numbers behind it.
 struct Finding {
