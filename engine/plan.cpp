@@ -46,16 +46,6 @@ void check_value_size(const Shape& shape, DType dtype, const std::string& what, 
   }
 }
 
-// "[N, 3, 224, 224]" with symbols and "?" for unknown dims.
-std::string declared_dims_str(const ValueInfo& vi) {
-  std::string s = "[";
-  for (size_t i = 0; i < vi.dims.size(); ++i) {
-    const Dim& d = vi.dims[i];
-    s += (i ? ", " : "") + (d.fixed() ? std::to_string(d.value) : (d.symbol.empty() ? "?" : d.symbol));
-  }
-  return s + "]";
-}
-
 // True when every graph input declares fixed dims only and is bound to exactly those: then the declared output
 // shapes must be what the plan computes.
 bool inputs_bound_as_declared(const Graph& g, const InputBinding& binding) {
@@ -69,67 +59,6 @@ bool inputs_bound_as_declared(const Graph& g, const InputBinding& binding) {
 }
 
 }  // namespace
-
-InputBinding bind_batch(const Graph& g, int64_t batch, std::vector<std::string>* notes) {
-  InputBinding b;
-  for (const auto& in : g.inputs) {
-    if (!in.has_shape) {
-      throw ModelError(g.path + ": graph input '" + in.name +
-                       "' declares no shape; dnncost needs the input shape to plan the model");
-    }
-    Shape s;
-    for (size_t i = 0; i < in.dims.size(); ++i) {
-      const Dim& d = in.dims[i];
-      if (i == 0 && batch > 0) {
-        if (d.fixed() && d.value != batch && notes) {
-          notes->push_back("input '" + in.name + "' has a fixed batch dimension " + std::to_string(d.value) +
-                           "; planned with batch " + std::to_string(batch) + " instead");
-        }
-        s.push_back(batch);
-      } else if (d.fixed()) {
-        s.push_back(d.value);
-      } else if (i == 0) {
-        s.push_back(1);
-      } else {
-        throw ModelError(g.path + ": graph input '" + in.name + "' dimension " + std::to_string(i) + " is " +
-                         (d.symbol.empty() ? std::string("unknown") : "symbolic ('" + d.symbol + "')") +
-                         "; only the batch dimension (0) may be symbolic");
-      }
-    }
-    b.shapes[in.name] = s;
-  }
-  return b;
-}
-
-InputBinding bind_tensors(const Graph& g, const std::vector<std::shared_ptr<const Tensor>>& inputs) {
-  if (inputs.size() != g.inputs.size()) {
-    std::string names;
-    for (const auto& in : g.inputs) names += (names.empty() ? "" : ", ") + in.name;
-    throw ModelError(g.path + ": the model has " + std::to_string(g.inputs.size()) + " input(s) (" + names +
-                     "), got " + std::to_string(inputs.size()) + " tensor(s)");
-  }
-  InputBinding b;
-  for (size_t k = 0; k < inputs.size(); ++k) {
-    const ValueInfo& vi = g.inputs[k];
-    const Tensor& t = *inputs[k];
-    if (vi.dtype != DType::kUndefined && vi.dtype != t.dtype()) {
-      throw ModelError(g.path + ": input '" + vi.name + "' expects element type " + dtype_name(vi.dtype) +
-                       ", got " + dtype_name(t.dtype()));
-    }
-    if (vi.has_shape) {
-      bool ok = vi.dims.size() == t.shape().size();
-      for (size_t i = 0; ok && i < vi.dims.size(); ++i)
-        if (vi.dims[i].fixed() && vi.dims[i].value != t.shape()[i]) ok = false;
-      if (!ok) {
-        throw ModelError(g.path + ": input '" + vi.name + "' expects shape " + declared_dims_str(vi) + ", got " +
-                         shape_str(t.shape()));
-      }
-    }
-    b.shapes[vi.name] = t.shape();
-    if (!dtype_is_float(t.dtype())) b.values[vi.name] = inputs[k];
-  }
-  return b;
-}
 
 void check_supported(const Graph& g) {
   const auto& reg = LayerRegistry::instance();

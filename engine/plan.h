@@ -10,25 +10,11 @@
 
 #include "core/cost.h"
 #include "core/graph.h"
+#include "engine/input_binder.h"
 #include "layers/layer.h"
 #include "layers/step.h"
 
 namespace dnncost {
-
-// Concrete shapes for the graph inputs, and values of inputs known before running (integer shape inputs).
-struct InputBinding {
-  std::map<std::string, Shape> shapes;
-  std::map<std::string, std::shared_ptr<const Tensor>> values;
-};
-
-// Shapes from the declared input dims with the batch (dim 0) set: batch > 0 sets dim 0 of every input,
-// batch <= 0 binds symbolic dim 0 to 1 and keeps fixed ones. Other symbolic dims are an error naming the
-// input. Notes (e.g. an overridden fixed batch) are appended to `notes`.
-InputBinding bind_batch(const Graph& g, int64_t batch, std::vector<std::string>* notes = nullptr);
-
-// Binding from actual input tensors (for `run`): shapes checked against the declared dims; integer inputs
-// become plan-time values so shape subgraphs fold.
-InputBinding bind_tensors(const Graph& g, const std::vector<std::shared_ptr<const Tensor>>& inputs);
 
 // Throws one ModelError listing every node whose op is not supported.
 void check_supported(const Graph& g);

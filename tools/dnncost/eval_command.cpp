@@ -84,15 +84,6 @@ std::array<float, 3> parse_channel_values(const std::string& option, const std::
   return values;
 }
 
-std::string dims_str(const ValueInfo& v) {
-  std::string s = "[";
-  for (size_t i = 0; i < v.dims.size(); ++i) {
-    if (i) s += ", ";
-    s += v.dims[i].fixed() ? std::to_string(v.dims[i].value) : (v.dims[i].symbol.empty() ? "?" : v.dims[i].symbol);
-  }
-  return s + "]";
-}
-
 // The model's single image input [N, 3, H, W] (float), bound to the batch size and the crop.
 struct ImageInput {
   std::string name;
@@ -110,7 +101,7 @@ ImageInput image_input(const Graph& g, const EvalOptions& opt, std::vector<std::
   }
   const ValueInfo& in = g.inputs[0];
   const std::string got = "input '" + in.name + "' is " + dtype_name(in.dtype) + " " +
-                          (in.has_shape ? dims_str(in) : std::string("without a declared shape"));
+                          (in.has_shape ? declared_dims_str(in) : std::string("without a declared shape"));
   if (in.dtype != DType::kFloat32 || !in.has_shape || in.dims.size() != 4 ||
       (in.dims[1].fixed() && in.dims[1].value != 3)) {
     throw ModelError(g.path + ": " + need + "; " + got);
@@ -122,15 +113,15 @@ ImageInput image_input(const Graph& g, const EvalOptions& opt, std::vector<std::
                        " (and a --resize for it)");
     }
   }
+  InputRequest request;
+  request.batch = opt.batch;
+  request.shapes[in.name] = {0, 3, opt.crop, opt.crop};
+  BoundInputs bound = bind_inputs(g, request);
+  notes->insert(notes->end(), bound.notes.begin(), bound.notes.end());
   ImageInput image;
   image.name = in.name;
-  const Dim& batch_dim = in.dims[0];
-  image.batch = opt.batch > 0 ? opt.batch : (batch_dim.fixed() && batch_dim.value > 0 ? batch_dim.value : 1);
-  if (batch_dim.fixed() && batch_dim.value != image.batch) {
-    notes->push_back("input '" + in.name + "' has a fixed batch dimension " + std::to_string(batch_dim.value) +
-                     "; planned with batch " + std::to_string(image.batch) + " instead");
-  }
-  image.binding.shapes[in.name] = {image.batch, 3, opt.crop, opt.crop};
+  image.batch = bound.batch;
+  image.binding = std::move(bound.binding);
   return image;
 }
 

@@ -285,8 +285,11 @@ int info_command(const InfoOptions& opt) {
   std::optional<DeviceSpec> spec;
   if (!opt.device.empty()) spec = device_spec(opt.device, 0, opt.cuda);
   const Graph g = load_onnx(resolve_model(opt.model, opt.models_dir));
-  std::vector<std::string> notes;
-  const InputBinding b = bind_batch(g, opt.batch, &notes);
+  InputRequest request;
+  request.batch = opt.batch;
+  const BoundInputs bound = bind_inputs(g, request);
+  const std::vector<std::string>& notes = bound.notes;
+  const InputBinding& b = bound.binding;
   // The graph as imported and as executed (after the passes), planned for the same inputs.
   const Plan imported(g, b);
   const OptimizedGraph executed = optimize(g, pass_options);
@@ -298,12 +301,7 @@ int info_command(const InfoOptions& opt) {
   passes.notes = executed.notes;
   std::unique_ptr<Session> session;
   if (spec) session = make_session(plan, *spec);
-  int64_t batch = opt.batch;
-  if (batch <= 0) {
-    batch = 1;
-    if (!plan.input_ids().empty() && !plan.values()[plan.input_ids()[0]].shape.empty())
-      batch = plan.values()[plan.input_ids()[0]].shape[0];
-  }
+  const int64_t batch = bound.batch;
   // Open the JSON file before printing anything, so a bad --json path fails without a half-printed result.
   std::ofstream json_file;
   if (!opt.json_path.empty() && opt.json_path != "-") {
