@@ -7,6 +7,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "tests/unit/expect_error.h"
 #include "tests/unit/op_test_util.h"
 
 namespace dnncost::testing {
@@ -45,18 +46,6 @@ void expect_no_arithmetic(const SingleOpResult& r) {
   EXPECT_EQ(r.cost.macs, 0);
   EXPECT_EQ(r.cost.flops, 0);
   EXPECT_EQ(r.cost.params, 0);
-}
-
-// Runs `op` expecting a ModelError whose message names node0 of `op.op` and contains every one of `parts`.
-void expect_model_error(const SingleOp& op, const std::vector<std::string>& parts) {
-  try {
-    run_single_op(op);
-    ADD_FAILURE() << op.op << ": expected ModelError";
-  } catch (const ModelError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find("node 'node0' (" + op.op + ")"), std::string::npos) << msg;
-    for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "missing '" << p << "' in: " << msg;
-  }
 }
 
 // Plans a one-node graph whose input 1 (int64, shape `second_shape`) is only known at run time: the graph is
