@@ -1,7 +1,8 @@
 // How the unit tests expect an error, written once: expect_error runs something and requires an E (ModelError
 // unless told) whose message contains every fragment; expect_model_error does so for a one-node graph, whose
-// error must also name its node ("node 'node0' (<op>)"). Anything else thrown escapes to GoogleTest, which fails
-// the test.
+// error must also name its node ("node 'node0' (<op>)"); error_message gives the message itself (or a stand-in
+// when nothing was thrown) for tests that compare it whole or check several in a row. Anything else thrown
+// escapes to GoogleTest, which fails the test.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -36,6 +37,17 @@ inline void expect_model_error(const SingleOp& op, const std::vector<std::string
   std::vector<std::string> all{"node 'node0' (" + op.op + ")"};
   all.insert(all.end(), fragments.begin(), fragments.end());
   expect_error([&] { run_single_op(op); }, all, "no ModelError from " + op.op);
+}
+
+// The message of the E that `run` throws, or `if_none` when it throws nothing.
+template <class E = ModelError, class F>
+std::string error_message(F&& run, const std::string& if_none = "") {
+  try {
+    std::forward<F>(run)();
+  } catch (const E& e) {
+    return e.what();
+  }
+  return if_none;
 }
 
 }  // namespace dnncost::testing

@@ -67,12 +67,7 @@ std::string plan_error_with_runtime_second_input(const std::string& op_type, int
   n.outputs = {"y"};
   g.nodes.push_back(n);
   g.outputs.push_back(ValueInfo{"y", DType::kUndefined, false, {}});
-  try {
-    Plan plan(g, bind_batch(g, 0));
-  } catch (const ModelError& e) {
-    return e.what();
-  }
-  return "";
+  return error_message([&] { Plan plan(g, bind_batch(g, 0)); });
 }
 
 // ---------------------------------------------------------------------------------------------------- Concat
