@@ -12,7 +12,7 @@
 #include <string>
 
 #include "metrics/power.h"
-#include "metrics/timing.h"
+#include "metrics/power_source_common.h"
 
 namespace dnncost {
 namespace {
@@ -100,9 +100,10 @@ bool field_as_double(const nvmlFieldValue_t& f, double* out) {
   }
 }
 
-class NvmlPowerSource : public PowerSource {
+class NvmlPowerSource : public OpenedOncePowerSource {
  public:
-  NvmlPowerSource(NvmlTarget target, std::string library) : target_(std::move(target)), library_(std::move(library)) {}
+  NvmlPowerSource(NvmlTarget target, std::string library)
+      : OpenedOncePowerSource("nvml", "NVML"), target_(std::move(target)), library_(std::move(library)) {}
   ~NvmlPowerSource() override {
     if (initialized_ && api_.shutdown) api_.shutdown();
     if (lib_) dlclose(lib_);
@@ -110,74 +111,9 @@ class NvmlPowerSource : public PowerSource {
   NvmlPowerSource(const NvmlPowerSource&) = delete;
   NvmlPowerSource& operator=(const NvmlPowerSource&) = delete;
 
-  std::string sensor() const override { return "nvml"; }
-
-  bool available(std::string* reason) override {
-    if (!probed_) {
-      probed_ = true;
-      ok_ = open(&reason_);
-    }
-    if (!ok_ && reason) *reason = reason_;
-    return ok_;
-  }
-
-  PowerSample read() override {
-    PowerSample s;
-    if (!ok_) {
-      s.t_s = now_s();
-      s.error = "NVML is not available: " + reason_;
-      return s;
-    }
-    const double t_before = now_s();
-    if (instant_) {
-      nvmlFieldValue_t f{};
-      f.fieldId = NVML_FI_DEV_POWER_INSTANT;
-      const nvmlReturn_t rc = api_.field_values(device_, 1, &f);
-      double mw = 0;
-      if (rc != NVML_SUCCESS)
-        note(&s, "nvmlDeviceGetFieldValues(NVML_FI_DEV_POWER_INSTANT)", rc);
-      else if (f.nvmlReturn != NVML_SUCCESS)
-        note(&s, "NVML_FI_DEV_POWER_INSTANT", f.nvmlReturn);
-      else if (!field_as_double(f, &mw))
-        s.error = "NVML_FI_DEV_POWER_INSTANT: unknown value type " + std::to_string(f.valueType);
-      else
-        s.watts = mw / 1000.0;
-    } else {
-      unsigned mw = 0;
-      const nvmlReturn_t rc = api_.power_usage(device_, &mw);
-      if (rc == NVML_SUCCESS)
-        s.watts = mw / 1000.0;
-      else
-        note(&s, "nvmlDeviceGetPowerUsage", rc);
-      s.power_is_average = power_is_average_;
-    }
-    if (energy_) {
-      unsigned long long mj = 0;
-      const nvmlReturn_t rc = api_.total_energy(device_, &mj);
-      if (rc == NVML_SUCCESS)
-        s.energy_j = static_cast<double>(mj) / 1000.0;
-      else
-        note(&s, "nvmlDeviceGetTotalEnergyConsumption", rc);
-    }
-    const double t_after = now_s();
-    s.t_s = 0.5 * (t_before + t_after);  // the middle of the power and energy reads
-    if (t_after - last_aux_t_ >= 0.1) {  // the slow-changing values at most 10 times a second
-      last_aux_t_ = t_after;
-      unsigned v = 0;
-      if (api_.clock_info) {
-        if (api_.clock_info(device_, NVML_CLOCK_SM, &v) == NVML_SUCCESS) s.sm_clock_mhz = v;
-        if (api_.clock_info(device_, NVML_CLOCK_MEM, &v) == NVML_SUCCESS) s.mem_clock_mhz = v;
-      }
-      if (api_.temperature && api_.temperature(device_, NVML_TEMPERATURE_GPU, &v) == NVML_SUCCESS) s.temperature_c = v;
-      if (api_.enforced_power_limit && api_.enforced_power_limit(device_, &v) == NVML_SUCCESS)
-        s.power_limit_w = v / 1000.0;
-    }
-    return s;
-  }
-
   nlohmann::json describe() const override {
     nlohmann::json j = {{"library", library_}};
-    if (!ok_) return j;
+    if (!opened()) return j;
     j["gpu"] = gpu_name_;
     j["pci_bus_id"] = target_.pci_bus_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(target_.pci_bus_id);
     if (target_.pci_bus_id.empty()) j["nvml_index"] = target_.nvml_index;
@@ -191,6 +127,54 @@ class NvmlPowerSource : public PowerSource {
   }
 
  private:
+  // The power and energy reads: s->t_s is their middle.
+  void read_sensor(PowerSample* s) override {
+    if (instant_) {
+      nvmlFieldValue_t f{};
+      f.fieldId = NVML_FI_DEV_POWER_INSTANT;
+      const nvmlReturn_t rc = api_.field_values(device_, 1, &f);
+      double mw = 0;
+      if (rc != NVML_SUCCESS)
+        note(s, "nvmlDeviceGetFieldValues(NVML_FI_DEV_POWER_INSTANT)", rc);
+      else if (f.nvmlReturn != NVML_SUCCESS)
+        note(s, "NVML_FI_DEV_POWER_INSTANT", f.nvmlReturn);
+      else if (!field_as_double(f, &mw))
+        s->error = "NVML_FI_DEV_POWER_INSTANT: unknown value type " + std::to_string(f.valueType);
+      else
+        s->watts = mw / 1000.0;
+    } else {
+      unsigned mw = 0;
+      const nvmlReturn_t rc = api_.power_usage(device_, &mw);
+      if (rc == NVML_SUCCESS)
+        s->watts = mw / 1000.0;
+      else
+        note(s, "nvmlDeviceGetPowerUsage", rc);
+      s->power_is_average = power_is_average_;
+    }
+    if (energy_) {
+      unsigned long long mj = 0;
+      const nvmlReturn_t rc = api_.total_energy(device_, &mj);
+      if (rc == NVML_SUCCESS)
+        s->energy_j = static_cast<double>(mj) / 1000.0;
+      else
+        note(s, "nvmlDeviceGetTotalEnergyConsumption", rc);
+    }
+  }
+
+  // The slow-changing values, after the timed reads and at most 10 times a second.
+  void finish(PowerSample* s, double t_after) override {
+    if (t_after - last_aux_t_ < 0.1) return;
+    last_aux_t_ = t_after;
+    unsigned v = 0;
+    if (api_.clock_info) {
+      if (api_.clock_info(device_, NVML_CLOCK_SM, &v) == NVML_SUCCESS) s->sm_clock_mhz = v;
+      if (api_.clock_info(device_, NVML_CLOCK_MEM, &v) == NVML_SUCCESS) s->mem_clock_mhz = v;
+    }
+    if (api_.temperature && api_.temperature(device_, NVML_TEMPERATURE_GPU, &v) == NVML_SUCCESS) s->temperature_c = v;
+    if (api_.enforced_power_limit && api_.enforced_power_limit(device_, &v) == NVML_SUCCESS)
+      s->power_limit_w = v / 1000.0;
+  }
+
   std::string err(nvmlReturn_t rc) const {
     const char* e = api_.error_string ? api_.error_string(rc) : nullptr;
     return std::string(e ? e : "unknown error") + " (NVML status " + std::to_string(rc) + ")";
@@ -211,7 +195,7 @@ class NvmlPowerSource : public PowerSource {
     return true;
   }
 
-  bool open(std::string* why) {
+  bool open(std::string* why) override {
     dlerror();
     lib_ = dlopen(library_.c_str(), RTLD_NOW | RTLD_LOCAL);
     if (!lib_) {
@@ -318,8 +302,7 @@ class NvmlPowerSource : public PowerSource {
   std::string library_;
   void* lib_ = nullptr;
   NvmlApi api_;
-  bool probed_ = false, ok_ = false, initialized_ = false;
-  std::string reason_;
+  bool initialized_ = false;
   nvmlDevice_t device_ = nullptr;
   std::string gpu_name_, driver_;
   bool instant_ = false, energy_ = false, power_is_average_ = false;

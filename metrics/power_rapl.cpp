@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "metrics/power.h"
-#include "metrics/timing.h"
+#include "metrics/power_source_common.h"
 
 namespace dnncost {
 namespace {
@@ -68,58 +68,9 @@ std::vector<std::string> list_dir(const std::string& path, bool* exists) {
   return names;
 }
 
-class RaplPowerSource : public PowerSource {
+class RaplPowerSource : public OpenedOncePowerSource {
  public:
-  explicit RaplPowerSource(std::string root) : root_(std::move(root)) {}
-
-  std::string sensor() const override { return "rapl"; }
-
-  bool available(std::string* reason) override {
-    if (!probed_) {
-      probed_ = true;
-      ok_ = open(&reason_);
-    }
-    if (!ok_ && reason) *reason = reason_;
-    return ok_;
-  }
-
-  PowerSample read() override {
-    PowerSample s;
-    const double t_before = now_s();
-    if (!ok_) {
-      s.t_s = t_before;
-      s.error = "RAPL is not available: " + reason_;
-      return s;
-    }
-    bool all_read = true;
-    for (Zone& z : zones_) {
-      uint64_t raw = 0;
-      std::string why;
-      if (!read_u64(z.energy_path, &raw, &why)) {
-        if (s.error.empty()) s.error = z.energy_path + ": " + why;
-        all_read = false;
-        continue;
-      }
-      if (z.have_last) {
-        // The counter runs from 0 to max_energy_range_uj and starts again from 0.
-        const uint64_t delta = raw >= z.last_raw ? raw - z.last_raw : raw + (z.max_range_uj - z.last_raw);
-        z.accumulated_uj += static_cast<double>(delta);
-      }
-      z.last_raw = raw;
-      z.have_last = true;
-    }
-    const double t_after = now_s();
-    s.t_s = 0.5 * (t_before + t_after);
-    if (!all_read) return s;  // a partial sum would be wrong: this reading has no numbers
-    double total_uj = 0;
-    for (const Zone& z : zones_) total_uj += z.accumulated_uj;
-    s.energy_j = total_uj * 1e-6;
-    if (have_previous_ && s.t_s > previous_t_) s.watts = (*s.energy_j - previous_j_) / (s.t_s - previous_t_);
-    previous_t_ = s.t_s;
-    previous_j_ = *s.energy_j;
-    have_previous_ = true;
-    return s;
-  }
+  explicit RaplPowerSource(std::string root) : OpenedOncePowerSource("rapl", "RAPL"), root_(std::move(root)) {}
 
   nlohmann::json describe() const override {
     nlohmann::json j = {{"root", root_}};
@@ -134,6 +85,38 @@ class RaplPowerSource : public PowerSource {
   }
 
  private:
+  // The counter reads of every zone; s->error names the first that failed.
+  void read_sensor(PowerSample* s) override {
+    for (Zone& z : zones_) {
+      uint64_t raw = 0;
+      std::string why;
+      if (!read_u64(z.energy_path, &raw, &why)) {
+        if (s->error.empty()) s->error = z.energy_path + ": " + why;
+        continue;
+      }
+      if (z.have_last) {
+        // The counter runs from 0 to max_energy_range_uj and starts again from 0.
+        const uint64_t delta = raw >= z.last_raw ? raw - z.last_raw : raw + (z.max_range_uj - z.last_raw);
+        z.accumulated_uj += static_cast<double>(delta);
+      }
+      z.last_raw = raw;
+      z.have_last = true;
+    }
+  }
+
+  // Energy as the sum of the zones, power as its delta since the previous reading over the time between them.
+  void finish(PowerSample* s, double /*t_after*/) override {
+    // A zone that was not read set s->error: a partial sum would be wrong, so this reading has no numbers.
+    if (!s->error.empty()) return;
+    double total_uj = 0;
+    for (const Zone& z : zones_) total_uj += z.accumulated_uj;
+    s->energy_j = total_uj * 1e-6;
+    if (have_previous_ && s->t_s > previous_t_) s->watts = (*s->energy_j - previous_j_) / (s->t_s - previous_t_);
+    previous_t_ = s->t_s;
+    previous_j_ = *s->energy_j;
+    have_previous_ = true;
+  }
+
   struct Zone {
     std::string label;        // "package-0", "dram (package-0)"
     std::string energy_path;  // .../energy_uj
@@ -166,7 +149,7 @@ class RaplPowerSource : public PowerSource {
     return true;
   }
 
-  bool open(std::string* why) {
+  bool open(std::string* why) override {
     bool exists = false;
     const std::vector<std::string> entries = list_dir(root_, &exists);
     if (!exists) {
@@ -216,8 +199,6 @@ class RaplPowerSource : public PowerSource {
   }
 
   std::string root_;
-  bool probed_ = false, ok_ = false;
-  std::string reason_;
   std::vector<Zone> zones_;
   std::vector<std::string> skipped_;
   bool have_previous_ = false;

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "kernels/broadcast.h"
+#include "tests/unit/expect_error.h"
 #include "tests/unit/op_test_util.h"
 
 namespace dnncost::testing {
@@ -53,17 +54,6 @@ void expect_same_values(const Tensor& got, const Tensor& want) {
       EXPECT_TRUE(std::isnan(g)) << "element " << i;
     else
       EXPECT_FLOAT_EQ(g, w) << "element " << i;
-  }
-}
-
-void expect_error(const SingleOp& op, const std::vector<std::string>& fragments) {
-  try {
-    run_single_op(op);
-    FAIL() << "expected ModelError";
-  } catch (const ModelError& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("node 'node0' (" + op.op + ")"), std::string::npos) << what;
-    for (const auto& f : fragments) EXPECT_NE(what.find(f), std::string::npos) << "missing '" << f << "' in: " << what;
   }
 }
 
@@ -265,8 +255,8 @@ TEST(Elementwise, Int32Arithmetic) {
 }
 
 TEST(Elementwise, IntegerDivisionByZeroIsAnError) {
-  expect_error({"Div", {}, {in(Tensor::from_int64({4, 5}, {2})), in(Tensor::from_int64({1, 0}, {2}))}},
-               {"integer division by zero", "divisor B is 0 at element 1"});
+  expect_model_error({"Div", {}, {in(Tensor::from_int64({4, 5}, {2})), in(Tensor::from_int64({1, 0}, {2}))}},
+                     {"integer division by zero", "divisor B is 0 at element 1"});
 }
 
 TEST(Elementwise, FloatDivisionByZeroFollowsIeee) {
@@ -277,16 +267,16 @@ TEST(Elementwise, FloatDivisionByZeroFollowsIeee) {
 }
 
 TEST(Elementwise, IncompatibleShapesNameTheNodeAndShapes) {
-  expect_error({"Add", {}, {in(random_tensor({2, 3})), in(random_tensor({4}))}},
-               {"inputs A and B", "[2, 3] and [4] cannot be broadcast", "3 vs 4"});
+  expect_model_error({"Add", {}, {in(random_tensor({2, 3})), in(random_tensor({4}))}},
+                     {"inputs A and B", "[2, 3] and [4] cannot be broadcast", "3 vs 4"});
 }
 
 TEST(Elementwise, UnsupportedAndMixedTypesAreErrors) {
-  expect_error({"Add", {}, {in(Tensor(DType::kUint8, {2})), in(Tensor(DType::kUint8, {2}))}},
-               {"input A has element type uint8", "float (float32), int64 or int32"});
-  expect_error({"Mul", {}, {in(random_tensor({2})), in(Tensor::from_int64({1, 2}, {2}))}},
-               {"input A and input B must have the same element type, got float and int64"});
-  expect_error({"Sub", {}, {in(random_tensor({2}))}}, {"expected 2 input(s)"});
+  expect_model_error({"Add", {}, {in(Tensor(DType::kUint8, {2})), in(Tensor(DType::kUint8, {2}))}},
+                     {"input A has element type uint8", "float (float32), int64 or int32"});
+  expect_model_error({"Mul", {}, {in(random_tensor({2})), in(Tensor::from_int64({1, 2}, {2}))}},
+                     {"input A and input B must have the same element type, got float and int64"});
+  expect_model_error({"Sub", {}, {in(random_tensor({2}))}}, {"expected 2 input(s)"});
 }
 
 TEST(Elementwise, LegacyBroadcastAttributeBeforeOpset7) {
@@ -318,12 +308,12 @@ TEST(Elementwise, LegacyBroadcastAttributeBeforeOpset7) {
 TEST(Elementwise, LegacyFormRejectsWhatItCannotBroadcast) {
   SingleOp op{"Add", {}, {in(random_tensor({2, 3})), in(random_tensor({3}))}};
   op.opset = 6;
-  expect_error(op, {"must have the same shape", "broadcast=1"});
+  expect_model_error(op, {"must have the same shape", "broadcast=1"});
   op.attrs["broadcast"] = attr_int(1);
   op.attrs["axis"] = attr_int(0);
-  expect_error(op, {"with broadcast=1 and axis 0", "[3] must match A [2, 3] at dimensions 0 to 0"});
+  expect_model_error(op, {"with broadcast=1 and axis 0", "[3] must match A [2, 3] at dimensions 0 to 0"});
   op.attrs["axis"] = attr_int(2);
-  expect_error(op, {"attribute axis 2 places B [3] outside A [2, 3]", "expected 0 <= axis <= 1"});
+  expect_model_error(op, {"attribute axis 2 places B [3] outside A [2, 3]", "expected 0 <= axis <= 1"});
 }
 
 // --- Sum, Max ------------------------------------------------------------------------------------------------
@@ -378,17 +368,17 @@ TEST(Elementwise, MaxPropagatesNaNAndHandlesIntegers) {
 TEST(Elementwise, SumBeforeOpset8NeedsEqualShapes) {
   SingleOp op{"Sum", {}, {in(random_tensor({2, 3})), in(random_tensor({3}))}};
   op.opset = 6;
-  expect_error(op, {"input 0 [2, 3] and input 1 [3] must have the same shape", "before opset 8"});
+  expect_model_error(op, {"input 0 [2, 3] and input 1 [3] must have the same shape", "before opset 8"});
   op.opset = 8;
   EXPECT_EQ(run_single_op(op).outputs[0].shape(), (Shape{2, 3}));
 }
 
 TEST(Elementwise, VariadicBadInputs) {
-  expect_error({"Max", {}, {in(random_tensor({2, 3})), in(random_tensor({2})), in(random_tensor({3}))}},
-               {"[2, 3], [2] and [3] cannot be broadcast"});
-  expect_error({"Sum", {}, {in(random_tensor({2})), in(Tensor(DType::kFloat64, {2}))}},
-               {"input 1 has element type double", "Sum computes float (float32), int64 or int32"});
-  expect_error({"Sum", {}, {}}, {"expected at least 1 input, got 0"});
+  expect_model_error({"Max", {}, {in(random_tensor({2, 3})), in(random_tensor({2})), in(random_tensor({3}))}},
+                     {"[2, 3], [2] and [3] cannot be broadcast"});
+  expect_model_error({"Sum", {}, {in(random_tensor({2})), in(Tensor(DType::kFloat64, {2}))}},
+                     {"input 1 has element type double", "Sum computes float (float32), int64 or int32"});
+  expect_model_error({"Sum", {}, {}}, {"expected at least 1 input, got 0"});
 }
 
 // --- PRelu ---------------------------------------------------------------------------------------------------
@@ -419,12 +409,12 @@ TEST(Elementwise, PReluOpset6OneDimensionalSlopeIsPerChannel) {
   }
   // Opset 7+: the same slope aligns with the last dimension (2), which does not fit.
   op.opset = 9;
-  expect_error(op, {"input slope [3] must broadcast to X [1, 3, 2, 2]", "[C, 1, 1]"});
+  expect_model_error(op, {"input slope [3] must broadcast to X [1, 3, 2, 2]", "[C, 1, 1]"});
 }
 
 TEST(Elementwise, PReluRejectsIntegerInput) {
-  expect_error({"PRelu", {}, {in(Tensor::from_int64({1, -1}, {2})), in(random_tensor({1}))}},
-               {"input X must be float (float32), got int64"});
+  expect_model_error({"PRelu", {}, {in(Tensor::from_int64({1, -1}, {2})), in(random_tensor({1}))}},
+                     {"input X must be float (float32), got int64"});
 }
 
 // --- Clip ----------------------------------------------------------------------------------------------------
@@ -474,7 +464,7 @@ TEST(Elementwise, ClipOpset6Attributes) {
   EXPECT_EQ(r.outputs[0].data<float>()[2], 6.f);
   // Inputs min/max do not exist before opset 11.
   op.inputs.push_back(in(Tensor::from_float({0}, {})));
-  expect_error(op, {"expected 1 input(s), got 2"});
+  expect_model_error(op, {"expected 1 input(s), got 2"});
 }
 
 TEST(Elementwise, ClipMinAboveMaxGivesMax) {
@@ -487,11 +477,11 @@ TEST(Elementwise, ClipMinAboveMaxGivesMax) {
 }
 
 TEST(Elementwise, ClipBadBounds) {
-  expect_error({"Clip", {}, {in(random_tensor({3})), in(random_tensor({2}))}},
-               {"input min must be a scalar (one element), got shape [2]"});
-  expect_error({"Clip", {}, {in(random_tensor({3})), absent(), in(Tensor::from_int64({1}, {}))}},
-               {"input max must have X's element type float, got int64"});
-  expect_error({"Clip", {}, {in(Tensor(DType::kInt8, {3}))}}, {"input X must be float (float32), got int8"});
+  expect_model_error({"Clip", {}, {in(random_tensor({3})), in(random_tensor({2}))}},
+                     {"input min must be a scalar (one element), got shape [2]"});
+  expect_model_error({"Clip", {}, {in(random_tensor({3})), absent(), in(Tensor::from_int64({1}, {}))}},
+                     {"input max must have X's element type float, got int64"});
+  expect_model_error({"Clip", {}, {in(Tensor(DType::kInt8, {3}))}}, {"input X must be float (float32), got int8"});
 }
 
 }  // namespace

@@ -2,21 +2,11 @@
 // dims, 1-D MatMul operands, cost (AlexNet fc6), params accounting and bad-input errors.
 #include <gtest/gtest.h>
 
+#include "tests/unit/expect_error.h"
 #include "tests/unit/op_test_util.h"
 
 namespace dnncost::testing {
 namespace {
-
-void expect_error(const SingleOp& op, const std::vector<std::string>& parts) {
-  try {
-    run_single_op(op);
-    FAIL() << "expected a ModelError";
-  } catch (const ModelError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find("node 'node0' (" + op.op + ")"), std::string::npos) << msg;
-    for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "missing '" << p << "' in: " << msg;
-  }
-}
 
 void expect_values(const Tensor& got, const std::vector<float>& want) {
   ASSERT_EQ(got.numel(), static_cast<int64_t>(want.size()));
@@ -124,7 +114,7 @@ TEST(Gemm, CIsOptionalFromOpset11AndRequiredBefore) {
   SingleOp op{"Gemm", {}, {in(a), in(b)}, 1, 11};
   EXPECT_NO_THROW(run_single_op(op));
   op.opset = 9;
-  expect_error(op, {"input C is required before opset 11", "opset 9"});
+  expect_model_error(op, {"input C is required before opset 11", "opset 9"});
 }
 
 TEST(Gemm, LegacyBroadcastAttribute) {
@@ -134,22 +124,22 @@ TEST(Gemm, LegacyBroadcastAttribute) {
   const Tensor want = naive_gemm(a, b, false, false, 1.f, 1.f, [&](int64_t, int64_t j) { return c.data<float>()[j]; });
   EXPECT_LT(rel_l2(r.outputs[0], want), 1e-6);
   op.attrs.erase("broadcast");  // default 0: C must be [M, N]
-  expect_error(op, {"input C has shape [4]", "expected [2, 4]", "broadcast=0"});
+  expect_model_error(op, {"input C has shape [4]", "expected [2, 4]", "broadcast=0"});
 }
 
 TEST(Gemm, RejectsInnerDimensionMismatch) {
   SingleOp op{"Gemm", {{"transB", attr_int(1)}}, {in(random_tensor({2, 3})), in(random_tensor({3, 4}))}};
-  expect_error(op, {"inner dimensions disagree", "K = 3", "K = 4", "expected equal K"});
+  expect_model_error(op, {"inner dimensions disagree", "K = 3", "K = 4", "expected equal K"});
 }
 
 TEST(Gemm, RejectsNonBroadcastableC) {
   SingleOp op{"Gemm", {}, {in(random_tensor({2, 3})), in(random_tensor({3, 4})), in(random_tensor({3, 4}))}};
-  expect_error(op, {"input C has shape [3, 4]", "does not broadcast to [M, N] = [2, 4]"});
+  expect_model_error(op, {"input C has shape [3, 4]", "does not broadcast to [M, N] = [2, 4]"});
 }
 
 TEST(Gemm, RejectsRank3Input) {
   SingleOp op{"Gemm", {}, {in(random_tensor({1, 2, 3})), in(random_tensor({3, 4}))}};
-  expect_error(op, {"input A must have rank 2"});
+  expect_model_error(op, {"input A must have rank 2"});
 }
 
 TEST(MatMul, HandComputed2D) {
@@ -212,17 +202,17 @@ TEST(MatMul, InitializerOperandIsAParam) {
 }
 
 TEST(MatMul, RejectsInnerDimensionMismatch) {
-  expect_error({"MatMul", {}, {in(random_tensor({2, 3})), in(random_tensor({4, 5}))}},
-               {"inner dimensions disagree", "K = 3", "K = 4", "expected equal K"});
+  expect_model_error({"MatMul", {}, {in(random_tensor({2, 3})), in(random_tensor({4, 5}))}},
+                     {"inner dimensions disagree", "K = 3", "K = 4", "expected equal K"});
 }
 
 TEST(MatMul, RejectsNonBroadcastableBatchDims) {
-  expect_error({"MatMul", {}, {in(random_tensor({2, 2, 3})), in(random_tensor({3, 3, 4}))}},
-               {"batch dimensions", "do not broadcast", "2 vs 3"});
+  expect_model_error({"MatMul", {}, {in(random_tensor({2, 2, 3})), in(random_tensor({3, 3, 4}))}},
+                     {"batch dimensions", "do not broadcast", "2 vs 3"});
 }
 
 TEST(MatMul, RejectsScalarOperand) {
-  expect_error({"MatMul", {}, {in(random_tensor({})), in(random_tensor({3}))}}, {"rank >= 1"});
+  expect_model_error({"MatMul", {}, {in(random_tensor({})), in(random_tensor({3}))}}, {"rank >= 1"});
 }
 
 }  // namespace

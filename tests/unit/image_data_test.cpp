@@ -13,6 +13,7 @@
 #include "data/image_folder.h"
 #include "data/preprocess.h"
 #include "core/errors.h"
+#include "tests/unit/expect_error.h"
 
 namespace dnncost::testing {
 namespace {
@@ -55,12 +56,7 @@ std::vector<uint8_t> encode_gray_jpeg(const std::vector<uint8_t>& pixels, int wi
 }
 
 std::string decode_error(const std::vector<uint8_t>& bytes) {
-  try {
-    decode_image(bytes.data(), bytes.size());
-  } catch (const ImageDecodeError& e) {
-    return e.what();
-  }
-  return "(decoded)";
+  return error_message<ImageDecodeError>([&] { decode_image(bytes.data(), bytes.size()); }, "(decoded)");
 }
 
 // An image whose R channel holds x, G holds y, B holds 7.
@@ -134,12 +130,7 @@ TEST(ImageDecode, BrokenFilesSayWhy) {
 }
 
 TEST(ImageDecode, MissingFileIsADecodeError) {
-  try {
-    decode_image_file("/nonexistent/dnncost/image.png");
-    FAIL() << "expected ImageDecodeError";
-  } catch (const ImageDecodeError& e) {
-    EXPECT_NE(std::string(e.what()).find("cannot read the file"), std::string::npos) << e.what();
-  }
+  expect_error<ImageDecodeError>([] { decode_image_file("/nonexistent/dnncost/image.png"); }, {"cannot read the file"});
 }
 
 // ------------------------------------------------------------------------------------------------ preprocessing
@@ -245,14 +236,7 @@ class ImageSetTest : public ::testing::Test {
     std::ofstream(root_ / rel) << "x";
   }
   void write(const std::string& rel, const std::string& text) { std::ofstream(root_ / rel) << text; }
-  std::string error_of(const std::function<void()>& f) {
-    try {
-      f();
-    } catch (const ModelError& e) {
-      return e.what();
-    }
-    return "(no error)";
-  }
+  std::string error_of(const std::function<void()>& f) { return error_message(f, "(no error)"); }
   fs::path root_;
 };
 

@@ -11,9 +11,12 @@
 #include "engine/plan.h"
 #include "importers/onnx/onnx_import.h"
 #include "onnx.pb.h"
+#include "tests/unit/expect_error.h"
 
 namespace dnncost {
 namespace {
+using dnncost::testing::error_message;
+using dnncost::testing::expect_error;
 
 namespace fs = std::filesystem;
 
@@ -77,12 +80,7 @@ Graph parse(const onnx::ModelProto& m, const std::string& base_dir = ".") {
 
 // The ModelError message of parsing m, or "" when it parses.
 std::string parse_error(const onnx::ModelProto& m, const std::string& base_dir = ".") {
-  try {
-    parse(m, base_dir);
-  } catch (const ModelError& e) {
-    return e.what();
-  }
-  return "";
+  return error_message([&] { parse(m, base_dir); });
 }
 
 #define EXPECT_CONTAINS(text, part) EXPECT_NE(std::string(text).find(part), std::string::npos) << (text)
@@ -293,12 +291,9 @@ TEST(Importer, AttributeTyping) {
   const AttributeReader reader(node, file);
   EXPECT_EQ(reader.get_int("i", 0), -3);
   EXPECT_EQ(reader.get_int("absent", 7), 7);
-  try {
-    reader.get_float("s", 0.f);
-    FAIL() << "a string read as a float must fail";
-  } catch (const ModelError& e) {
-    EXPECT_CONTAINS(e.what(), "test.onnx: node 'relu1' (Relu): attribute 's' should be of type float, found string");
-  }
+  expect_error([&] { reader.get_float("s", 0.f); },
+               {"test.onnx: node 'relu1' (Relu): attribute 's' should be of type float, found string"},
+               "a string read as a float must fail");
 }
 
 TEST(Importer, BadAttributesNameTheNode) {
@@ -363,18 +358,10 @@ TEST(Importer, GraphErrorsNameTheNode) {
 
 TEST(Importer, NotAModel) {
   const std::string good = relu_model().SerializeAsString();
-  try {
-    parse_onnx(good.substr(0, good.size() / 2), "half.onnx", ".");
-    FAIL() << "a truncated model must not parse";
-  } catch (const ModelError& e) {
-    EXPECT_CONTAINS(e.what(), "half.onnx: not a valid ONNX model");
-  }
-  try {
-    parse_onnx("ir_version: 8\ngraph {\n}\n", "model.txt", ".");
-    FAIL() << "text must not parse";
-  } catch (const ModelError& e) {
-    EXPECT_CONTAINS(e.what(), "protobuf text format");
-  }
+  expect_error([&] { parse_onnx(good.substr(0, good.size() / 2), "half.onnx", "."); },
+               {"half.onnx: not a valid ONNX model"}, "a truncated model must not parse");
+  expect_error([] { parse_onnx("ir_version: 8\ngraph {\n}\n", "model.txt", "."); }, {"protobuf text format"},
+               "text must not parse");
 }
 
 // A temporary folder removed at the end of the test.
@@ -451,12 +438,8 @@ TEST_F(ImporterFiles, TensorFilesRoundTripAndBadOnesAreNamed) {
   EXPECT_EQ(back.data<float>()[1], -2.f);
 
   write(dir_ / "empty.pb", "");
-  try {
-    read_tensor_file((dir_ / "empty.pb").string());
-    FAIL() << "an empty tensor file must fail";
-  } catch (const ModelError& e) {
-    EXPECT_CONTAINS(e.what(), "empty.pb: file is empty, expected an ONNX TensorProto file");
-  }
+  expect_error([&] { read_tensor_file((dir_ / "empty.pb").string()); },
+               {"empty.pb: file is empty, expected an ONNX TensorProto file"}, "an empty tensor file must fail");
 }
 
 TEST(ImporterPlan, DeclaredOutputShapeMustMatchTheComputedOne) {
@@ -467,13 +450,9 @@ TEST(ImporterPlan, DeclaredOutputShapeMustMatchTheComputedOne) {
   y->mutable_dim(0)->set_dim_value(2);
   y->mutable_dim(1)->set_dim_value(4);  // Y declared [2, 4], Relu computes [2, 3]
   const Graph g = parse(m);
-  try {
-    Plan plan(g, bind_batch(g, 0));
-    FAIL() << "a declared output shape that disagrees must fail";
-  } catch (const ModelError& e) {
-    EXPECT_CONTAINS(e.what(), "graph output 'Y' is declared float [2, 4] but computes to float [2, 3]");
-    EXPECT_CONTAINS(e.what(), "node 'relu1' (Relu)");
-  }
+  expect_error([&] { Plan plan(g, bind_batch(g, 0)); },
+               {"graph output 'Y' is declared float [2, 4] but computes to float [2, 3]", "node 'relu1' (Relu)"},
+               "a declared output shape that disagrees must fail");
   // Another batch size changes the outputs legitimately: not checked then.
   const Graph ok = parse(relu_model());
   EXPECT_NO_THROW(Plan(ok, bind_batch(ok, 4)));
@@ -484,12 +463,9 @@ TEST(ImporterPlan, HugeInputShapesAreRefusedWithTheInputsName) {
   auto* x = m.mutable_graph()->mutable_input(0)->mutable_type()->mutable_tensor_type()->mutable_shape();
   x->mutable_dim(1)->set_dim_value(int64_t{1} << 62);
   const Graph g = parse(m);
-  try {
-    Plan plan(g, bind_batch(g, 8));
-    FAIL() << "2^65 elements must fail";
-  } catch (const ModelError& e) {
-    EXPECT_CONTAINS(e.what(), "test.onnx: graph input 'X' has shape [8, 4611686018427387904] whose element count");
-  }
+  expect_error([&] { Plan plan(g, bind_batch(g, 8)); },
+               {"test.onnx: graph input 'X' has shape [8, 4611686018427387904] whose element count"},
+               "2^65 elements must fail");
 }
 
 }  // namespace

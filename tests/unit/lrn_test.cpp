@@ -4,21 +4,11 @@
 
 #include <cmath>
 
+#include "tests/unit/expect_error.h"
 #include "tests/unit/op_test_util.h"
 
 namespace dnncost::testing {
 namespace {
-
-void expect_model_error(const SingleOp& op, const std::vector<std::string>& parts) {
-  try {
-    run_single_op(op);
-    FAIL() << "expected ModelError";
-  } catch (const ModelError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find("node 'node0' (LRN)"), std::string::npos) << msg;
-    for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "missing '" << p << "' in: " << msg;
-  }
-}
 
 // y[n, c, s] = x / (bias + alpha / size * sum of x^2 over channels c - floor((size-1)/2) .. c + ceil((size-1)/2))^beta
 Tensor naive_lrn(const Tensor& x, int64_t size, double alpha, double beta, double bias) {

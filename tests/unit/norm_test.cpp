@@ -4,22 +4,11 @@
 
 #include <cmath>
 
+#include "tests/unit/expect_error.h"
 #include "tests/unit/op_test_util.h"
 
 namespace dnncost::testing {
 namespace {
-
-// Runs the op and checks it fails with a ModelError naming node0 and containing every `parts` string.
-void expect_error(const SingleOp& op, const std::vector<std::string>& parts) {
-  try {
-    run_single_op(op);
-    FAIL() << "expected a ModelError";
-  } catch (const ModelError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find("node 'node0' (" + op.op + ")"), std::string::npos) << msg;
-    for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "missing '" << p << "' in: " << msg;
-  }
-}
 
 Tensor vec(std::vector<float> v) {
   const int64_t n = static_cast<int64_t>(v.size());
@@ -153,31 +142,31 @@ TEST(BatchNormalization, TrainingModeUsesBatchStatistics) {
 TEST(BatchNormalization, RejectsTrainingOutputsInOldOpsets) {
   SingleOp op = bn_hand_example(9);
   op.outputs = 3;
-  expect_error(op, {"output 1", "training-mode output", "inference form"});
+  expect_model_error(op, {"output 1", "training-mode output", "inference form"});
 }
 
 TEST(BatchNormalization, RejectsRunningOutputsWithoutTrainingMode) {
   SingleOp op = bn_hand_example(15);
   op.outputs = 2;
-  expect_error(op, {"output 1", "training_mode=1"});
+  expect_model_error(op, {"output 1", "training_mode=1"});
 }
 
 TEST(BatchNormalization, RejectsWrongParameterLength) {
   SingleOp op = bn_hand_example(15);
   op.inputs[1] = weight(vec({1.f, 2.f, 3.f}));
-  expect_error(op, {"'scale'", "[3]", "expected [2]", "one value per channel"});
+  expect_model_error(op, {"'scale'", "[3]", "expected [2]", "one value per channel"});
 }
 
 TEST(BatchNormalization, RejectsRank1Input) {
   SingleOp op = bn_hand_example(15);
   op.inputs[0] = in(vec({1.f, 2.f}));
-  expect_error(op, {"rank >= 2", "[2]"});
+  expect_model_error(op, {"rank >= 2", "[2]"});
 }
 
 TEST(BatchNormalization, RejectsMissingInput) {
   SingleOp op = bn_hand_example(15);
   op.inputs.pop_back();
-  expect_error(op, {"expected 5 input(s), got 4"});
+  expect_model_error(op, {"expected 5 input(s), got 4"});
 }
 
 // First (n, c) plane {1, 2, 3, 4}: mean 2.5, variance 1.25; scale 2, B 1.
@@ -229,14 +218,14 @@ TEST(InstanceNormalization, RejectsWrongParameterLength) {
   SingleOp op{"InstanceNormalization",
               {},
               {in(random_tensor({1, 3, 4})), weight(random_tensor({2}, 2)), weight(random_tensor({3}, 3))}};
-  expect_error(op, {"'scale'", "[2]", "expected [3]"});
+  expect_model_error(op, {"'scale'", "[2]", "expected [3]"});
 }
 
 TEST(InstanceNormalization, RejectsRank2Input) {
   SingleOp op{"InstanceNormalization",
               {},
               {in(random_tensor({1, 3})), weight(random_tensor({3}, 2)), weight(random_tensor({3}, 3))}};
-  expect_error(op, {"rank >= 3", "[1, 3]"});
+  expect_model_error(op, {"rank >= 3", "[1, 3]"});
 }
 
 }  // namespace

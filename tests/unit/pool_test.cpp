@@ -6,22 +6,11 @@
 #include <cmath>
 #include <limits>
 
+#include "tests/unit/expect_error.h"
 #include "tests/unit/op_test_util.h"
 
 namespace dnncost::testing {
 namespace {
-
-// Runs `op` expecting a ModelError whose message names the node and contains every one of `parts`.
-void expect_model_error(const SingleOp& op, const std::vector<std::string>& parts) {
-  try {
-    run_single_op(op);
-    FAIL() << "expected ModelError";
-  } catch (const ModelError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find("node 'node0' (" + op.op + ")"), std::string::npos) << msg;
-    for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "missing '" << p << "' in: " << msg;
-  }
-}
 
 std::vector<float> values(const Tensor& t) {
   const float* p = t.data<float>();

@@ -21,9 +21,11 @@
 #include "metrics/power_meter.h"
 #include "metrics/power_sampler.h"
 #include "metrics/timing.h"
+#include "tests/unit/expect_error.h"
 
 namespace dnncost {
 namespace {
+using dnncost::testing::expect_error;
 
 namespace fs = std::filesystem;
 
@@ -520,12 +522,7 @@ TEST(PowerMeter, OptionsAreChecked) {
   EXPECT_THROW(check_power_options(o), ModelError);
   o = PowerOptions();
   o.window_seconds = -2;
-  try {
-    check_power_options(o);
-    FAIL() << "no error for a negative window";
-  } catch (const ModelError& e) {
-    EXPECT_NE(std::string(e.what()).find("--power-window"), std::string::npos) << e.what();
-  }
+  expect_error([&] { check_power_options(o); }, {"--power-window"}, "no error for a negative window");
   o = PowerOptions();
   o.source = "oscilloscope";
   EXPECT_THROW(check_power_options(o), ModelError);

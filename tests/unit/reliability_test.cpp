@@ -13,6 +13,7 @@
 #include "engine/session.h"
 #include "kernels/conv_taps.h"
 #include "core/host_info.h"
+#include "tests/unit/expect_error.h"
 #include "tests/unit/op_test_util.h"
 
 namespace dnncost::testing {
@@ -53,14 +54,7 @@ Graph small_graph(int64_t k = 0) {
   return g;
 }
 
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "";
-}
+std::string message_of(const std::function<void()>& f) { return error_message<std::exception>(f); }
 
 TEST(MemoryCap, ParsesSizesWithBinaryUnits) {
   EXPECT_EQ(parse_byte_size("1000000", "--max-memory"), 1000000);
@@ -101,17 +95,9 @@ TEST(MemoryCap, SessionAboveTheCapIsRefusedBeforeAllocating) {
   DeviceSpec spec;
   spec.memory_cap.bytes = arena - 1;
   spec.memory_cap.source = "--max-memory test";
-  try {
-    make_session(plan, spec);
-    FAIL() << "expected MemoryCapError";
-  } catch (const MemoryCapError& e) {
-    const std::string m = e.what();
-    EXPECT_NE(m.find("small.onnx"), std::string::npos) << m;
-    EXPECT_NE(m.find("at batch 1000"), std::string::npos) << m;
-    EXPECT_NE(m.find(std::to_string(arena) + " bytes"), std::string::npos) << m;
-    EXPECT_NE(m.find("--max-memory test"), std::string::npos) << m;
-    EXPECT_NE(m.find("nothing was allocated"), std::string::npos) << m;
-  }
+  expect_error<MemoryCapError>(
+      [&] { make_session(plan, spec); },
+      {"small.onnx", "at batch 1000", std::to_string(arena) + " bytes", "--max-memory test", "nothing was allocated"});
   spec.memory_cap.bytes = arena;  // exactly enough
   EXPECT_NE(make_session(plan, spec), nullptr);
   spec.memory_cap = MemoryCap();  // no cap

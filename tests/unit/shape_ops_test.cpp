@@ -7,6 +7,7 @@
 #include <cstring>
 #include <numeric>
 
+#include "tests/unit/expect_error.h"
 #include "tests/unit/op_test_util.h"
 
 namespace dnncost::testing {
@@ -47,18 +48,6 @@ void expect_no_arithmetic(const SingleOpResult& r) {
   EXPECT_EQ(r.cost.params, 0);
 }
 
-// Runs `op` expecting a ModelError whose message names node0 of `op.op` and contains every one of `parts`.
-void expect_model_error(const SingleOp& op, const std::vector<std::string>& parts) {
-  try {
-    run_single_op(op);
-    ADD_FAILURE() << op.op << ": expected ModelError";
-  } catch (const ModelError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find("node 'node0' (" + op.op + ")"), std::string::npos) << msg;
-    for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "missing '" << p << "' in: " << msg;
-  }
-}
-
 // Plans a one-node graph whose input 1 (int64, shape `second_shape`) is only known at run time: the graph is
 // planned with bind_batch, which binds shapes but no values. Returns the error message ("" when none).
 std::string plan_error_with_runtime_second_input(const std::string& op_type, int64_t opset, const Shape& data_shape,
@@ -78,12 +67,7 @@ std::string plan_error_with_runtime_second_input(const std::string& op_type, int
   n.outputs = {"y"};
   g.nodes.push_back(n);
   g.outputs.push_back(ValueInfo{"y", DType::kUndefined, false, {}});
-  try {
-    Plan plan(g, bind_batch(g, 0));
-  } catch (const ModelError& e) {
-    return e.what();
-  }
-  return "";
+  return error_message([&] { Plan plan(g, bind_batch(g, 0)); });
 }
 
 // ---------------------------------------------------------------------------------------------------- Concat

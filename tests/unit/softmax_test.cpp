@@ -5,21 +5,11 @@
 #include <cmath>
 
 #include "layers/softmax.h"
+#include "tests/unit/expect_error.h"
 #include "tests/unit/op_test_util.h"
 
 namespace dnncost::testing {
 namespace {
-
-void expect_error(const SingleOp& op, const std::vector<std::string>& parts) {
-  try {
-    run_single_op(op);
-    FAIL() << "expected a ModelError";
-  } catch (const ModelError& e) {
-    const std::string msg = e.what();
-    EXPECT_NE(msg.find("node 'node0' (" + op.op + ")"), std::string::npos) << msg;
-    for (const auto& p : parts) EXPECT_NE(msg.find(p), std::string::npos) << "missing '" << p << "' in: " << msg;
-  }
-}
 
 TEST(Softmax, HandComputedValues) {
   auto r = run_single_op({"Softmax", {}, {in(Tensor::from_float({1.f, 2.f, 3.f}, {1, 3}))}});
@@ -80,10 +70,10 @@ TEST(Softmax, LastAxisIsTheSameInBothForms) {
 }
 
 TEST(Softmax, RejectsAxisOutOfRange) {
-  expect_error({"Softmax", {{"axis", attr_int(3)}}, {in(random_tensor({2, 3, 4}))}},
-               {"axis 3 is out of range", "[2, 3, 4]", "expected -3 <= axis < 3"});
-  expect_error({"Softmax", {{"axis", attr_int(-4)}}, {in(random_tensor({2, 3, 4}))}, 1, 11},
-               {"axis -4 is out of range"});
+  expect_model_error({"Softmax", {{"axis", attr_int(3)}}, {in(random_tensor({2, 3, 4}))}},
+                     {"axis 3 is out of range", "[2, 3, 4]", "expected -3 <= axis < 3"});
+  expect_model_error({"Softmax", {{"axis", attr_int(-4)}}, {in(random_tensor({2, 3, 4}))}, 1, 11},
+                     {"axis -4 is out of range"});
 }
 
 TEST(LogSoftmax, MatchesLogOfSoftmax) {
@@ -112,7 +102,7 @@ TEST(LogSoftmax, CostCountsOneLogPerRow) {
 }
 
 TEST(LogSoftmax, RejectsIntegerInput) {
-  expect_error({"LogSoftmax", {}, {in(Tensor::from_int64({1, 2}, {2}))}}, {"float"});
+  expect_model_error({"LogSoftmax", {}, {in(Tensor::from_int64({1, 2}, {2}))}}, {"float"});
 }
 
 // The [outer, length, inner] view the layer resolves once and every device reads (layers/softmax.h), in both

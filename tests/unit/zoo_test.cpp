@@ -11,9 +11,12 @@
 #include <string>
 
 #include "core/errors.h"
+#include "tests/unit/expect_error.h"
 
 namespace dnncost {
 namespace {
+using dnncost::testing::error_message;
+using dnncost::testing::expect_error;
 namespace fs = std::filesystem;
 
 void write_file(const fs::path& p, const std::string& text) {
@@ -49,12 +52,7 @@ class ZooTest : public ::testing::Test {
     write_file(fs::path(models_) / name / kZooStamp, "key\n");
   }
   std::string resolve_error(const std::string& arg) {
-    try {
-      resolve_model(arg, models_);
-    } catch (const ModelError& e) {
-      return e.what();
-    }
-    return "(no error)";
+    return error_message([&] { resolve_model(arg, models_); }, "(no error)");
   }
 
   fs::path dir_;
@@ -86,12 +84,7 @@ TEST_F(ZooTest, ManifestIsParsed) {
 TEST_F(ZooTest, BadManifestsAreReportedWithTheirPath) {
   auto error_of = [&](const std::string& text) {
     write_file(manifest_, text);
-    try {
-      load_zoo_manifest(manifest_);
-    } catch (const ModelError& e) {
-      return std::string(e.what());
-    }
-    return std::string("(no error)");
+    return error_message([&] { load_zoo_manifest(manifest_); }, "(no error)");
   };
   EXPECT_NE(error_of("{").find("not valid JSON"), std::string::npos);
   EXPECT_NE(error_of(R"({"models": []})").find("non-empty 'models' array"), std::string::npos);
@@ -112,12 +105,8 @@ TEST_F(ZooTest, BadManifestsAreReportedWithTheirPath) {
             std::string::npos);
   EXPECT_NE(error_of("{}").find(manifest_), std::string::npos);
   fs::remove(manifest_);
-  try {
-    load_zoo_manifest(manifest_);
-    FAIL() << "a missing manifest must be an error";
-  } catch (const ModelError& e) {
-    EXPECT_NE(std::string(e.what()).find("cannot be read (set DNNCOST_ZOO_MANIFEST"), std::string::npos);
-  }
+  expect_error([&] { load_zoo_manifest(manifest_); }, {"cannot be read (set DNNCOST_ZOO_MANIFEST"},
+               "a missing manifest must be an error");
 }
 
 TEST_F(ZooTest, ModelsFolderComesFromTheOptionThenTheEnvironment) {
