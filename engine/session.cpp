@@ -152,14 +152,28 @@ void RefSession::run() {
   for (size_t i = 0; i < plan_.steps().size(); ++i) run_step(i);
 }
 
-std::vector<Tensor> RefSession::outputs() {
+std::vector<Tensor> Session::collect_outputs(const std::function<void(size_t k, Tensor& out)>& fill) const {
   std::vector<Tensor> result;
   const auto& values = plan_.values();
-  for (int id : plan_.output_ids()) {
-    if (values[id].constant) result.push_back(*values[id].constant);
-    else result.push_back(views_[id]);  // deep copy out of the arena
+  const auto& out_ids = plan_.output_ids();
+  for (size_t k = 0; k < out_ids.size(); ++k) {
+    const PlanValue& v = values[out_ids[k]];
+    if (v.constant) {
+      result.push_back(*v.constant);
+      continue;
+    }
+    Tensor t(v.dtype, v.shape);
+    fill(k, t);
+    result.push_back(std::move(t));
   }
   return result;
+}
+
+std::vector<Tensor> RefSession::outputs() {
+  return collect_outputs([this](size_t k, Tensor& out) {
+    const Tensor& view = views_[plan_.output_ids()[k]];
+    if (out.bytes()) std::memcpy(out.raw(), view.raw(), out.bytes());  // out of the arena
+  });
 }
 
 SessionMemory RefSession::memory() const {

@@ -90,6 +90,10 @@ class Session {
 
  protected:
   void check_inputs(const std::vector<std::shared_ptr<const Tensor>>& inputs) const;
+  // The graph outputs in declared order, what every device's outputs() returns: an output known at plan time is
+  // the constant itself; every other is a new host tensor of the planned type and shape that fill(k, tensor)
+  // copies graph output k into.
+  std::vector<Tensor> collect_outputs(const std::function<void(size_t k, Tensor& out)>& fill) const;
   const Plan& plan_;
 };
 

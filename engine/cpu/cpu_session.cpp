@@ -370,26 +370,15 @@ void CpuSession::run() {
 
 std::vector<Tensor> CpuSession::outputs() {
   Impl& m = *impl_;
-  std::vector<Tensor> result;
-  const auto& values = plan_.values();
-  const auto& out_ids = plan_.output_ids();
-  for (size_t k = 0; k < out_ids.size(); ++k) {
-    const PlanValue& v = values[out_ids[k]];
-    if (v.constant) {
-      result.push_back(*v.constant);
-      continue;
-    }
-    Tensor t(v.dtype, v.shape);
+  return collect_outputs([this, &m](size_t k, Tensor& t) {
     if (m.output_source[k].first) {
       dnnl::memory plain(m.output_source[k].second, m.engine, t.raw());
       dnnl::reorder(m.output_source[k].first, plain).execute(m.stream, m.output_source[k].first, plain);
       m.stream.wait();
     } else if (t.bytes()) {
-      std::memcpy(t.raw(), m.address(out_ids[k]), t.bytes());
+      std::memcpy(t.raw(), m.address(plan_.output_ids()[k]), t.bytes());
     }
-    result.push_back(std::move(t));
-  }
-  return result;
+  });
 }
 
 SessionMemory CpuSession::memory() const {

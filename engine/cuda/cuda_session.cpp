@@ -643,20 +643,9 @@ std::vector<Tensor> CudaSession::outputs() {
   DNNCOST_CUDA_CHECK(cudaEventRecord(m.run_stop, m.ctx.stream));
   DNNCOST_CUDA_CHECK(cudaEventSynchronize(m.run_stop));
   m.d2h_ms = elapsed_ms(m.run_start, m.run_stop);
-  std::vector<Tensor> result;
-  const auto& values = plan_.values();
-  const auto& out_ids = plan_.output_ids();
-  for (size_t k = 0; k < out_ids.size(); ++k) {
-    const PlanValue& v = values[out_ids[k]];
-    if (v.constant) {
-      result.push_back(*v.constant);
-      continue;
-    }
-    Tensor t(v.dtype, v.shape);
+  return collect_outputs([&m](size_t k, Tensor& t) {
     if (t.bytes()) std::memcpy(t.raw(), m.output_stage[k].get(), t.bytes());
-    result.push_back(std::move(t));
-  }
-  return result;
+  });
 }
 
 SessionMemory CudaSession::memory() const {
