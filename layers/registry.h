@@ -7,24 +7,19 @@
 #include <string>
 #include <vector>
 
+#include "core/factory_map.h"
 #include "layers/layer.h"
 
 namespace dnncost {
 
 using LayerFactory = std::function<std::unique_ptr<Layer>(const Node&, const OpContext&)>;
 
-class LayerRegistry {
+class LayerRegistry : public FactoryMap<LayerFactory> {
  public:
   static LayerRegistry& instance();
-  bool add(const std::string& op_type, LayerFactory factory);
-  bool has(const std::string& op_type) const { return factories_.count(op_type) != 0; }
   // Throws ModelError naming the node and listing the known ops when op_type is unknown.
   std::unique_ptr<Layer> create(const Node& node, const OpContext& ctx) const;
-  std::vector<std::string> op_types() const;
   std::string known_ops_list() const;  // "Add, AveragePool, ..."
-
- private:
-  std::map<std::string, LayerFactory> factories_;
 };
 
 }  // namespace dnncost
