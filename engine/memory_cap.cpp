@@ -9,7 +9,7 @@
 #include "engine/cuda/cuda_device.h"
 #include "engine/memory_plan.h"
 #include "engine/plan.h"
-#include "engine/session.h"
+#include "engine/device_spec.h"
 #include "core/host_info.h"
 
 namespace dnncost {

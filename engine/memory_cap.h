@@ -10,7 +10,7 @@
 namespace dnncost {
 
 class Plan;
-struct DeviceSpec;
+struct DeviceSpec;  // engine/device_spec.h
 
 struct MemoryCap {
   int64_t bytes = -1;  // < 0: no cap

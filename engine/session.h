@@ -9,24 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "engine/device_spec.h"
 #include "engine/memory_cap.h"
 #include "engine/memory_plan.h"
 #include "engine/plan.h"
 
 namespace dnncost {
-
-// What the user asked for with --device / --threads.
-struct DeviceSpec {
-  std::string kind = "ref";  // ref, cpu, cuda
-  int index = 0;             // cuda:N
-  int threads = 0;           // cpu: 0 = the library's default
-  MemoryCap memory_cap;      // a session whose plan needs more is refused before allocating (default: no cap)
-  // cuda only (engine/cuda/cuda_options.h checks them):
-  std::string math = "fp32";       // --math fp32|tf32|fp16: how convolutions and GEMMs may round
-  int64_t workspace_mb = -1;       // --workspace-mb: the largest scratch one step may use (MiB); -1: auto
-  bool include_transfers = false;  // --include-transfers: the timed run also copies inputs in and outputs out
-  std::string str() const { return kind == "cuda" ? "cuda:" + std::to_string(index) : kind; }
-};
 
 // Parses "ref", "cpu", "cuda", "cuda:N"; throws ModelError naming the --device option and listing the
 // devices this build has when the name is unknown or the device is not available here.
