@@ -65,16 +65,16 @@ InputBinding bind_tensors(const Graph& g, const std::vector<std::shared_ptr<cons
   if (inputs.size() != g.inputs.size()) {
     std::string names;
     for (const auto& in : g.inputs) names += (names.empty() ? "" : ", ") + in.name;
-    throw ModelError(g.path + ": the model has " + std::to_string(g.inputs.size()) + " input(s) (" + names +
-                     "), got " + std::to_string(inputs.size()) + " tensor(s)");
+    throw ModelError(g.path + ": the model has " + std::to_string(g.inputs.size()) + " input(s) (" + names + "), got " +
+                     std::to_string(inputs.size()) + " tensor(s)");
   }
   InputBinding b;
   for (size_t k = 0; k < inputs.size(); ++k) {
     const ValueInfo& vi = g.inputs[k];
     const Tensor& t = *inputs[k];
     if (vi.dtype != DType::kUndefined && vi.dtype != t.dtype()) {
-      throw ModelError(g.path + ": input '" + vi.name + "' expects element type " + dtype_name(vi.dtype) +
-                       ", got " + dtype_name(t.dtype()));
+      throw ModelError(g.path + ": input '" + vi.name + "' expects element type " + dtype_name(vi.dtype) + ", got " +
+                       dtype_name(t.dtype()));
     }
     if (vi.has_shape) {
       bool ok = vi.dims.size() == t.shape().size();

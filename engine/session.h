@@ -85,6 +85,21 @@ class Session {
   const Plan& plan_;
 };
 
+// A session whose steps run device kernels and that keeps what it knows of each step (`Info`, with at least the
+// `implementation` it ran): the step accessors the cpu and cuda sessions share.
+template <typename Info>
+class KernelSession : public Session {
+ public:
+  using Session::Session;
+  const std::vector<Info>& step_info() const { return step_info_; }
+  std::string step_algorithm(size_t i) const override {
+    return i < step_info_.size() ? step_info_[i].implementation : std::string();
+  }
+
+ protected:
+  std::vector<Info> step_info_;  // per step, filled by the device's constructor
+};
+
 using SessionFactory = std::function<std::unique_ptr<Session>(const Plan&, const DeviceSpec&)>;
 
 // Devices of this build, by kind. `ref` is always there.

@@ -34,6 +34,7 @@ struct PlanStep {
 };
 
 // Read-only view of one plan step: its node, its layer (whose typed attributes the kernels use), and its operands.
+// It offers no attribute reader: a kernel reads the layer's parsed attributes, never the node's.
 struct StepView {
   const Graph& graph;
   const std::vector<PlanValue>& values;
@@ -46,7 +47,6 @@ struct StepView {
   const Params* parsed() const {
     return parsed_attributes<Params>(*step.layer);
   }
-  AttributeReader attrs() const { return AttributeReader(*step.node, graph.path); }
   int64_t opset() const { return graph.opset; }
   size_t input_count() const { return step.inputs.size(); }
   bool present(size_t i) const { return i < step.inputs.size() && step.inputs[i] >= 0; }

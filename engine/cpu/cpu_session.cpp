@@ -142,7 +142,6 @@ struct CpuSession::Impl {
     std::unique_ptr<CpuKernel> kernel;
   };
   std::vector<Step> steps;
-  std::vector<CpuStepInfo> info;
   int fallbacks = 0;
 
   MemoryPlan mem;
@@ -163,7 +162,7 @@ std::string CpuSession::onednn_version() {
   return std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->patch);
 }
 
-CpuSession::CpuSession(const Plan& plan, const DeviceSpec& spec) : Session(plan), impl_(std::make_unique<Impl>()) {
+CpuSession::CpuSession(const Plan& plan, const DeviceSpec& spec) : KernelSession(plan), impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   if (spec.threads > 0) omp_set_num_threads(spec.threads);
   m.threads = omp_get_max_threads();
@@ -262,7 +261,7 @@ CpuSession::CpuSession(const Plan& plan, const DeviceSpec& spec) : Session(plan)
     m.scratchpad_bytes = std::max<int64_t>(m.scratchpad_bytes, static_cast<int64_t>(kernel->scratchpad_bytes));
     exec.kernel = std::move(kernel);
     m.steps.push_back(std::move(exec));
-    m.info.push_back(std::move(info));
+    step_info_.push_back(std::move(info));
   }
   sch.buffer_count = static_cast<int>(m.layout.size());
 
@@ -286,12 +285,12 @@ CpuSession::CpuSession(const Plan& plan, const DeviceSpec& spec) : Session(plan)
     for (int id : plan.steps()[s].outputs) outs.push_back(m.address(id));
     exec.kernel->bind(m.engine, ins, outs, m.scratchpad.get());
     const int out0 = plan.steps()[s].outputs.empty() ? -1 : plan.steps()[s].outputs[0];
-    m.info[s].in_place = out0 >= 0 && m.mem.alias_of[out0] >= 0;
+    step_info_[s].in_place = out0 >= 0 && m.mem.alias_of[out0] >= 0;
   }
   // DNNCOST_CPU_VERBOSE=1: how each step runs (as DNNL_VERBOSE does for oneDNN's primitives).
   if (const char* verbose = std::getenv("DNNCOST_CPU_VERBOSE"); verbose && std::string(verbose) != "0") {
-    for (size_t s = 0; s < m.info.size(); ++s) {
-      const CpuStepInfo& info = m.info[s];
+    for (size_t s = 0; s < step_info_.size(); ++s) {
+      const CpuStepInfo& info = step_info_[s];
       std::cerr << "dnncost cpu: step " << s << " " << plan.steps()[s].node->op_type << " '"
                 << plan.steps()[s].node->name << "': " << info.implementation;
       for (const auto& r : info.input_reorders) std::cerr << "; reorder " << r;
@@ -394,13 +393,9 @@ SessionMemory CpuSession::memory() const {
   return s;
 }
 
-const std::vector<CpuStepInfo>& CpuSession::step_info() const { return impl_->info; }
-std::string CpuSession::step_algorithm(size_t i) const {
-  return i < impl_->info.size() ? impl_->info[i].implementation : std::string();
-}
 nlohmann::json CpuSession::step_json(size_t i) const {
-  if (i >= impl_->info.size()) return nullptr;
-  const CpuStepInfo& s = impl_->info[i];
+  if (i >= step_info_.size()) return nullptr;
+  const CpuStepInfo& s = step_info_[i];
   auto joined = [](const std::vector<std::string>& v) {
     std::string out;
     for (const auto& x : v) out += (out.empty() ? "" : ", ") + x;

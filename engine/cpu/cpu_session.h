@@ -20,7 +20,7 @@ struct CpuStepInfo {
   bool in_place = false;                 // output 0 shares an input's buffer
 };
 
-class CpuSession : public Session {
+class CpuSession : public KernelSession<CpuStepInfo> {
  public:
   CpuSession(const Plan& plan, const DeviceSpec& spec);
   ~CpuSession() override;
@@ -35,10 +35,8 @@ class CpuSession : public Session {
   using Session::run;
 
   // The oneDNN implementation of step i ("ref" for the reference loops); step_json adds its layouts and reorders.
-  std::string step_algorithm(size_t i) const override;
   nlohmann::json step_json(size_t i) const override;
 
-  const std::vector<CpuStepInfo>& step_info() const;
   int fallback_steps() const;  // steps that run the layer's forward_ref
   int reorders() const;        // layout conversions per run (graph outputs excluded)
 

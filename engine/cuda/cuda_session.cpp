@@ -209,7 +209,6 @@ struct CudaSession::Impl {
 
   std::vector<std::unique_ptr<CudaKernel>> kernels;
   std::vector<HostFallbackKernel*> fallbacks;  // the kernels that run on the host (owned by `kernels`)
-  std::vector<CudaStepInfo> info;
 
   MemoryPlan mem;
   cuda_geometry::WeightLayout weight_layout;
@@ -275,7 +274,7 @@ struct CudaSession::Impl {
   }
 };
 
-CudaSession::CudaSession(const Plan& plan, const DeviceSpec& spec) : Session(plan), impl_(std::make_unique<Impl>()) {
+CudaSession::CudaSession(const Plan& plan, const DeviceSpec& spec) : KernelSession(plan), impl_(std::make_unique<Impl>()) {
   Impl& m = *impl_;
   m.spec = spec;
   cuda_geometry::check_math(spec.math);
@@ -372,7 +371,7 @@ CudaSession::CudaSession(const Plan& plan, const DeviceSpec& spec) : Session(pla
       for (const auto& c : kernel->constants) info.weight_bytes += static_cast<int64_t>(c.size());
       for (const auto& kv : kernel->details) info.details.emplace_back(kv.first, kv.second);
       m.workspace_bytes = std::max(m.workspace_bytes, info.workspace_bytes);
-      m.info.push_back(std::move(info));
+      step_info_.push_back(std::move(info));
       m.kernels.push_back(std::move(kernel));
     }
     ctx.probe_workspace = nullptr;
@@ -419,7 +418,7 @@ CudaSession::CudaSession(const Plan& plan, const DeviceSpec& spec) : Session(pla
     k.constants.clear();
     k.constants.shrink_to_fit();
     const int out0 = step.outputs.empty() ? -1 : step.outputs[0];
-    m.info[s].in_place = out0 >= 0 && m.mem.alias_of[out0] >= 0;
+    step_info_[s].in_place = out0 >= 0 && m.mem.alias_of[out0] >= 0;
   }
 
   for (int id : plan.input_ids())
@@ -478,8 +477,8 @@ CudaSession::CudaSession(const Plan& plan, const DeviceSpec& spec) : Session(pla
   }
 
   if (const char* verbose = std::getenv("DNNCOST_CUDA_VERBOSE"); verbose && std::string(verbose) != "0") {
-    for (size_t s = 0; s < m.info.size(); ++s) {
-      const CudaStepInfo& i = m.info[s];
+    for (size_t s = 0; s < step_info_.size(); ++s) {
+      const CudaStepInfo& i = step_info_[s];
       std::cerr << "dnncost cuda: step " << s << " " << plan.steps()[s].node->op_type << " '"
                 << plan.steps()[s].node->name << "': " << i.implementation;
       if (i.host_fallback) std::cerr << " (" << i.fallback_reason << ")";
@@ -510,11 +509,11 @@ std::string CudaSession::timing_method() const {
 nlohmann::json CudaSession::device_json() const {
   const Impl& m = *impl_;
   nlohmann::json fallback = nlohmann::json::array();
-  for (size_t s = 0; s < m.info.size(); ++s) {
-    if (!m.info[s].host_fallback) continue;
+  for (size_t s = 0; s < step_info_.size(); ++s) {
+    if (!step_info_[s].host_fallback) continue;
     const PlanStep& step = plan_.steps()[s];
     fallback.push_back(
-        {{"index", s}, {"name", step.node->name}, {"op", step.node->op_type}, {"reason", m.info[s].fallback_reason}});
+        {{"index", s}, {"name", step.node->name}, {"op", step.node->op_type}, {"reason", step_info_[s].fallback_reason}});
   }
   const auto ms_or_null = [](float v) { return v < 0 ? nlohmann::json(nullptr) : nlohmann::json(v); };
   int64_t input_bytes = 0, output_bytes = 0;
@@ -601,7 +600,7 @@ void CudaSession::synchronize() {
   Impl& m = *impl_;
   DNNCOST_CUDA_CHECK(cudaStreamSynchronize(m.ctx.stream));
   for (size_t s = 0; s < m.kernels.size(); ++s) {
-    if (!m.info[s].host_fallback) continue;
+    if (!step_info_[s].host_fallback) continue;
     const std::string error = static_cast<HostFallbackKernel*>(m.kernels[s].get())->take_error();
     if (error.empty()) continue;
     const PlanStep& step = plan_.steps()[s];
@@ -661,10 +660,9 @@ SessionMemory CudaSession::memory() const {
   return s;
 }
 
-std::string CudaSession::step_algorithm(size_t i) const { return impl_->info[i].implementation; }
 
 nlohmann::json CudaSession::step_json(size_t i) const {
-  const CudaStepInfo& s = impl_->info[i];
+  const CudaStepInfo& s = step_info_[i];
   nlohmann::json details = nlohmann::json::object();
   for (const auto& d : s.details) details[d.first] = d.second;
   nlohmann::json j = {
@@ -674,7 +672,6 @@ nlohmann::json CudaSession::step_json(size_t i) const {
   return j;
 }
 
-const std::vector<CudaStepInfo>& CudaSession::step_info() const { return impl_->info; }
 int CudaSession::fallback_steps() const { return static_cast<int>(impl_->fallbacks.size()); }
 bool CudaSession::uses_graph() const { return impl_->graph_exec != nullptr; }
 

@@ -27,7 +27,7 @@ struct CudaStepInfo {
   std::vector<std::pair<std::string, std::string>> details;  // algorithm, layouts, math, ...
 };
 
-class CudaSession : public Session {
+class CudaSession : public KernelSession<CudaStepInfo> {
  public:
   CudaSession(const Plan& plan, const DeviceSpec& spec);
   ~CudaSession() override;
@@ -40,7 +40,6 @@ class CudaSession : public Session {
   void synchronize() override;
   std::vector<Tensor> outputs() override;
   SessionMemory memory() const override;
-  std::string step_algorithm(size_t i) const override;
   nlohmann::json step_json(size_t i) const override;
   bool times_itself() const override { return true; }
   double timed_run_ms() override;
@@ -48,7 +47,6 @@ class CudaSession : public Session {
   std::string timing_method() const override;
   using Session::run;
 
-  const std::vector<CudaStepInfo>& step_info() const;
   int fallback_steps() const;
   bool uses_graph() const;  // the run is one CUDA graph launch
 
