@@ -1,6 +1,8 @@
 // The input binder (engine/input_binder.h): requested batch and symbolic dimensions, or given tensors, to shapes.
 #include "engine/input_binder.h"
 
+#include <algorithm>
+
 #include "core/errors.h"
 
 namespace dnncost {
@@ -14,8 +16,62 @@ std::string declared_dims_str(const ValueInfo& vi) {
   return s + "]";
 }
 
+std::vector<SymbolicDim> symbolic_dims(const Graph& g, std::vector<SymbolicDim>* batch_only) {
+  std::vector<SymbolicDim> after_batch, batch;
+  auto listed = [](const std::vector<SymbolicDim>& list, const std::string& name) {
+    return std::any_of(list.begin(), list.end(), [&](const SymbolicDim& d) { return d.name == name; });
+  };
+  for (const auto& in : g.inputs) {
+    for (size_t i = 0; i < in.dims.size(); ++i) {
+      const Dim& d = in.dims[i];
+      if (d.fixed() || d.symbol.empty()) continue;
+      std::vector<SymbolicDim>& list = i == 0 ? batch : after_batch;
+      if (!listed(list, d.symbol)) list.push_back({d.symbol, in.name, i});
+    }
+  }
+  if (batch_only) {
+    batch_only->clear();
+    for (const SymbolicDim& d : batch)
+      if (!listed(after_batch, d.name)) batch_only->push_back(d);
+  }
+  return after_batch;
+}
+
+namespace {
+
+std::string place_str(const SymbolicDim& d) {
+  return d.name + " (input '" + d.input + "' dimension " + std::to_string(d.axis) + ")";
+}
+
+}  // namespace
+
+void check_dim_names(const Graph& g, const std::map<std::string, int64_t>& dims) {
+  std::vector<SymbolicDim> batch_only;
+  const std::vector<SymbolicDim> named = symbolic_dims(g, &batch_only);
+  for (const auto& [name, value] : dims) {
+    if (value < 1) {
+      throw ModelError(g.path + ": --dim " + name + "=" + std::to_string(value) +
+                       ": a dimension's size must be a positive integer");
+    }
+    const auto is = [&](const SymbolicDim& d) { return d.name == name; };
+    if (std::any_of(named.begin(), named.end(), is)) continue;
+    const auto batch = std::find_if(batch_only.begin(), batch_only.end(), is);
+    if (batch != batch_only.end()) {
+      throw ModelError(g.path + ": --dim " + name + ": '" + name + "' is the batch dimension (dimension 0 of input '" +
+                       batch->input + "'); give it with --batch");
+    }
+    std::string known;
+    for (const SymbolicDim& d : named) known += (known.empty() ? "" : ", ") + place_str(d);
+    throw ModelError(g.path + ": --dim " + name + ": no input of the model has a dimension named '" + name + "'; " +
+                     (known.empty() ? std::string("its inputs have no symbolic dimension after the batch")
+                                    : "its symbolic dimensions: " + known));
+  }
+}
+
 BoundInputs bind_inputs(const Graph& g, const InputRequest& request) {
+  check_dim_names(g, request.dims);
   BoundInputs bound;
+  std::vector<SymbolicDim> unbound;  // the first place of each symbolic dimension no one gave
   for (const auto& in : g.inputs) {
     if (!in.has_shape) {
       throw ModelError(g.path + ": graph input '" + in.name +
@@ -40,13 +96,27 @@ BoundInputs bind_inputs(const Graph& g, const InputRequest& request) {
         s.push_back(1);
       } else if (named != request.dims.end()) {
         s.push_back(named->second);
+      } else if (d.symbol.empty()) {
+        throw ModelError(g.path + ": graph input '" + in.name + "' dimension " + std::to_string(i) +
+                         " has neither a size nor a name, so no option can give it (--dim binds named dimensions); "
+                         "dnncost needs every dimension after the batch fixed or named in the model");
       } else {
-        throw ModelError(g.path + ": graph input '" + in.name + "' dimension " + std::to_string(i) + " is " +
-                         (d.symbol.empty() ? std::string("unknown") : "symbolic ('" + d.symbol + "')") +
-                         "; only the batch dimension (0) may be symbolic");
+        if (std::none_of(unbound.begin(), unbound.end(), [&](const SymbolicDim& u) { return u.name == d.symbol; }))
+          unbound.push_back({d.symbol, in.name, i});
+        s.push_back(1);  // a stand-in: the error below is thrown before the shape is used
       }
     }
     bound.binding.shapes[in.name] = s;
+  }
+  if (!unbound.empty()) {
+    std::string where, options;
+    for (const SymbolicDim& u : unbound) {
+      where += std::string(where.empty() ? "graph input '" : ", input '") + u.input + "' dimension " +
+               std::to_string(u.axis) + " is symbolic ('" + u.name + "')";
+      options += (options.empty() ? "--dim " : " --dim ") + u.name + "=N";
+    }
+    throw ModelError(g.path + ": " + where + ": give " + (unbound.size() > 1 ? "their sizes" : "its size") + " with " +
+                     options);
   }
   if (!g.inputs.empty() && !bound.binding.shapes[g.inputs[0].name].empty())
     bound.batch = bound.binding.shapes[g.inputs[0].name][0];
@@ -61,13 +131,15 @@ InputBinding bind_batch(const Graph& g, int64_t batch, std::vector<std::string>*
   return std::move(bound.binding);
 }
 
-InputBinding bind_tensors(const Graph& g, const std::vector<std::shared_ptr<const Tensor>>& inputs) {
+InputBinding bind_tensors(const Graph& g, const std::vector<std::shared_ptr<const Tensor>>& inputs,
+                          const std::map<std::string, int64_t>& dims) {
   if (inputs.size() != g.inputs.size()) {
     std::string names;
     for (const auto& in : g.inputs) names += (names.empty() ? "" : ", ") + in.name;
     throw ModelError(g.path + ": the model has " + std::to_string(g.inputs.size()) + " input(s) (" + names + "), got " +
                      std::to_string(inputs.size()) + " tensor(s)");
   }
+  check_dim_names(g, dims);
   InputBinding b;
   for (size_t k = 0; k < inputs.size(); ++k) {
     const ValueInfo& vi = g.inputs[k];
@@ -84,11 +156,29 @@ InputBinding bind_tensors(const Graph& g, const std::vector<std::shared_ptr<cons
         throw ModelError(g.path + ": input '" + vi.name + "' expects shape " + declared_dims_str(vi) + ", got " +
                          shape_str(t.shape()));
       }
+      for (size_t i = 1; i < vi.dims.size(); ++i) {
+        const auto named = vi.dims[i].symbol.empty() ? dims.end() : dims.find(vi.dims[i].symbol);
+        if (named == dims.end() || vi.dims[i].fixed() || named->second == t.shape()[i]) continue;
+        throw ModelError(g.path + ": input '" + vi.name + "' dimension " + std::to_string(i) + " ('" + named->first +
+                         "') is " + std::to_string(t.shape()[i]) + " in the given tensor " + shape_str(t.shape()) +
+                         ", but --dim " + named->first + "=" + std::to_string(named->second));
+      }
     }
     b.shapes[vi.name] = t.shape();
     if (!dtype_is_float(t.dtype())) b.values[vi.name] = inputs[k];
   }
   return b;
+}
+
+std::map<std::string, int64_t> tensor_dims(const Graph& g, const std::vector<std::shared_ptr<const Tensor>>& inputs) {
+  std::map<std::string, int64_t> dims;
+  for (size_t k = 0; k < inputs.size() && k < g.inputs.size(); ++k) {
+    const ValueInfo& vi = g.inputs[k];
+    if (!inputs[k] || !vi.has_shape || vi.dims.size() != inputs[k]->shape().size()) continue;
+    for (size_t i = 1; i < vi.dims.size(); ++i)
+      if (!vi.dims[i].fixed() && !vi.dims[i].symbol.empty()) dims.emplace(vi.dims[i].symbol, inputs[k]->shape()[i]);
+  }
+  return dims;
 }
 
 }  // namespace dnncost

@@ -25,7 +25,8 @@ struct InputRequest {
   // > 0: dim 0 of every input (a fixed batch in the model is overridden, with a note); <= 0: each input's fixed
   // dim 0, and 1 where it is symbolic.
   int64_t batch = 0;
-  // Values of symbolic dimensions by their name, on any axis after the batch (e.g. "seq" -> 128).
+  // Values of symbolic dimensions by their name, on any axis after the batch (e.g. "seq" -> 128): the CLI's
+  // --dim. Each name must be a symbol some input uses after its batch dimension, each value >= 1.
   std::map<std::string, int64_t> dims;
   // Whole shapes of named inputs, e.g. `eval`'s image at its crop: their dims after the batch are taken from here
   // (the caller has checked them against the declared ones); dim 0 follows `batch` as for every input.
@@ -39,15 +40,37 @@ struct BoundInputs {
 };
 
 // Binds every graph input. A dimension after the batch that is symbolic and not in `dims` (or unknown) is a
-// ModelError naming the input and the dimension.
+// ModelError naming the input, the dimension and the option that gives it (--dim NAME=N); a name in `dims` that
+// no input uses after its batch dimension is a ModelError naming --dim and listing the model's symbols.
 BoundInputs bind_inputs(const Graph& g, const InputRequest& request);
+
+// A named symbolic dimension of a graph input: its first place (input, axis) in graph-input order.
+struct SymbolicDim {
+  std::string name;
+  std::string input;
+  size_t axis = 0;
+};
+// The named symbolic dimensions of the graph inputs, each once, in the order they first appear: those on an axis
+// after the batch (what --dim binds), and those only ever on axis 0 in `batch_only` (what --batch binds).
+std::vector<SymbolicDim> symbolic_dims(const Graph& g, std::vector<SymbolicDim>* batch_only = nullptr);
+
+// Checks the names and values of --dim against the graph (as bind_inputs does): ModelError for a name no input
+// uses after its batch dimension (listing the model's symbolic dimensions) or a value below 1.
+void check_dim_names(const Graph& g, const std::map<std::string, int64_t>& dims);
 
 // bind_inputs with a batch only; notes are appended to `notes`.
 InputBinding bind_batch(const Graph& g, int64_t batch, std::vector<std::string>* notes = nullptr);
 
 // Binding from actual input tensors (for `run`): shapes checked against the declared dims; integer inputs
-// become plan-time values so shape subgraphs fold.
-InputBinding bind_tensors(const Graph& g, const std::vector<std::shared_ptr<const Tensor>>& inputs);
+// become plan-time values so shape subgraphs fold. `dims` (run's --dim) are checked, not bound: each name as by
+// check_dim_names, and a tensor whose dimension of that name has another size is a ModelError naming the input,
+// the dimension and --dim.
+InputBinding bind_tensors(const Graph& g, const std::vector<std::shared_ptr<const Tensor>>& inputs,
+                          const std::map<std::string, int64_t>& dims = {});
+
+// The sizes the given tensors have on the inputs' named symbolic dimensions after the batch (what --dim would
+// name), for the graph passes' shape plans; the first input using a name decides its size.
+std::map<std::string, int64_t> tensor_dims(const Graph& g, const std::vector<std::shared_ptr<const Tensor>>& inputs);
 
 // "[N, 3, 224, 224]": the declared dims of an input, with symbols and "?" for unknown dims.
 std::string declared_dims_str(const ValueInfo& vi);

@@ -623,7 +623,7 @@ def graph_structure(c):
     case("graph_input_no_shape", "graph input X declares no shape", [relu("X", "Y")],
          ["graph input 'X'", "no shape"], inputs=[helper.make_tensor_value_info("X", FLOAT, None)])
     case("graph_input_symbolic_inner", "graph input X [N, 3, H, 4]: a symbolic non-batch dim", [relu("X", "Y")],
-         ["graph input 'X'", "dimension 2", "'H'"], inputs=[x_input(("N", 3, "H", 4))])
+         ["graph input 'X'", "dimension 2", "'H'", "--dim H=N"], inputs=[x_input(("N", 3, "H", 4))])
     case("graph_input_negative_dim", "graph input X [1, 3, -3, 4]", [relu("X", "Y")], ["'X'", "-3"],
          inputs=[x_input((1, 3, -3, 4))])
     case("graph_input_huge", "graph input X [1, 1, 2^31, 2^31]: 2^64 bytes", [relu("X", "Y")],

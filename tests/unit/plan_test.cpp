@@ -58,7 +58,115 @@ TEST(Plan, FixedBatchOverriddenWithANote) {
 
 TEST(Plan, SymbolicNonBatchDimIsAnErrorNamingTheInput) {
   Graph g = relu_chain_graph({Dim{-1, "batch"}, Dim{-1, "height"}});
-  expect_error([&] { bind_batch(g, 1); }, {"input 'x' dimension 1 is symbolic ('height')"});
+  expect_error([&] { bind_batch(g, 1); }, {"input 'x' dimension 1 is symbolic ('height')", "--dim height=N"});
+}
+
+// A graph input [N, seq, 16] into MatMul by a constant [16, 4], then Relu: y is [N, seq, 4].
+Graph seq_matmul_graph() {
+  Graph g;
+  g.path = "seq.onnx";
+  g.opset = 13;
+  ValueInfo in;
+  in.name = "tokens";
+  in.dtype = DType::kFloat32;
+  in.has_shape = true;
+  in.dims = {Dim{-1, "N"}, Dim{-1, "seq"}, Dim{16, ""}};
+  g.inputs.push_back(in);
+  g.initializers["w"] = std::make_shared<const Tensor>(random_tensor({16, 4}));
+  Node mm;
+  mm.name = "proj";
+  mm.op_type = "MatMul";
+  mm.inputs = {"tokens", "w"};
+  mm.outputs = {"h"};
+  Node relu;
+  relu.name = "act";
+  relu.op_type = "Relu";
+  relu.inputs = {"h"};
+  relu.outputs = {"y"};
+  g.nodes = {mm, relu};
+  ValueInfo out;
+  out.name = "y";
+  g.outputs.push_back(out);
+  return g;
+}
+
+TEST(Plan, NamedSymbolicDimBindsToTheRequestedSize) {
+  const Graph g = seq_matmul_graph();
+  InputRequest request;
+  request.batch = 3;
+  request.dims = {{"seq", 5}};
+  const BoundInputs bound = bind_inputs(g, request);
+  EXPECT_EQ(bound.batch, 3);
+  EXPECT_EQ(bound.binding.shapes.at("tokens"), (Shape{3, 5, 16}));
+  const Plan p(g, bound.binding);
+  EXPECT_EQ(p.values()[p.output_ids()[0]].shape, (Shape{3, 5, 4}));
+  EXPECT_EQ(p.totals().macs, 3 * 5 * 16 * 4);
+  request.dims = {{"seq", 7}};
+  const Plan p7(g, bind_inputs(g, request).binding);
+  EXPECT_EQ(p7.values()[p7.output_ids()[0]].shape, (Shape{3, 7, 4}));
+}
+
+TEST(Plan, UnboundSymbolicDimNamesInputDimensionAndOption) {
+  const Graph g = seq_matmul_graph();
+  const std::string m = error_message([&] { bind_inputs(g, InputRequest()); });
+  EXPECT_EQ(m, "seq.onnx: graph input 'tokens' dimension 1 is symbolic ('seq'): give its size with --dim seq=N");
+  // Two inputs and two symbols: every symbol once, at its first place.
+  Graph two = g;
+  ValueInfo mask;
+  mask.name = "mask";
+  mask.dtype = DType::kFloat32;
+  mask.has_shape = true;
+  mask.dims = {Dim{-1, "N"}, Dim{-1, "seq"}, Dim{-1, "past"}};
+  two.inputs.push_back(mask);
+  InputRequest seq_only;
+  seq_only.dims = {{"seq", 4}};
+  expect_error([&] { bind_inputs(two, seq_only); },
+               {"graph input 'mask' dimension 2 is symbolic ('past')", "--dim past=N"});
+  expect_error([&] { bind_inputs(two, InputRequest()); },
+               {"graph input 'tokens' dimension 1 is symbolic ('seq'), input 'mask' dimension 2 is symbolic ('past')",
+                "give their sizes with --dim seq=N --dim past=N"});
+  // A dimension without a size or a name cannot be given.
+  Graph unnamed = g;
+  unnamed.inputs[0].dims[1].symbol.clear();
+  expect_error([&] { bind_inputs(unnamed, InputRequest()); },
+               {"graph input 'tokens' dimension 1 has neither a size nor a name", "--dim"});
+}
+
+TEST(Plan, DimNamesTheModelDoesNotHaveAreErrors) {
+  const Graph g = seq_matmul_graph();
+  InputRequest request;
+  request.dims = {{"seq", 5}, {"sequence", 5}};
+  expect_error([&] { bind_inputs(g, request); },
+               {"seq.onnx: --dim sequence: no input of the model has a dimension named 'sequence'",
+                "its symbolic dimensions: seq (input 'tokens' dimension 1)"});
+  request.dims = {{"seq", 5}, {"N", 2}};  // the batch symbol is --batch's
+  expect_error([&] { bind_inputs(g, request); }, {"--dim N: 'N' is the batch dimension", "--batch"});
+  request.dims = {{"seq", 0}};
+  expect_error([&] { bind_inputs(g, request); }, {"--dim seq=0", "positive integer"});
+  const Graph fixed = relu_chain_graph({Dim{-1, "batch"}, Dim{3, ""}});
+  request.dims = {{"seq", 5}};
+  expect_error([&] { check_dim_names(fixed, request.dims); },
+               {"--dim seq", "its inputs have no symbolic dimension after the batch"});
+  std::vector<SymbolicDim> batch_only;
+  const std::vector<SymbolicDim> named = symbolic_dims(g, &batch_only);
+  ASSERT_EQ(named.size(), 1u);
+  EXPECT_EQ(named[0].name, "seq");
+  EXPECT_EQ(named[0].axis, 1u);
+  ASSERT_EQ(batch_only.size(), 1u);
+  EXPECT_EQ(batch_only[0].name, "N");
+}
+
+TEST(Plan, RunDimsAreCheckedAgainstTheTensors) {
+  const Graph g = seq_matmul_graph();
+  const auto t = std::make_shared<const Tensor>(random_tensor({2, 6, 16}));
+  EXPECT_EQ(bind_tensors(g, {t}, {{"seq", 6}}).shapes.at("tokens"), (Shape{2, 6, 16}));
+  expect_error(
+      [&] {
+        bind_tensors(g, {t}, {{"seq", 5}});
+      },
+      {"input 'tokens' dimension 1 ('seq') is 6 in the given tensor [2, 6, 16], but --dim seq=5"});
+  expect_error([&] { bind_tensors(g, {t}, {{"sq", 6}}); }, {"--dim sq", "no input of the model"});
+  EXPECT_EQ(tensor_dims(g, {t}), (std::map<std::string, int64_t>{{"seq", 6}}));
 }
 
 TEST(Plan, RunInputShapeCheckedAgainstDeclaration) {
