@@ -342,14 +342,17 @@ void fold_batchnorm(GraphEditor& ed, std::vector<PassRecord>& log) {
 
 // Shapes of the imported graph's values, from plans at the model's own batch and at other batch sizes: each
 // symbol naming a batch dimension (the same symbol is the same size in ONNX) gets its own size 2, 3, ..., so a
-// value whose batch dimension broadcasts, or follows another input, shows up as a difference. When the model does
-// not plan with those sizes, the sizes it needs are unknown and fuse_sum does not run.
+// value whose batch dimension broadcasts, or follows another input, shows up as a difference. Symbolic
+// dimensions after the batch take the sizes the plan is for (`dims`, the --dim values). When the model does not
+// plan with those sizes, the sizes it needs are unknown and fuse_sum does not run.
 class ValueShapes {
  public:
-  ValueShapes(const Graph& g, std::vector<std::string>& notes) {
+  ValueShapes(const Graph& g, const std::map<std::string, int64_t>& dims, std::vector<std::string>& notes) {
     InputBinding binding;
     try {
-      binding = bind_batch(g, 0);
+      InputRequest request;
+      request.dims = dims;
+      binding = bind_inputs(g, request).binding;
       plans_.push_back(std::make_unique<Plan>(g, binding));
     } catch (const ModelError& e) {
       notes.push_back(std::string("fuse_sum skipped: the value shapes are unknown (") + e.what() + ")");
@@ -568,14 +571,14 @@ std::string PassOptions::name() const {
   return s;
 }
 
-OptimizedGraph optimize(const Graph& imported, const PassOptions& options) {
+OptimizedGraph optimize(const Graph& imported, const PassOptions& options, const std::map<std::string, int64_t>& dims) {
   OptimizedGraph result;
   GraphEditor ed(imported);
   if (options.drop_identity) drop_identity(ed, result.log);
   if (options.fold_batchnorm) fold_batchnorm(ed, result.log);
   if (options.fuse_sum) {
     // Shapes of the imported graph: every value the pass looks at keeps its imported name and shape.
-    const ValueShapes shapes(imported, result.notes);
+    const ValueShapes shapes(imported, dims, result.notes);
     fuse_sum(ed, shapes, result.log);
   }
   if (options.fuse_activation) fuse_activation(ed, result.log);

@@ -11,6 +11,8 @@
 // change what the graph computes beyond float rounding (BN folding rounds the folded weights once).
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -54,8 +56,11 @@ struct OptimizedGraph {
 // Returns a new graph (the imported one is untouched): nodes in topological order, node names, node indices
 // (positions in the imported graph) and every graph input and output name kept. Initializers no node reads
 // any more are dropped; folded weights are new initializers named after the originals ("<W>_bnfold").
-// With no pass enabled it returns a copy of the graph and an empty log.
-OptimizedGraph optimize(const Graph& imported, const PassOptions& options);
+// With no pass enabled it returns a copy of the graph and an empty log. `dims` are the values of the inputs'
+// symbolic dimensions after the batch the graph will be planned with (--dim; engine/input_binder.h): fuse_sum
+// compares value shapes in plans that bind them (without them, such a model is not fused, with a note).
+OptimizedGraph optimize(const Graph& imported, const PassOptions& options,
+                        const std::map<std::string, int64_t>& dims = {});
 
 // "Conv", "Conv+Relu", "Conv+Add+Relu": the op type with what the node executes fused.
 std::string executed_op_label(const Node& node);

@@ -709,6 +709,29 @@ TEST(FuseSum, SkippedWithANoteWhenShapesAreUnknown) {
   EXPECT_NE(opt.notes[0].find("fuse_sum skipped: the value shapes are unknown"), std::string::npos) << opt.notes[0];
 }
 
+TEST(FuseSum, SymbolicDimensionsAfterTheBatchFuseWithTheirSizes) {
+  NamedGraphBuilder b;
+  b.input("x", {1, 2, 5, 4}, true);
+  b.g.inputs[0].dims[2] = Dim{-1, "height"};  // [batch, 2, height, 4]
+  b.conv("conv", "x", "c", 2, 2, true, 1);
+  b.node("Add", "add", {"c", "x"}, {"y"});
+  b.output("y");
+  // Without the size of "height" the shapes are unknown: not fused, and the note says which option gives it.
+  const OptimizedGraph unknown = optimize(b.g, PassOptions::all());
+  EXPECT_EQ(count_records(unknown, "fuse_sum"), 0u);
+  ASSERT_EQ(unknown.notes.size(), 1u);
+  EXPECT_NE(unknown.notes[0].find("--dim height=N"), std::string::npos) << unknown.notes[0];
+  // With it (--dim height=5), the residual block is one Conv and computes the same values.
+  const OptimizedGraph fused = optimize(b.g, PassOptions::all(), {{"height", 5}});
+  EXPECT_EQ(count_records(fused, "fuse_sum"), 1u);
+  EXPECT_TRUE(fused.notes.empty());
+  const std::vector<Tensor> want = run_ref(b.g, b.feeds);
+  const std::vector<Tensor> got = run_ref(*fused.graph, b.feeds);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].shape(), (Shape{1, 2, 5, 4}));
+  EXPECT_EQ(rel_l2(got[0], want[0]), 0.0);
+}
+
 // ---- info ---------------------------------------------------------------------------------------------------
 
 TEST(InfoWithPasses, JsonAndTableShowBothGraphs) {
