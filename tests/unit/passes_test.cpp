@@ -764,7 +764,12 @@ TEST(InfoWithPasses, JsonAndTableShowBothGraphs) {
   EXPECT_EQ(j["layers"][0]["executed_op"], "Conv+Relu");
   EXPECT_EQ(j["layers"][0]["absorbed_nodes"], nlohmann::json::array({"bn", "relu"}));
 
+  EXPECT_EQ(j["dims"], nlohmann::json::object());  // no --dim: an empty object next to "batch"
+  const nlohmann::json with_dims = info_json(executed, 1, {}, &passes, nullptr, {{"seq", 128}});
+  EXPECT_EQ(with_dims["dims"], (nlohmann::json{{"seq", 128}}));
+
   const std::string table = info_table(executed, 1, {}, &passes);
+  EXPECT_NE(info_table(executed, 1, {}, &passes, nullptr, {{"seq", 128}}).find("batch 1, seq=128)"), std::string::npos);
   for (const char* expected :
        {"Conv+Relu", "passes: all", "1 BatchNormalization folded, 0 Add fused, 1 activations fused",
         "fold_batchnorm   'bn' (BatchNormalization) folded into", "as imported", "-2 (-66.7%)",

@@ -142,6 +142,15 @@ TEST(ReportCsv, FlattensRecordsWithDottedColumns) {
       {"per_layer", {{"layers", {{{"index", 0}, {"op", "Conv"}}, {{"index", 1}, {"op", "Relu"}}}}}}};
   EXPECT_EQ(layers_csv({rec}),
             "model,batch,device,status,index,op\r\nm.onnx,1,ref,ok,0,Conv\r\nm.onnx,1,ref,ok,1,Relu\r\n");
+  // --dim values: dims.NAME columns right after the batch, in both CSVs.
+  nlohmann::json with_dims = rec;
+  with_dims["dims"] = {{"seq", 128}, {"past", 4}};
+  with_dims["schema"] = "s/1";
+  EXPECT_EQ(records_csv({with_dims}).substr(0, records_csv({with_dims}).find("\r\n")),
+            "schema,model,batch,dims.past,dims.seq,status,device.kind");
+  EXPECT_EQ(layers_csv({with_dims}),
+            "model,batch,dims.past,dims.seq,device,status,index,op\r\n"
+            "m.onnx,1,4,128,ref,ok,0,Conv\r\nm.onnx,1,4,128,ref,ok,1,Relu\r\n");
 }
 
 TEST(ReportTrace, WriterProducesChromeTraceEvents) {

@@ -2,6 +2,8 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,13 +31,14 @@ struct CudaOptions {
 DeviceSpec device_spec(const std::string& device, int threads, const CudaOptions& cuda);
 
 struct InfoOptions {
-  std::string model;       // a file, or a zoo model name (resolve_model in tools/dnncost/zoo.h)
-  std::string models_dir;  // --models: where zoo names are looked up ("" = $DNNCOST_MODELS, else ./models)
-  int64_t batch = 0;      // <= 0: the model's own batch (symbolic -> 1)
-  std::string json_path;  // write the JSON document here ("-" for stdout)
-  bool quiet = false;     // no terminal table
-  std::string passes = "all";  // graph passes for the executed graph: "none" or "all"
-  std::string device;          // --device: also build a session and show how each layer runs there ("" = none)
+  std::string model;              // a file, or a zoo model name (resolve_model in tools/dnncost/zoo.h)
+  std::string models_dir;         // --models: where zoo names are looked up ("" = $DNNCOST_MODELS, else ./models)
+  int64_t batch = 0;              // <= 0: the model's own batch (symbolic -> 1)
+  std::vector<std::string> dims;  // --dim NAME=V: sizes of symbolic dimensions (tools/dnncost/dim_option.h)
+  std::string json_path;          // write the JSON document here ("-" for stdout)
+  bool quiet = false;             // no terminal table
+  std::string passes = "all";     // graph passes for the executed graph: "none" or "all"
+  std::string device;             // --device: also build a session and show how each layer runs there ("" = none)
   CudaOptions cuda;
 };
 
@@ -45,6 +48,7 @@ struct RunOptions {
   std::string device = "ref";
   int threads = 0;                  // cpu device: worker threads, 0 = the library's default
   std::vector<std::string> inputs;  // TensorProto files, graph-input order
+  std::vector<std::string> dims;    // --dim NAME=V: checked against the tensors' shapes, which decide them
   std::string out_dir;
   std::string passes;               // "" (what the device runs), "none" or "all"
   std::string max_memory;           // --max-memory: a size, "none", or "" for the device's free memory
@@ -84,11 +88,13 @@ struct ProfileOptions {
   std::string passes;  // "" (what the device runs), "none" or "all"
   int threads = 0;
   std::vector<int64_t> batches = {1};
+  std::vector<std::string>
+      dims;  // --dim NAME=V[,V...]: every combination is swept, inside the models, outside the batches
   int warmup = 3;
   int min_iters = 10;
   double min_time = 1.0;  // seconds
   bool per_layer = false;
-  std::string json_path;  // JSON Lines: one record appended per (model, batch)
+  std::string json_path;  // JSON Lines: one record appended per (model, dims, batch)
   bool quiet = false;
   unsigned seed = 1;
   PowerOptions power;     // --power, --power-hz, --idle-seconds, --power-window
@@ -119,24 +125,29 @@ struct InfoPasses {
 // The JSON document of `info` for a plan (schema in docs/RESULTS.md). With `passes`, `plan` is the executed
 // graph's, and the document also has "passes" and "imported_totals".
 // With `session` (info --device), also "device" and per layer "device_step": how each layer runs there.
+// `dims` are the --dim values the plan was made for (the document's "dims").
 nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std::string>& notes,
-                         const InfoPasses* passes = nullptr, const Session* session = nullptr);
+                         const InfoPasses* passes = nullptr, const Session* session = nullptr,
+                         const std::map<std::string, int64_t>& dims = {});
 // The terminal table of `info` (with `passes`: also the pass log and the imported vs executed totals; with
-// `session`: the device's implementation, workspace and layouts per layer).
+// `session`: the device's implementation, workspace and layouts per layer; `dims` next to the batch).
 std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::string>& notes,
-                       const InfoPasses* passes = nullptr, const Session* session = nullptr);
+                       const InfoPasses* passes = nullptr, const Session* session = nullptr,
+                       const std::map<std::string, int64_t>& dims = {});
 
 int info_command(const InfoOptions& opt);
 
 // Loads the model, plans it for the given input tensors and runs it on `device`; returns the outputs in
 // graph-output order with their names. This is the code path of `dnncost run` (and of the conformance tests).
 // The graph passes are `passes` (see passes_for): by default what the device runs. max_memory is --max-memory's
-// text ("none": no cap, "": the device's free memory).
+// text ("none": no cap, "": the device's free memory). `dims` (--dim) are checked against the tensors' shapes
+// (bind_tensors), which decide every dimension.
 std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
                                                       const std::vector<std::shared_ptr<const Tensor>>& inputs,
                                                       const std::string& device, const std::string& passes = "",
                                                       const std::string& max_memory = "none", int threads = 0,
-                                                      const CudaOptions& cuda = CudaOptions());
+                                                      const CudaOptions& cuda = CudaOptions(),
+                                                      const std::map<std::string, int64_t>& dims = {});
 int run_command(const RunOptions& opt);
 
 struct ZooOptions {

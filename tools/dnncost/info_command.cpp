@@ -8,6 +8,7 @@
 #include "engine/memory_plan.h"
 #include "importers/onnx/onnx_import.h"
 #include "tools/dnncost/commands.h"
+#include "tools/dnncost/dim_option.h"
 #include "tools/dnncost/format.h"
 #include "tools/dnncost/zoo.h"
 
@@ -118,7 +119,7 @@ std::string device_steps_table(const Plan& plan, const Session& session) {
 }  // namespace
 
 nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std::string>& notes,
-                         const InfoPasses* passes, const Session* session) {
+                         const InfoPasses* passes, const Session* session, const std::map<std::string, int64_t>& dims) {
   const Graph& g = plan.graph();
   const Cost& t = plan.totals();
   nlohmann::json j;
@@ -129,6 +130,7 @@ nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std:
   j["producer"] = g.producer;
   j["opset"] = g.opset;
   j["batch"] = batch;
+  j["dims"] = dims_json(dims);
   j["inputs"] = nlohmann::json::array();
   for (int id : plan.input_ids()) j["inputs"].push_back(value_json(plan.values()[id]));
   j["outputs"] = nlohmann::json::array();
@@ -201,13 +203,13 @@ nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std:
   return j;
 }
 
-std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::string>& notes,
-                       const InfoPasses* passes, const Session* session) {
+std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::string>& notes, const InfoPasses* passes,
+                       const Session* session, const std::map<std::string, int64_t>& dims) {
   const Graph& g = plan.graph();
   const Cost& t = plan.totals();
   std::ostringstream os;
-  os << g.path << "  (" << (g.producer.empty() ? "unknown producer" : g.producer) << ", opset " << g.opset
-     << ", batch " << batch << ")\n";
+  os << g.path << "  (" << (g.producer.empty() ? "unknown producer" : g.producer) << ", opset " << g.opset << ", batch "
+     << batch << (dims.empty() ? "" : ", " + dims_label(dims)) << ")\n";
   for (int id : plan.input_ids()) {
     const auto& v = plan.values()[id];
     os << "  input  " << v.name << ": " << dtype_name(v.dtype) << " " << shape_str(v.shape) << "\n";
@@ -281,18 +283,20 @@ std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::s
 
 int info_command(const InfoOptions& opt) {
   const PassOptions pass_options = PassOptions::parse(opt.passes, "--passes");
-  // A bad --device fails before the model is read.
+  // A bad --dim or --device fails before the model is read.
+  const DimValues dims = single_dim_values(parse_dim_options(opt.dims), "info");
   std::optional<DeviceSpec> spec;
   if (!opt.device.empty()) spec = device_spec(opt.device, 0, opt.cuda);
   const Graph g = load_onnx(resolve_model(opt.model, opt.models_dir));
   InputRequest request;
   request.batch = opt.batch;
+  request.dims = dims;
   const BoundInputs bound = bind_inputs(g, request);
   const std::vector<std::string>& notes = bound.notes;
   const InputBinding& b = bound.binding;
   // The graph as imported and as executed (after the passes), planned for the same inputs.
   const Plan imported(g, b);
-  const OptimizedGraph executed = optimize(g, pass_options);
+  const OptimizedGraph executed = optimize(g, pass_options, dims);
   const Plan plan(*executed.graph, b);
   InfoPasses passes;
   passes.mode = pass_options.name();
@@ -308,9 +312,9 @@ int info_command(const InfoOptions& opt) {
     json_file.open(opt.json_path);
     if (!json_file) throw ModelError("--json " + opt.json_path + ": cannot create the file");
   }
-  if (!opt.quiet && opt.json_path != "-") std::cout << info_table(plan, batch, notes, &passes, session.get());
+  if (!opt.quiet && opt.json_path != "-") std::cout << info_table(plan, batch, notes, &passes, session.get(), dims);
   if (!opt.json_path.empty()) {
-    const std::string doc = info_json(plan, batch, notes, &passes, session.get()).dump(2) + "\n";
+    const std::string doc = info_json(plan, batch, notes, &passes, session.get(), dims).dump(2) + "\n";
     if (opt.json_path == "-") {
       std::cout << doc;
     } else {

@@ -8,6 +8,7 @@
 #include "core/errors.h"
 #include "engine/memory_cap.h"
 #include "tools/dnncost/commands.h"
+#include "tools/dnncost/dim_option.h"
 #include "tools/dnncost/report_command.h"
 
 namespace {
@@ -35,6 +36,13 @@ const CLI::Validator kPositiveInteger(
       return "";
     },
     "POSITIVE INTEGER");
+
+// --dim of info, run and profile: one NAME=V[,V...] per occurrence (so that a MODEL after it stays a MODEL).
+void add_dim_option(CLI::App* cmd, std::vector<std::string>& dims, const std::string& help, bool lists) {
+  cmd->add_option("--dim", dims, std::string(dnncost::kDimOptionHelp) + help)
+      ->type_name(lists ? "NAME=V[,V...]" : "NAME=V")
+      ->allow_extra_args(false);
+}
 
 // --passes of run, eval and profile.
 constexpr const char* kDevicePassesHelp =
@@ -79,13 +87,16 @@ int main(int argc, char** argv) {
 
   InfoOptions info;
   CLI::App* info_cmd = app.add_subcommand(
-      "info", "Per-layer table of a model's cost: output shapes, params, MACs, FLOPs, bytes.\n"
-              "Example: dnncost info resnet50.onnx --batch 8 --json resnet50.json");
+      "info",
+      "Per-layer table of a model's cost: output shapes, params, MACs, FLOPs, bytes.\n"
+      "Example: dnncost info resnet50.onnx --batch 8 --json resnet50.json; dnncost info bert.onnx --dim seq=128");
   info_cmd->add_option("model", info.model, "ONNX model file, or a zoo model name (dnncost zoo list)")->required();
   info_cmd->add_option("--models", info.models_dir, kModelsOptionHelp);
   info_cmd->add_option("--batch,-b", info.batch,
                        "batch size bound to the inputs' first dimension (default: the model's own; symbolic -> 1)")
       ->check(kPositiveInteger);
+  add_dim_option(info_cmd, info.dims,
+                 "; one value each. A dimension after the batch that is symbolic must be given this way", false);
   info_cmd->add_option("--json", info.json_path, "also write the table as one JSON document to FILE ('-': stdout)");
   info_cmd->add_flag("--quiet,-q", info.quiet, "no terminal table");
   info_cmd->add_option("--passes", info.passes,
@@ -114,9 +125,11 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run_cmd->add_option("--in,-i", run.inputs, "input tensors (.pb), one per graph input, in order")->required();
   run_cmd->add_option("--out,-o", run.out_dir, "folder for the output tensors")->required();
-  run_cmd->add_option("--passes", run.passes,
-                      kDevicePassesHelp)
-      ->check(CLI::IsMember({"none", "all"}));
+  add_dim_option(run_cmd, run.dims,
+                 ". run takes every size from the input tensors; --dim only checks them (an input whose dimension "
+                 "NAME has another size is an error)",
+                 false);
+  run_cmd->add_option("--passes", run.passes, kDevicePassesHelp)->check(CLI::IsMember({"none", "all"}));
   const std::string max_memory_help =
       "refuse a plan needing more than SIZE bytes (weights + activation arena), e.g. 4G, 512M; 'none': no cap\n"
       "(default: the device's free memory: MemAvailable for ref/cpu, cudaMemGetInfo for cuda)";
@@ -167,7 +180,7 @@ int main(int argc, char** argv) {
       "Measure latency (warm-up, then repeat until --min-iters and --min-time; median and spread), memory and,\n"
       "with --per-layer, each layer's time in a separate pass, for every model and batch size; power and energy per\n"
       "image where a sensor exists (idle power first, then a --power-window of running per configuration). One JSON\n"
-      "record per (model, batch) is appended to --json FILE (JSON Lines) as soon as it is measured.\n"
+      "record per (model, --dim values, batch) is appended to --json FILE (JSON Lines) as soon as it is measured.\n"
       "Example: dnncost profile resnet18.onnx resnet50.onnx --batch 1,2,4,8 --per-layer --json results.jsonl");
   profile_cmd->add_option("models", profile.models, "ONNX model files, folders or zoo model names")->required();
   profile_cmd->add_option("--models", profile.models_dir, kModelsOptionHelp);
@@ -182,6 +195,10 @@ int main(int argc, char** argv) {
       ->delimiter(',')
       ->check(kPositiveInteger)
       ->capture_default_str();
+  add_dim_option(profile_cmd, profile.dims,
+                 ", each a list (--dim seq=128,256,512). Every combination of the --dim lists and the batch sizes "
+                 "is measured: per model, the first --dim varies slowest, the batch fastest",
+                 true);
   profile_cmd->add_option("--warmup", profile.warmup, "untimed runs before timing")->capture_default_str();
   profile_cmd->add_option("--min-iters", profile.min_iters, "timed runs at least")->capture_default_str();
   profile_cmd->add_option("--min-time", profile.min_time, "timed seconds at least")->capture_default_str();

@@ -1,5 +1,6 @@
-// `dnncost profile`: latency, memory and per-layer time of models over a batch-size sweep; one JSON record per
-// (model, batch) appended to a JSON Lines file as soon as it is measured.
+// `dnncost profile`: latency, memory and per-layer time of models over a sweep of batch sizes and symbolic
+// dimensions (--dim); one JSON record per (model, dims, batch) appended to a JSON Lines file as soon as it is
+// measured.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 #include "metrics/power_meter.h"
 #include "metrics/timing.h"
 #include "tools/dnncost/commands.h"
+#include "tools/dnncost/dim_option.h"
 #include "tools/dnncost/format.h"
 #include "tools/dnncost/profile_trace.h"
 #include "tools/dnncost/records_csv.h"
@@ -165,6 +167,7 @@ LayerTimes time_layers(Session& s, const TimingPolicy& policy, ProfileTrace& tra
 
 struct Row {
   std::string model;
+  std::string dims;  // "seq=128", "" without --dim
   int64_t batch = 0;
   std::string status;
   double median = 0, p10 = 0, p90 = 0, per_image = 0, ips = 0, gflops = 0;
@@ -277,9 +280,10 @@ class DevicePeaksOnce {
   nlohmann::json value_;
 };
 
-// Measures one (model, batch): fills `record` and `row`; throws on failure (the caller records it).
-void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, int64_t batch, const std::string& label,
-             DevicePeaksOnce& peaks, PowerMeter& power, ProfileTrace& trace, nlohmann::json& record, Row& row) {
+// Measures one (model, dims, batch): fills `record` and `row`; throws on failure (the caller records it).
+void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, const DimValues& dims, int64_t batch,
+             const std::string& label, DevicePeaksOnce& peaks, PowerMeter& power, ProfileTrace& trace,
+             nlohmann::json& record, Row& row) {
   if (power.measuring() && !power.idle_measured()) progress(opt.quiet, label + ": measuring idle power");
   power.measure_idle([] { return stop_requested(); });  // once, before the first configuration runs
   if (stop_requested()) throw std::runtime_error("interrupted");
@@ -287,8 +291,11 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
   const nlohmann::json& device_peaks = peaks.get(label);     // once, after idle (the peaks heat the device)
   progress(opt.quiet, label + ": planning");
   const PassOptions passes = passes_for(opt.passes, spec.kind);
-  const OptimizedGraph executed = optimize(g, passes);  // the graph the device runs
-  const Plan plan(*executed.graph, bind_batch(*executed.graph, batch));
+  const OptimizedGraph executed = optimize(g, passes, dims);  // the graph the device runs
+  InputRequest request;
+  request.batch = batch;
+  request.dims = dims;
+  const Plan plan(*executed.graph, bind_inputs(*executed.graph, request).binding);
   record["passes"] = {{"mode", passes.name()}, {"changes", executed.log.size()}};
   record["costs"] = cost_totals_json(plan);
   progress(opt.quiet, label + ": allocating");
@@ -296,7 +303,7 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
   session->set_inputs(random_inputs(plan, opt.seed));
   record["device"] = session->device_json();
   record["device"]["peaks"] = device_peaks;
-  trace.begin_configuration(g.path, batch, *session);
+  trace.begin_configuration(dims.empty() ? g.path : g.path + " " + dims_label(dims), batch, *session);
 
   TimingPolicy policy;
   policy.warmup = opt.warmup;
@@ -463,6 +470,8 @@ int profile_command(const ProfileOptions& opt) {
   spec.memory_cap = resolve_memory_cap(opt.max_memory, spec);
   passes_for(opt.passes, spec.kind);  // a bad --passes fails before anything is measured
   DNNCOST_EXPECT(!opt.batches.empty(), "--batch: expected at least one batch size");
+  const DimLists dim_lists = parse_dim_options(opt.dims);
+  const std::vector<DimValues> dim_sweep = dim_combinations(dim_lists);
   for (int64_t b : opt.batches) DNNCOST_EXPECT(b >= 1, "--batch: batch sizes must be positive, got " << b);
   DNNCOST_EXPECT(opt.warmup >= 0, "--warmup: expected 0 or more, got " << opt.warmup);
   DNNCOST_EXPECT(opt.min_iters >= 1, "--min-iters: expected 1 or more, got " << opt.min_iters);
@@ -482,7 +491,11 @@ int profile_command(const ProfileOptions& opt) {
 
   std::vector<Row> rows;
   int failures = 0;
-  const size_t total = opt.models.size() * opt.batches.size();
+  // Each model's configurations: every combination of the --dim values, each at every batch size.
+  std::vector<std::pair<DimValues, int64_t>> configurations;
+  for (const DimValues& dims : dim_sweep)
+    for (int64_t batch : opt.batches) configurations.emplace_back(dims, batch);
+  const size_t total = opt.models.size() * configurations.size();
   size_t done = 0;
   for (size_t m = 0; m < opt.models.size() && !stop_requested(); ++m) {
     const std::string& model = opt.models[m];
@@ -490,39 +503,46 @@ int profile_command(const ProfileOptions& opt) {
     std::string load_error;
     try {
       g = std::make_unique<Graph>(load_onnx(resolve_model(model, opt.models_dir)));
+      check_dim_names(*g, dim_sweep.front());  // a --dim the model does not have fails each of its records
     } catch (const std::bad_alloc&) {
       load_error = model + ": out of memory while loading the model";
     } catch (const std::exception& e) {
       load_error = e.what();
     }
-    for (int64_t batch : opt.batches) {
+    for (const auto& configuration : configurations) {
       if (stop_requested()) break;
+      const DimValues& dims = configuration.first;
+      const int64_t batch = configuration.second;
+      const std::string dims_text = dims_label(dims);
       ++done;
-      const std::string label =
-          "[" + std::to_string(done) + "/" + std::to_string(total) + "] " + model + " batch " + std::to_string(batch);
-      nlohmann::json record = {{"schema", "dnncost.profile/1"},
-                               {"tool", {{"name", "dnncost"}, {"version", DNNCOST_VERSION}}},
-                               {"time", utc_timestamp()},
-                               {"host", host_json()},
-                               {"build", build_json()},
-                               {"model", model},
-                               {"batch", batch},
-                               {"device", {{"kind", spec.kind}, {"requested", opt.device}, {"threads", spec.threads}}},
-                               {"policy",
-                                {{"warmup", opt.warmup}, {"min_iters", opt.min_iters}, {"min_time_s", opt.min_time}}},
-                               {"memory_cap", cap_json},
-                               {"status", "ok"}};
+      const std::string label = "[" + std::to_string(done) + "/" + std::to_string(total) + "] " + model +
+                                (dims_text.empty() ? "" : " " + dims_text) + " batch " + std::to_string(batch);
+      nlohmann::json record = {
+          {"schema", "dnncost.profile/1"},
+          {"tool", {{"name", "dnncost"}, {"version", DNNCOST_VERSION}}},
+          {"time", utc_timestamp()},
+          {"host", host_json()},
+          {"build", build_json()},
+          {"model", model},
+          {"batch", batch},
+          {"dims", dims_json(dims)},
+          {"device", {{"kind", spec.kind}, {"requested", opt.device}, {"threads", spec.threads}}},
+          {"policy", {{"warmup", opt.warmup}, {"min_iters", opt.min_iters}, {"min_time_s", opt.min_time}}},
+          {"memory_cap", cap_json},
+          {"status", "ok"}};
       if (g) record["graph"] = {{"producer", g->producer}, {"opset", g->opset}, {"name", g->name}};
       Row row;
       row.model = model;
+      row.dims = dims_text;
       row.batch = batch;
       row.status = "ok";
       try {
         if (!load_error.empty()) throw ModelError(load_error);
-        measure(*g, opt, spec, batch, label, peaks, power, trace, record, row);
+        measure(*g, opt, spec, dims, batch, label, peaks, power, trace, record, row);
       } catch (const std::bad_alloc&) {
         record["status"] = "out_of_memory";
-        record["error"] = "out of memory at batch " + std::to_string(batch) + " (an allocation failed)";
+        record["error"] = "out of memory at batch " + std::to_string(batch) +
+                          (dims_text.empty() ? "" : " " + dims_text) + " (an allocation failed)";
         row.status = "out of memory";
       } catch (const MemoryCapError& e) {  // refused before allocating: above --max-memory
         record["status"] = "out_of_memory";
@@ -566,17 +586,23 @@ int profile_command(const ProfileOptions& opt) {
 
   std::vector<std::string> header = {"model",    "batch",   "median ms", "p10-p90 ms", "ms/image",
                                      "images/s", "GFLOP/s", "memory",    "peak RSS"};
+  const bool dims_column = !dim_lists.empty();
+  if (dims_column) header.insert(header.begin() + 1, "dims");
   if (power.measuring()) header.insert(header.end(), {"avg W", "J/image"});
   std::vector<bool> left(header.size(), false);
   left[0] = true;
+  left[1] = dims_column;
   TextTable t(header, left);
   char buf[64];
   for (const Row& r : rows) {
+    std::vector<std::string> cells = {r.model};
+    if (dims_column) cells.push_back(r.dims);
+    cells.push_back(std::to_string(r.batch));
     if (r.status != "ok") {
-      t.add({r.model, std::to_string(r.batch), r.status});
+      cells.push_back(r.status);
+      t.add(cells);
       continue;
     }
-    std::vector<std::string> cells = {r.model, std::to_string(r.batch)};
     std::snprintf(buf, sizeof buf, "%.3f", r.median);
     cells.push_back(buf);
     std::snprintf(buf, sizeof buf, "%.3f-%.3f", r.p10, r.p90);

@@ -68,12 +68,13 @@ ProfileTrace::ProfileTrace(std::string path) : path_(std::move(path)) {
   if (!enabled()) return;
   trace_.note("tool", "dnncost profile");
   trace_.note("clock", "microseconds on the steady (monotonic) clock of dnncost's timing, now_s()");
-  trace_.note("layout",
-              "one process per configuration (model, batch); track 1: per-layer pass (one span per layer per "
-              "timed iteration, synchronised after each layer; 'iteration k' markers); track 2: whole-network "
-              "runs of the headline latency; counters: memory (weights + planned live activations per layer), "
-              "process RSS per iteration; power (W) over each configuration's power window when a sensor measures, "
-              "and the idle measurement in a process of its own");
+  trace_.note(
+      "layout",
+      "one process per configuration (model, --dim values, batch); track 1: per-layer pass (one span per layer per "
+      "timed iteration, synchronised after each layer; 'iteration k' markers); track 2: whole-network "
+      "runs of the headline latency; counters: memory (weights + planned live activations per layer), "
+      "process RSS per iteration; power (W) over each configuration's power window when a sensor measures, "
+      "and the idle measurement in a process of its own");
   trace_.note("power", "no power samples (no sensor, or power windows disabled)");
 }
 

@@ -1,4 +1,4 @@
-// The execution trace of `dnncost profile --trace FILE`: one trace process per configuration (model, batch),
+// The execution trace of `dnncost profile --trace FILE`: one trace process per configuration (model, dims, batch),
 // with a track of per-layer spans (the synchronised per-layer pass, one span per layer per iteration, with
 // iteration markers), a track of whole-network runs (the headline latency runs), and counter tracks for memory
 // (weights + planned live activations at each layer; the process RSS at each iteration) and power (the samples

@@ -83,7 +83,7 @@ std::string table_csv(const std::vector<std::vector<std::pair<std::string, std::
 std::vector<std::pair<std::string, std::string>> flatten_record(const nlohmann::json& record) {
   std::vector<std::pair<std::string, std::string>> out;
   // Identifying columns first, then everything in the record's (alphabetical) key order.
-  static const char* const kFirst[] = {"schema", "model", "batch", "status"};
+  static const char* const kFirst[] = {"schema", "model", "batch", "dims", "status"};
   for (const char* key : kFirst)
     if (record.contains(key)) flatten_into(record[key], key, out);
   for (auto it = record.begin(); it != record.end(); ++it) {
@@ -107,9 +107,10 @@ std::string layers_csv(const std::vector<nlohmann::json>& records) {
     for (const auto& layer : r["per_layer"]["layers"]) {
       std::vector<std::pair<std::string, std::string>> row = {
           {"model", scalar_text(r.value("model", nlohmann::json()))},
-          {"batch", scalar_text(r.value("batch", nlohmann::json()))},
-          {"device", r.contains("device") ? scalar_text(r["device"].value("kind", nlohmann::json())) : ""},
-          {"status", scalar_text(r.value("status", nlohmann::json()))}};
+          {"batch", scalar_text(r.value("batch", nlohmann::json()))}};
+      if (r.contains("dims")) flatten_into(r["dims"], "dims", row);  // dims.seq, ...: none without --dim
+      row.emplace_back("device", r.contains("device") ? scalar_text(r["device"].value("kind", nlohmann::json())) : "");
+      row.emplace_back("status", scalar_text(r.value("status", nlohmann::json())));
       flatten_into(layer, "", row);
       rows.push_back(std::move(row));
     }

@@ -19,7 +19,7 @@ std::vector<std::pair<std::string, std::string>> flatten_record(const nlohmann::
 std::string records_csv(const std::vector<nlohmann::json>& records);
 
 // The per-layer CSV of profile records: per layer of each record's per_layer.layers, the record's model,
-// batch, device kind and status, then the layer's fields.
+// batch, dims (dims.NAME, from --dim), device kind and status, then the layer's fields.
 std::string layers_csv(const std::vector<nlohmann::json>& records);
 
 // Writes `text` to `path` atomically (temporary file, then rename); throws ModelError naming `option`.

@@ -6,6 +6,7 @@
 #include "engine/session.h"
 #include "importers/onnx/onnx_import.h"
 #include "tools/dnncost/commands.h"
+#include "tools/dnncost/dim_option.h"
 #include "tools/dnncost/zoo.h"
 
 namespace dnncost {
@@ -28,11 +29,13 @@ std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
                                                       const std::vector<std::shared_ptr<const Tensor>>& inputs,
                                                       const std::string& device, const std::string& passes,
                                                       const std::string& max_memory, int threads,
-                                                      const CudaOptions& cuda) {
+                                                      const CudaOptions& cuda,
+                                                      const std::map<std::string, int64_t>& dims) {
   DeviceSpec spec = device_spec(device, threads, cuda);
   spec.memory_cap = resolve_memory_cap(max_memory, spec);
-  const OptimizedGraph executed = optimize(graph, passes_for(passes, spec.kind));
-  const Plan plan(*executed.graph, bind_tensors(*executed.graph, inputs));
+  // The tensors decide every dimension (the passes plan with their sizes too); --dim only says what they must be.
+  const OptimizedGraph executed = optimize(graph, passes_for(passes, spec.kind), tensor_dims(graph, inputs));
+  const Plan plan(*executed.graph, bind_tensors(*executed.graph, inputs, dims));
   std::unique_ptr<Session> session = make_session(plan, spec);
   std::vector<Tensor> outs = session->run(inputs);
   std::vector<std::pair<std::string, Tensor>> named;
@@ -41,14 +44,15 @@ std::vector<std::pair<std::string, Tensor>> run_model(const Graph& graph,
 }
 
 int run_command(const RunOptions& opt) {
-  // A bad --device, --threads, --passes or --max-memory fails before the model is read.
+  // A bad --dim, --device, --threads, --passes or --max-memory fails before the model is read.
+  const DimValues dims = single_dim_values(parse_dim_options(opt.dims), "run");
   const DeviceSpec spec = device_spec(opt.device, opt.threads, opt.cuda);
   passes_for(opt.passes, spec.kind);
   resolve_memory_cap(opt.max_memory, spec);
   const Graph g = load_onnx(resolve_model(opt.model, opt.models_dir));
   std::vector<std::shared_ptr<const Tensor>> inputs;
   for (const auto& f : opt.inputs) inputs.push_back(std::make_shared<const Tensor>(read_tensor_file(f)));
-  auto outs = run_model(g, inputs, opt.device, opt.passes, opt.max_memory, opt.threads, opt.cuda);
+  auto outs = run_model(g, inputs, opt.device, opt.passes, opt.max_memory, opt.threads, opt.cuda, dims);
   std::error_code ec;
   std::filesystem::create_directories(opt.out_dir, ec);
   if (ec) throw ModelError("--out " + opt.out_dir + ": cannot create the folder (" + ec.message() + ")");
