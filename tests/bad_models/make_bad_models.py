@@ -852,6 +852,26 @@ def command_lines_and_run_inputs(c):
         c.add(name, "info " + " ".join(extra), info(path) + extra, contains=contains)
     c.add("cli_batch_huge", "info --batch 2^63-1: every input's element count overflows",
           info(path) + ["--batch", str(2 ** 63 - 1)], contains=["cli_base.onnx", "graph input 'X'"])
+    # --dim: the sizes of symbolic dimensions after the batch (X [N, 3, H, 4]).
+    sym = c.write_model("cli_dim", model([helper.make_node("Relu", ["X"], ["Y"], name="relu1")],
+                                         [x_input(("N", 3, "H", 4))], [y_output(None)]))
+    c.add("ok_info_dim", "X [N, 3, H, 4] with --dim H=4 (positive control)", info(sym) + ["--dim", "H=4"], expect="ok")
+    c.add("ok_run_dim", "X [N, 3, H, 4], a [1, 3, 4, 4] tensor and --dim H=4 (positive control)",
+          run(sym, SHARED_INPUT) + ["--dim", "H=4"], expect="ok")
+    for name, extra, contains in (
+            ("cli_dim_unknown_name", ["--dim", "W=4"], ["cli_dim.onnx", "--dim W", "H (input 'X' dimension 2)"]),
+            ("cli_dim_batch_symbol", ["--dim", "N=4"], ["cli_dim.onnx", "--dim N", "--batch"]),
+            ("cli_dim_no_value", ["--dim", "H"], ["--dim 'H'", "NAME=V"]),
+            ("cli_dim_zero", ["--dim", "H=0"], ["--dim 'H=0'", "positive integer"]),
+            ("cli_dim_not_a_number", ["--dim", "H=four"], ["--dim 'H=four'", "positive integer"]),
+            ("cli_dim_list_on_info", ["--dim", "H=4,8"], ["--dim H=4,8", "one value per dimension"]),
+            ("cli_dim_twice", ["--dim", "H=4", "--dim", "H=8"], ["--dim 'H=8'", "given twice"])):
+        c.add(name, "info X [N, 3, H, 4] " + " ".join(extra), info(sym) + extra, contains=contains)
+    c.add("cli_dim_unknown_name_fixed", "info --dim H=4 on a model without symbolic dimensions",
+          info(path) + ["--dim", "H=4"], contains=["cli_base.onnx", "--dim H", "no symbolic dimension"])
+    c.add("cli_dim_run_mismatch", "run X [N, 3, H, 4] on a [1, 3, 4, 4] tensor with --dim H=5",
+          run(sym, SHARED_INPUT) + ["--dim", "H=5"],
+          contains=["cli_dim.onnx", "input 'X' dimension 2 ('H') is 4", "--dim H=5"])
     c.add("cli_no_command", "no arguments at all", [], contains=["no command", "info, run"])
     c.add("cli_unknown_subcommand", "dnncost frobnicate", ["frobnicate"], contains=["frobnicate"])
     c.add("cli_run_without_in", "run without --in", ["run", path, "--out", "{case}/out"], contains=["--in"])
