@@ -61,7 +61,7 @@ class CpuKernel {
 
 using KernelFactory = std::function<std::unique_ptr<CpuKernel>(const KernelRequest&)>;
 
-// op_type -> factory; filled from static initializers in the engine/cpu/cpu_*.cpp files.
+// op_type -> factory; filled from static initializers in the kernels/cpu/<op>.cpp files.
 class KernelRegistry : public FactoryMap<KernelFactory> {
  public:
   static KernelRegistry& instance();

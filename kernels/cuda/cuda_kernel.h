@@ -93,7 +93,7 @@ class CudaKernel {
 
 using KernelFactory = std::function<std::unique_ptr<CudaKernel>(const KernelRequest&)>;
 
-// op_type -> factory; filled from static initializers in the engine/cuda/*.cpp|cu files.
+// op_type -> factory; filled from static initializers in the kernels/cuda/<op>.cu|cpp files.
 class KernelRegistry : public FactoryMap<KernelFactory> {
  public:
   static KernelRegistry& instance();
