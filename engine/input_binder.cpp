@@ -48,7 +48,9 @@ std::string place_str(const SymbolicDim& d) {
 void check_dim_names(const Graph& g, const std::map<std::string, int64_t>& dims) {
   std::vector<SymbolicDim> batch_only;
   const std::vector<SymbolicDim> named = symbolic_dims(g, &batch_only);
-  for (const auto& [name, value] : dims) {
+  for (const auto& dim : dims) {
+    const std::string& name = dim.first;  // a named variable, not a structured binding: the lambda below captures it
+    const int64_t value = dim.second;
     if (value < 1) {
       throw ModelError(g.path + ": --dim " + name + "=" + std::to_string(value) +
                        ": a dimension's size must be a positive integer");

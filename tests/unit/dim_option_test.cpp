@@ -33,8 +33,9 @@ TEST(DimOption, MalformedValuesNameTheOptionAndTheText) {
       {"seq=128,", "got ''"},
       {"seq=99999999999999999999", "got '99999999999999999999'"},
   };
-  for (const auto& [text, why] : bad) {
-    expect_error([&] { parse_dim_options({text}); }, {"--dim '" + std::string(text) + "'", why}, text);
+  for (const auto& item : bad) {
+    const std::string text = item.first;  // not a structured binding: the lambda captures it
+    expect_error([&] { parse_dim_options({text}); }, {"--dim '" + text + "'", item.second}, text);
   }
   expect_error([&] { parse_dim_options({"seq=1", "seq=2"}); }, {"--dim 'seq=2'", "'seq' is given twice"});
 }
