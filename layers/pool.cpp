@@ -266,8 +266,6 @@ class MaxPool : public WindowedPool, public ParsedAttributes<PoolParams> {
                          "storage_order is " << storage_order_ << ", expected 0 (row major) or 1 (column major)");
     geometry_ = resolve_geometry(x, true);
     parsed_ = params_of(geometry_, true);
-    parsed_.ceil_mode = attrs().get_int("ceil_mode", 0) == 1;
-    parsed_.storage_order = storage_order_;
     const Shape y = pooled_shape(x, geometry_);
     if (ctx().opset < 8) return {{x.dtype, y}};
     return {{x.dtype, y}, {DType::kInt64, y}};
@@ -339,7 +337,6 @@ class AveragePool : public WindowedPool, public ParsedAttributes<PoolParams> {
                          "count_include_pad is " << count_include_pad_ << ", expected 0 or 1");
     geometry_ = resolve_geometry(in[0], false);
     parsed_ = params_of(geometry_, false);
-    parsed_.ceil_mode = attrs().get_int("ceil_mode", 0) == 1;
     parsed_.count_include_pad = count_include_pad_ == 1;
     parsed_.unapplied_dilations = attrs().has("dilations");
     return {{DType::kFloat32, pooled_shape(in[0], geometry_)}};
