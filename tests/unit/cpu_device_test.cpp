@@ -570,6 +570,32 @@ TEST(CpuDevice, PadMatchesRef) {
   }
 }
 
+TEST(CpuDevice, TransposeMatchesRef) {
+  SKIP_WITHOUT_CPU_DEVICE();
+  unsigned seed = 980;
+  // The attention head split [N, S, H, D] -> [N, H, S, D], K's [N, H, D, S], a 2-D transpose, the default (reversed)
+  // permutation, and a transpose of a conv's (blocked or channels-last) output, which the session reorders to plain.
+  struct TransposeCase {
+    Shape x;
+    std::vector<int64_t> perm;  // empty: the attribute is absent
+  };
+  for (const TransposeCase& c : std::vector<TransposeCase>{{{2, 5, 3, 4}, {0, 2, 1, 3}},
+                                                           {{2, 3, 5, 4}, {0, 1, 3, 2}},
+                                                           {{7, 9}, {1, 0}},
+                                                           {{2, 3, 4}, {}},
+                                                           {{1, 2, 3, 4, 5}, {4, 0, 3, 1, 2}}}) {
+    GraphBuilder b;
+    std::map<std::string, Attribute> attrs;
+    if (!c.perm.empty()) attrs["perm"] = attr_ints(c.perm);
+    b.output(b.node("Transpose", {b.input(random_tensor(c.x, seed++))}, attrs));
+    expect_parity(run_both(b), "Transpose " + shape_str(c.x) + " perm " + shape_str(c.perm), 1);
+  }
+  GraphBuilder b;
+  const std::string y = b.node("Conv", {b.input(random_tensor({2, 5, 6, 7}, seed++)), b.weight(random_tensor({19, 5, 1, 1}, seed++))});
+  b.output(b.node("Transpose", {y}, {{"perm", attr_ints({0, 2, 3, 1})}}));
+  expect_parity(run_both(b), "Transpose of a conv output to NHWC", 2);
+}
+
 // --- fallbacks and layouts ------------------------------------------------------------------------------------
 
 // An op without a oneDNN kernel (InstanceNormalization) between two convolutions: reorders to plain before it
