@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """dnncost's cuda device against PyTorch on the same GPU, the same weights and fp32 math on both sides.
 
-For each model (torchvision, seeded random weights): export it to ONNX once (dynamic batch), check dnncost's output
-against PyTorch's on one random input (relative L2), then time both at each batch size:
+For each model (torchvision's CNNs and transformers, and the zoo's BERT-base from tools/zoo/token_models.py; seeded
+random weights): export it to ONNX once (dynamic batch; the token models also a dynamic sequence, bound to 128 with
+--dim seq=128 and fed int64 token ids below the vocabulary size), check dnncost's output against PyTorch's on one
+random input (relative L2), then time both at each batch size:
   - PyTorch: eval(), no_grad(), cudnn.benchmark on, TF32 off (fp32 math), CUDA events around each forward, median;
   - dnncost: `dnncost profile --device cuda --math fp32 --per-layer` (CUDA-graph replays timed with events, median;
     per-layer times from a separate pass), reading its JSON records.
@@ -28,15 +30,46 @@ MODELS = {
     "googlenet": ("googlenet", {"aux_logits": False, "init_weights": True}, 224),
     "inception_v3": ("inception_v3", {"aux_logits": False, "init_weights": True}, 299),
     "mobilenet_v2": ("mobilenet_v2", {}, 224),
+    "vit_b_16": ("vit_b_16", {}, 224),
+    "swin_t": ("swin_t", {}, 224),
+    "convnext_tiny": ("convnext_tiny", {}, 224),
 }
+# Token models of the zoo (tools/zoo/token_models.py): int64 token ids [batch, SEQ], the sequence bound with --dim.
+TOKEN_MODELS = {"bert_base": "bert_base", "gpt2_small": "gpt2_small"}
+SEQ = 128
+
+
+class Spec:
+    """What a model takes: an image batch [N, 3, side, side] (float) or token ids [N, SEQ] (int64 below vocab)."""
+
+    def __init__(self, side=None, vocab=None):
+        self.side, self.vocab = side, vocab
+
+    def array(self, batch, seed):
+        rng = np.random.default_rng(seed)
+        if self.vocab:
+            return rng.integers(0, self.vocab, size=(batch, SEQ), dtype=np.int64)
+        return rng.random((batch, 3, self.side, self.side), dtype=np.float32)
+
+    def dim_args(self):
+        return ["--dim", f"seq={SEQ}"] if self.vocab else []
 
 
 def build_model(name):
     import torch
+
+    torch.manual_seed(0)
+    if name in TOKEN_MODELS:
+        sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools", "zoo"))
+        import token_models
+
+        model = getattr(token_models, TOKEN_MODELS[name])()
+        model.eval()
+        vocab = next(m for m in model.modules() if isinstance(m, torch.nn.Embedding)).num_embeddings
+        return model, Spec(vocab=vocab)
     import torchvision
 
     builder, kwargs, side = MODELS[name]
-    torch.manual_seed(0)
     model = getattr(torchvision.models, builder)(weights=None, **kwargs)
     model.eval()
     # BatchNorm running statistics other than 0/1, so the folded weights are not trivial.
@@ -45,15 +78,16 @@ def build_model(name):
             if isinstance(m, torch.nn.BatchNorm2d):
                 m.running_mean.uniform_(-0.1, 0.1)
                 m.running_var.uniform_(0.5, 1.5)
-    return model, side
+    return model, Spec(side=side)
 
 
-def export(model, side, path):
+def export(model, spec, path):
     import torch
 
-    x = torch.randn(1, 3, side, side)
+    x = torch.from_numpy(spec.array(1, 0))
+    axes = {0: "batch", 1: "seq"} if spec.vocab else {0: "batch"}
     kwargs = dict(opset_version=17, input_names=["input"], output_names=["output"],
-                  dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}}, do_constant_folding=True)
+                  dynamic_axes={"input": axes, "output": axes}, do_constant_folding=True)
     errors = []
     for dynamo in (False, True, None):  # the TorchScript exporter first; torch >= 2.9 defaults to dynamo
         try:
@@ -82,10 +116,10 @@ def read_tensor(path):
     return numpy_helper.to_array(t)
 
 
-def torch_latency_ms(model, batch, side, min_time):
+def torch_latency_ms(model, batch, spec, min_time):
     import torch
 
-    x = torch.rand(batch, 3, side, side, device="cuda")
+    x = torch.from_numpy(spec.array(batch, 2)).cuda()
     with torch.no_grad():
         for _ in range(10):
             model(x)
@@ -139,7 +173,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--dnncost", required=True)
     ap.add_argument("--out", required=True)
-    ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--models", default=",".join(list(MODELS) + ["bert_base"]))
     ap.add_argument("--batches", default="1,8,64")
     ap.add_argument("--min-time", type=float, default=0.5)
     args = ap.parse_args()
@@ -165,17 +199,17 @@ def main():
         os.makedirs(folder, exist_ok=True)
         entry = {"model": name}
         try:
-            model, side = build_model(name)
+            model, spec = build_model(name)
             onnx_path = os.path.join(folder, "model.onnx")
-            entry["exporter"] = export(model, side, onnx_path)
+            entry["exporter"] = export(model, spec, onnx_path)
             model = model.cuda()
             # Parity at batch 1: dnncost run --device cuda against PyTorch (fp32) on one random input.
-            x = np.random.default_rng(1).random((1, 3, side, side), dtype=np.float32)
+            x = spec.array(1, 1)
             write_tensor(os.path.join(folder, "input_0.pb"), x)
             with torch.no_grad():
                 want = model(torch.from_numpy(x).cuda()).float().cpu().numpy()
             rc = run([args.dnncost, "run", onnx_path, "--device", "cuda", "--in", os.path.join(folder, "input_0.pb"),
-                      "--out", os.path.join(folder, "out")], log, 600)
+                      "--out", os.path.join(folder, "out")] + spec.dim_args(), log, 600)
             if rc != 0:
                 raise RuntimeError(f"dnncost run exited with {rc} (see bench.log)")
             got = read_tensor(os.path.join(folder, "out", "output_0.pb")).reshape(want.shape)
@@ -186,7 +220,7 @@ def main():
                 os.remove(records)
             rc = run([args.dnncost, "profile", onnx_path, "--device", "cuda", "--math", "fp32", "--batch",
                       args.batches, "--per-layer", "--power", "none", "--warmup", "5", "--min-iters", "20",
-                      "--min-time", str(args.min_time), "--json", records, "--quiet"] +
+                      "--min-time", str(args.min_time), "--json", records, "--quiet"] + spec.dim_args() +
                      ([] if device_peaks is None else ["--no-peaks"]), log, 1200)
             recs = {}
             for line in open(records):
@@ -214,7 +248,7 @@ def main():
                 row["layer_sum_ms"] = r["per_layer"]["layer_sum_ms"]
                 row["host_fallback_steps"] = r["device"].get("fallback_steps")
                 row["cuda_graph"] = r["device"].get("cuda_graph")
-                row["torch_ms"] = torch_latency_ms(model, batch, side, args.min_time)
+                row["torch_ms"] = torch_latency_ms(model, batch, spec, args.min_time)
                 row["ratio"] = row["dnncost_ms"] / row["torch_ms"]
                 rows.append(row)
             del model

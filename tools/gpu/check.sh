@@ -12,7 +12,8 @@
 #                   with --power nvml (GPU idle power only, said so in the table)
 #   5. conformance  the ONNX node conformance cases (packed by bundle.sh) on --device cuda, every op
 #   6. bench        bench/gpu_vs_torch.py: dnncost cuda vs PyTorch (same weights, fp32 math both) for ResNet-50,
-#                   VGG-16, GoogLeNet, Inception-v3, MobileNet-V2 at batch 1, 8, 64: latency ratio, roofline floors,
+#                   VGG-16, GoogLeNet, Inception-v3, MobileNet-V2, ViT-B/16, Swin-T, ConvNeXt-T and BERT-base
+#                   (sequence 128) at batch 1, 8, 64: latency ratio, roofline floors,
 #                   and the cuda output vs PyTorch's (relative L2 <= 1e-4)
 # Full logs go to LOG_DIR; a short table is printed last. Exit status 0 when every step passed.
 #
