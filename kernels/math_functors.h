@@ -64,7 +64,9 @@ struct PowFn {
     if constexpr (std::is_floating_point_v<TB>) {
       return powf(base, static_cast<float>(exponent));
     } else if constexpr (std::is_integral_v<TE>) {
-      if (exponent < 0) return static_cast<TB>(pow(static_cast<double>(base), static_cast<double>(exponent)));
+      if constexpr (std::is_signed_v<TE>) {
+        if (exponent < 0) return static_cast<TB>(pow(static_cast<double>(base), static_cast<double>(exponent)));
+      }
       TB result = 1, factor = base;
       for (auto e = exponent; e > 0; e /= 2) {
         if (e % 2) result = wrapping_mul(result, factor);

@@ -1,7 +1,8 @@
 // Pow and Mod: binary arithmetic with numpy broadcasting whose operands need more than Add's one shared type.
 //
-// Pow (opset 7, 12, 13, 15): base float32, int64 or int32, exponent float32, int64 or int32 (opset 12 lets them
-// differ); the output has the base's type. The decomposed LayerNorm of opset < 17 exports writes Pow(x - mean, 2.0).
+// Pow (opset 7, 12, 13, 15): base float32, int64 or int32, exponent float32, int64, int32, uint64 or uint32 (opset
+// 12 lets them differ); the output has the base's type. The decomposed LayerNorm of opset < 17 exports writes
+// Pow(x - mean, 2.0).
 // Mod (opset 10, 13): int64/int32 with fmod=0 (Python's sign rule, as Swin's padding arithmetic uses it) or fmod=1
 // (C's), float32 with fmod=1 only (the ONNX rule). Cost: 1 FLOP per output element; constant operands are data.
 #include <sstream>
@@ -73,9 +74,10 @@ class Pow : public BroadcastBinaryLayer {
     exponent_ = in[1].dtype;
     DNNCOST_LAYER_EXPECT(arithmetic_type(base_), "input X (the base) has element type "
                                                      << dtype_name(base_) << "; Pow computes float32, int64 or int32");
-    DNNCOST_LAYER_EXPECT(arithmetic_type(exponent_), "input Y (the exponent) has element type "
-                                                         << dtype_name(exponent_)
-                                                         << "; expected float32, int64 or int32");
+    DNNCOST_LAYER_EXPECT(arithmetic_type(exponent_) || exponent_ == DType::kUint64 || exponent_ == DType::kUint32,
+                         "input Y (the exponent) has element type " << dtype_name(exponent_)
+                                                                    << "; expected float32, int64, int32, uint64 or "
+                                                                       "uint32");
     DNNCOST_LAYER_EXPECT(ctx().opset >= 12 || base_ == exponent_,
                          "inputs X and Y have element types " << dtype_name(base_) << " and " << dtype_name(exponent_)
                                                               << "; before opset 12 they must be the same");
@@ -86,10 +88,16 @@ class Pow : public BroadcastBinaryLayer {
   void forward_ref(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
     with_arithmetic_type(base_, [&](auto base_tag) {
       using TB = decltype(base_tag);
-      with_arithmetic_type(exponent_, [&](auto exponent_tag) {
+      auto apply = [&](auto exponent_tag) {
         using TE = decltype(exponent_tag);
         broadcast_binary(indexer_, in[0]->data<TB>(), in[1]->data<TE>(), out[0]->data<TB>(), PowFn{});
-      });
+      };
+      if (exponent_ == DType::kUint64)
+        apply(uint64_t{});
+      else if (exponent_ == DType::kUint32)
+        apply(uint32_t{});
+      else
+        with_arithmetic_type(exponent_, apply);
     });
   }
 
