@@ -37,8 +37,8 @@ class Cast : public Layer {
     DNNCOST_LAYER_EXPECT(dtype_convertible(in[0].dtype),
                          "input type " << dtype_name(in[0].dtype) << " cannot be cast by dnncost");
     if (attrs().has("saturate")) {
-      DNNCOST_LAYER_EXPECT(ctx().opset >= 19, "attribute 'saturate' exists from opset 19 on; this model uses opset "
-                                                  << ctx().opset);
+      DNNCOST_LAYER_EXPECT(ctx().opset >= 19,
+                           "attribute 'saturate' exists from opset 19 on; this model uses opset " << ctx().opset);
       const int64_t saturate = attrs().get_int("saturate");
       DNNCOST_LAYER_EXPECT(saturate == 0 || saturate == 1, "saturate is " << saturate << ", expected 0 or 1");
     }

@@ -112,17 +112,17 @@ class Split : public DataMovementLayer, public ParsedAttributes<ConcatSplitParam
       sizes_ = attrs().get_ints("split");
     } else if (attrs().has("num_outputs")) {
       const int64_t parts = attrs().get_int("num_outputs");
-      DNNCOST_LAYER_EXPECT(ctx().opset >= 18, "attribute 'num_outputs' exists from opset 18 on; this model uses opset "
-                                                  << ctx().opset);
+      DNNCOST_LAYER_EXPECT(ctx().opset >= 18,
+                           "attribute 'num_outputs' exists from opset 18 on; this model uses opset " << ctx().opset);
       DNNCOST_LAYER_EXPECT(parts == n_out, "num_outputs is " << parts << " but the node has " << n_out
                                                              << " outputs; expected them equal");
       const int64_t chunk = dim / parts + (dim % parts != 0 ? 1 : 0);  // ceil
-      DNNCOST_LAYER_EXPECT(chunk * (parts - 1) <= dim,
-                           "cannot split axis " << axis_ << " of size " << dim << " (input shape "
-                                                << shape_str(in[0].shape) << ") into " << parts << " parts of "
-                                                << chunk << " (ceil(" << dim << " / " << parts
-                                                << ")) and a smaller last one: the first " << parts - 1
-                                                << " already need " << chunk * (parts - 1));
+      DNNCOST_LAYER_EXPECT(chunk * (parts - 1) <= dim, "cannot split axis "
+                                                           << axis_ << " of size " << dim << " (input shape "
+                                                           << shape_str(in[0].shape) << ") into " << parts
+                                                           << " parts of " << chunk << " (ceil(" << dim << " / "
+                                                           << parts << ")) and a smaller last one: the first "
+                                                           << parts - 1 << " already need " << chunk * (parts - 1));
       sizes_.assign(static_cast<size_t>(parts), chunk);
       sizes_.back() = dim - chunk * (parts - 1);
     } else {

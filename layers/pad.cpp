@@ -108,8 +108,8 @@ class Pad : public PlanTimeInputLayer, public ParsedAttributes<PadParams> {
   // the unlisted ones).
   std::vector<int64_t> pads_of_all_axes(const std::vector<int64_t>& pads, const ValueDesc& axes_in,
                                         int64_t rank) const {
-    DNNCOST_LAYER_EXPECT(ctx().opset >= 18, "input 'axes' exists from opset 18 on; this model uses opset "
-                                                << ctx().opset);
+    DNNCOST_LAYER_EXPECT(ctx().opset >= 18,
+                         "input 'axes' exists from opset 18 on; this model uses opset " << ctx().opset);
     const std::vector<int64_t> axes = plan_time_ints(axes_in, "input 'axes'");
     const int64_t n = static_cast<int64_t>(axes.size());
     DNNCOST_LAYER_EXPECT(static_cast<int64_t>(pads.size()) == 2 * n,
@@ -119,8 +119,8 @@ class Pad : public PlanTimeInputLayer, public ParsedAttributes<PadParams> {
     std::vector<bool> seen(static_cast<size_t>(rank), false);
     for (int64_t i = 0; i < n; ++i) {
       const int64_t axis = axes[i];
-      DNNCOST_LAYER_EXPECT(axis >= -rank && axis < rank, "axis " << axis << " in input 'axes' is out of range for a "
-                                                                 << rank << "-D input");
+      DNNCOST_LAYER_EXPECT(axis >= -rank && axis < rank,
+                           "axis " << axis << " in input 'axes' is out of range for a " << rank << "-D input");
       const int64_t a = axis < 0 ? axis + rank : axis;
       DNNCOST_LAYER_EXPECT(!seen[a], "axis " << axis << " is listed twice in input 'axes'");
       seen[a] = true;

@@ -150,8 +150,8 @@ class WindowedPool : public Layer {
   }
 
   // Output size and pads of every spatial axis from kernel_shape, strides, pads, auto_pad, ceil_mode and (MaxPool,
-  // AveragePool from opset 19) dilations. Fails unless every window overlaps the input. ceil_mode applies to explicit pads only: the
-  // auto_pad output sizes are fixed by their formulas.
+  // AveragePool from opset 19) dilations. Fails unless every window overlaps the input. ceil_mode applies to explicit
+  // pads only: the auto_pad output sizes are fixed by their formulas.
   PoolGeometry resolve_geometry(const ValueDesc& x, bool has_dilations) const {
     const size_t r = static_cast<size_t>(x.rank()) - 2;
     PoolGeometry g;

@@ -142,11 +142,11 @@ int main(int argc, char** argv) {
       const std::string tag = entry.value("tag", "");
       const std::string name = tag.empty() ? it.key() : tag + "/" + it.key();
       const std::string origin =
-          entry.contains("onnx") ? " (onnx " + entry["onnx"].get<std::string>() +
-                                       (entry.contains("opset") ? ", opset " + std::to_string(entry["opset"].get<int>())
-                                                                : std::string()) +
-                                       ")"
-                                 : std::string();
+          entry.contains("onnx")
+              ? " (onnx " + entry["onnx"].get<std::string>() +
+                    (entry.contains("opset") ? ", opset " + std::to_string(entry["opset"].get<int>()) : std::string()) +
+                    ")"
+              : std::string();
       if (entry.contains("not_runnable")) {
         ++skipped;
         std::cout << "NOT RUN  " << name << origin << ": " << entry["not_runnable"].get<std::string>() << "\n";
@@ -167,8 +167,8 @@ int main(int argc, char** argv) {
           if (!fs::exists(dsd)) break;
           std::vector<std::shared_ptr<const Tensor>> inputs;
           for (int k = 0; fs::exists(dsd / ("input_" + std::to_string(k) + ".pb")); ++k)
-            inputs.push_back(
-                std::make_shared<const Tensor>(read_tensor_file((dsd / ("input_" + std::to_string(k) + ".pb")).string())));
+            inputs.push_back(std::make_shared<const Tensor>(
+                read_tensor_file((dsd / ("input_" + std::to_string(k) + ".pb")).string())));
           auto outs = run_model(g, inputs, device);
           for (size_t k = 0; k < outs.size() && failure.empty(); ++k) {
             const fs::path want_path = dsd / ("output_" + std::to_string(k) + ".pb");

@@ -309,8 +309,10 @@ TEST(CpuDevice, DilatedAveragePoolRunsTheReference) {
   for (int include_pad = 0; include_pad <= 1; ++include_pad) {
     GraphBuilder b(19);
     b.output(b.node("AveragePool", {b.input(random_tensor({1, 6, 11, 12}, 31))},
-                    {{"kernel_shape", attr_ints({3, 2})}, {"dilations", attr_ints({2, 3})},
-                     {"pads", attr_ints({1, 1, 2, 1})}, {"count_include_pad", attr_int(include_pad)}}));
+                    {{"kernel_shape", attr_ints({3, 2})},
+                     {"dilations", attr_ints({2, 3})},
+                     {"pads", attr_ints({1, 1, 2, 1})},
+                     {"count_include_pad", attr_int(include_pad)}}));
     const CpuRun r = run_both(b);
     expect_parity(r, "dilated AveragePool", 0);
     EXPECT_EQ(r.fallbacks, 1);

@@ -169,8 +169,7 @@ TEST(DataOpsPad, WrapRepeatsPeriodicallyFromOpset19) {
   SingleOp op2{"Pad", {{"mode", attr_string("wrap")}}, {in(iota({2, 3})), weight(int64s({1, 1, 0, 2}))}, 1, 21};
   auto r2 = run_single_op(op2);
   ASSERT_EQ(r2.outputs[0].shape(), (Shape{3, 6}));
-  EXPECT_EQ(values<float>(r2.outputs[0]),
-            (std::vector<float>{5, 3, 4, 5, 3, 4, 2, 0, 1, 2, 0, 1, 5, 3, 4, 5, 3, 4}));
+  EXPECT_EQ(values<float>(r2.outputs[0]), (std::vector<float>{5, 3, 4, 5, 3, 4, 2, 0, 1, 2, 0, 1, 5, 3, 4, 5, 3, 4}));
   EXPECT_EQ(r2.cost.flops, 0);
 }
 
@@ -182,8 +181,11 @@ TEST(DataOpsPad, AxesInputFromOpset18PadsTheListedAxesOnly) {
   EXPECT_EQ(values<float>(r.outputs[0]), (std::vector<float>{0, 0, 1, 2, 0, 0, 0, 3, 4, 5, 0, 0}));
   EXPECT_EQ(r.cost.params, 0);  // pads and axes are initializers, not parameters
   // The same with both axes listed in reverse order: pads are [begin of 1, begin of 0, end of 1, end of 0].
-  SingleOp both{"Pad", {{"mode", attr_string("edge")}}, {in(iota({2, 3})), weight(int64s({0, 1, 1, 0})), absent(),
-                weight(int64s({1, 0}))}, 1, 18};
+  SingleOp both{"Pad",
+                {{"mode", attr_string("edge")}},
+                {in(iota({2, 3})), weight(int64s({0, 1, 1, 0})), absent(), weight(int64s({1, 0}))},
+                1,
+                18};
   auto rb = run_single_op(both);
   ASSERT_EQ(rb.outputs[0].shape(), (Shape{3, 4}));
   EXPECT_EQ(values<float>(rb.outputs[0]), (std::vector<float>{0, 1, 2, 2, 0, 1, 2, 2, 3, 4, 5, 5}));
@@ -544,8 +546,11 @@ TEST(DataOpsCast, Opset1TypeNameAndUnsupportedTargets) {
 TEST(DataOpsCast, SaturateFromOpset19IsAcceptedAndChangesNoSupportedTarget) {
   // saturate only concerns float8 targets: a float -> int8 cast still wraps as without it.
   for (int64_t saturate : {0, 1}) {
-    SingleOp op{"Cast", {{"to", attr_int(static_cast<int64_t>(DType::kInt32))}, {"saturate", attr_int(saturate)}},
-                {in(floats({-2.7f, 3.5f}, {2}))}, 1, 19};
+    SingleOp op{"Cast",
+                {{"to", attr_int(static_cast<int64_t>(DType::kInt32))}, {"saturate", attr_int(saturate)}},
+                {in(floats({-2.7f, 3.5f}, {2}))},
+                1,
+                19};
     EXPECT_EQ(run_single_op(op).outputs[0].to_int64_vector(), (std::vector<int64_t>{-2, 3}));
   }
   expect_model_error({"Cast", {{"to", attr_int(1)}, {"saturate", attr_int(1)}}, {in(floats({1}, {1}))}, 1, 18},

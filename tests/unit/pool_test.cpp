@@ -288,7 +288,8 @@ TEST(Pool, AveragePoolDilationsFromOpset19MatchNaiveFormula) {
     EXPECT_EQ(r.cost.flops, 3 * 4 * 8 * 6);  // 5 adds and 1 divide per output: the taps, not the span
   }
   // Hand-checked 1-D case: taps x[o], x[o + 2] of 1 2 3 4 5 -> (1 + 3) / 2, (2 + 4) / 2, (3 + 5) / 2.
-  SingleOp op{"AveragePool", {{"kernel_shape", attr_ints({2})}, {"dilations", attr_ints({2})}},
+  SingleOp op{"AveragePool",
+              {{"kernel_shape", attr_ints({2})}, {"dilations", attr_ints({2})}},
               {in(Tensor::from_float({1, 2, 3, 4, 5}, {1, 1, 5}))}};
   op.opset = 21;
   EXPECT_EQ(values(run_single_op(op).outputs[0]), (std::vector<float>{2, 3, 4}));

@@ -217,8 +217,8 @@ TEST(ShapeOpsSplit, NumOutputsErrors) {
   SingleOp early{"Split", {{"num_outputs", attr_int(2)}}, {in(iota_float({6}))}, 2};
   early.opset = 17;
   expect_model_error(early, {"'num_outputs' exists from opset 18 on"});
-  SingleOp both{"Split", {{"num_outputs", attr_int(2)}}, {in(iota_float({4})), weight(Tensor::from_int64({2, 2}, {2}))},
-                2};
+  SingleOp both{
+      "Split", {{"num_outputs", attr_int(2)}}, {in(iota_float({4})), weight(Tensor::from_int64({2, 2}, {2}))}, 2};
   both.opset = 18;
   expect_model_error(both, {"both a 'split' input and the 'num_outputs' attribute"});
   // 5 in 4 parts of ceil(5 / 4) = 2 leaves nothing valid for the last one.
