@@ -3,7 +3,8 @@
 // semantics of layers/element_convert.h (float -> float rounds to nearest even, float -> int truncates toward
 // zero). Strings (and float8 or the int4 types of opset 21, which dnncost has no type for) are an error. The
 // `saturate` attribute (opset 19, 0 or 1) only changes conversions to float8, so every supported target ignores it.
-// FLOPs 0.
+// FLOPs 0. CastLike (opset 15) casts its first input to the element type of its second (target_type), whose values it
+// does not read.
 #include <sstream>
 
 #include "layers/element_convert.h"
@@ -54,7 +55,36 @@ class Cast : public Layer {
   DType to_ = DType::kUndefined;
 };
 
+class CastLike : public Layer {
+ public:
+  using Layer::Layer;
+
+  std::vector<OutputDesc> infer(const std::vector<ValueDesc>& in) override {
+    expect_inputs(in, 2, 2);
+    DNNCOST_LAYER_EXPECT(in[1].present, "input target_type is missing (its element type is the cast's target)");
+    DNNCOST_LAYER_EXPECT(dtype_convertible(in[1].dtype), "target_type has element type " << dtype_name(in[1].dtype)
+                                                              << ", which dnncost cannot cast to; expected a numeric "
+                                                                 "or bool type");
+    DNNCOST_LAYER_EXPECT(dtype_convertible(in[0].dtype),
+                         "input type " << dtype_name(in[0].dtype) << " cannot be cast by dnncost");
+    if (attrs().has("saturate")) {
+      const int64_t saturate = attrs().get_int("saturate");
+      DNNCOST_LAYER_EXPECT(saturate == 0 || saturate == 1, "saturate is " << saturate << ", expected 0 or 1");
+    }
+    to_ = in[1].dtype;
+    return {{to_, in[0].shape}};
+  }
+
+  void forward_ref(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
+    convert_elements(in[0]->dtype(), in[0]->raw(), to_, out[0]->raw(), in[0]->numel());
+  }
+
+ private:
+  DType to_ = DType::kUndefined;
+};
+
 DNNCOST_REGISTER_LAYER("Cast", Cast);
+DNNCOST_REGISTER_LAYER("CastLike", CastLike);
 
 }  // namespace
 }  // namespace dnncost

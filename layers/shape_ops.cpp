@@ -1,5 +1,5 @@
 // Ops whose output is known from shapes and attributes alone: Shape (the input's shape as int64, evaluated at plan
-// time even when the data is not), Constant (a tensor attribute) and ConstantOfShape (a tensor of a given shape
+// time even when the data is not), Size (its element count as an int64 scalar, likewise), Constant (a tensor attribute) and ConstantOfShape (a tensor of a given shape
 // filled with one value). All have FLOPs 0; the plan folds them, so they never become steps.
 #include <cstring>
 #include <sstream>
@@ -41,6 +41,27 @@ class ShapeOp : public Layer {
 };
 
 // Constant: the tensor in `value`, or (opset 12+) a float/int scalar or list; exactly one attribute is set.
+// Size (opset 1, 13): the input's element count as an int64 scalar (function-expanded LayerNormalization uses it).
+class SizeOp : public Layer {
+ public:
+  using Layer::Layer;
+
+  std::vector<OutputDesc> infer(const std::vector<ValueDesc>& in) override {
+    expect_inputs(in, 1, 1);
+    numel_ = in[0].numel();
+    return {{DType::kInt64, {}}};
+  }
+
+  void forward_ref(const std::vector<const Tensor*>&, const std::vector<Tensor*>& out) override {
+    std::memcpy(out[0]->raw(), &numel_, sizeof numel_);
+  }
+
+  bool shape_only() const override { return true; }
+
+ private:
+  int64_t numel_ = 0;
+};
+
 class Constant : public Layer {
  public:
   using Layer::Layer;
@@ -122,6 +143,7 @@ class ConstantOfShape : public PlanTimeInputLayer {
 };
 
 DNNCOST_REGISTER_LAYER("Shape", ShapeOp);
+DNNCOST_REGISTER_LAYER("Size", SizeOp);
 DNNCOST_REGISTER_LAYER("Constant", Constant);
 DNNCOST_REGISTER_LAYER("ConstantOfShape", ConstantOfShape);
 
