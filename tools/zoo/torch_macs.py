@@ -33,7 +33,6 @@ import sys
 
 import torch
 from torch.utils._python_dispatch import TorchDispatchMode
-from torch.utils._pytree import tree_flatten
 
 aten = torch.ops.aten
 
@@ -45,7 +44,6 @@ def _shape(t):
 def _conv_macs(args, out):
     x, w = args[0], args[1]
     transposed = bool(args[6]) if len(args) > 6 else False
-    groups = int(args[8]) if len(args) > 8 else 1
     kernel = math.prod(_shape(w)[2:])
     if transposed:  # weight [C_in, C_out/groups, k...]: every input element meets C_out/groups x kernel weights
         return x.numel() * _shape(w)[1] * kernel
