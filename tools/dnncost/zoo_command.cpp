@@ -270,7 +270,10 @@ int zoo_table(const ZooManifest& manifest, const ZooOptions& opt, const std::str
           "operation; weight bytes = all initializers (float32); activation bytes = all layer outputs, no buffer "
           "reuse.\n"
        << "- **Top-1**: the published single-centre-crop ImageNet top-1 accuracy (%) of the trained network (the zoo's "
-          "weights are random); sources below.\n\n";
+          "weights are random); sources below.\n\n"
+       << "These are the zoo's core set (`dnncost zoo list --set core`). torchvision's 80 classifiers and the token "
+          "models (BERT-base, GPT-2 small) are checked by `tools/zoo/check_classifiers.py`, whose table is the last "
+          "section of docs/MODELS.md.\n\n";
     md << "| Model | Study | Input | Params | MACs | FLOPs | Weight bytes | Activation bytes | Top-1 % |\n"
        << "|---|:-:|---|--:|--:|--:|--:|--:|--:|\n";
     int note = 0;

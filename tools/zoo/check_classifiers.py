@@ -55,7 +55,7 @@ def selected_entries(manifest, names):
         unknown = [n for n in names if n not in by_name]
         if unknown:
             sys.exit(f"check_classifiers.py: unknown model(s) {', '.join(unknown)}")
-        return [by_name[n] for n in names]
+        return sorted((by_name[n] for n in names), key=lambda m: m["macs"])
     tv = set(torchvision.models.list_models(module=torchvision.models))
     chosen = [m for m in manifest["models"]
               if (m["builder"].startswith("torchvision.") and m["name"] in tv) or m.get("set") == "token"]

@@ -337,7 +337,7 @@ def write_tensor(path, array, name):
 def script_digest():
     h = hashlib.sha256()
     here = os.path.dirname(os.path.abspath(__file__))
-    for f in ("export_zoo.py", "zoo_models.py"):
+    for f in ("export_zoo.py", "zoo_models.py", "token_models.py", "torch_macs.py"):
         with open(os.path.join(here, f), "rb") as fh:
             h.update(fh.read())
     return h.hexdigest()[:16]
