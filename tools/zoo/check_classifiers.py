@@ -248,6 +248,7 @@ def why_not(r):
 
 def markdown(records, entries):
     order = [e["name"] for e in entries]
+    titles = {e["name"]: e.get("title", e["name"]) for e in entries}
     rows = sorted(records.values(), key=lambda r: (order.index(r["name"]) if r["name"] in order else 1e9))
     done = sum(1 for r in rows if r["passed"])
     lines = [
@@ -281,7 +282,7 @@ def markdown(records, entries):
         ms = r.get("cpu_ms") or {}
         cpu_ms = f"{ms['median_ms']:.1f}" if ms.get("ok") else "-"
         top1 = r["top1"] if r["top1"] is not None else "-"
-        lines.append(f"| {r['title']} (`{r['name']}`) | {r['family']} | {size} | "
+        lines.append(f"| {titles.get(r['name'], r['title'])} (`{r['name']}`) | {r['family']} | {size} | "
                      f"{bn_params[0] if bn_params else r['params_torch']:,} | {mark(params_eq)} | {r['macs_torch']:,} | "
                      f"{mark(macs_eq)} | {worst_rel(r, 'cpu')} | {worst_rel(r, 'ref')} | {cpu_ms} | {top1} |")
         reason = why_not(r)

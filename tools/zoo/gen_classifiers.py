@@ -25,6 +25,7 @@ the study used, mostly IMAGENET1K_V1), writes an entry with set "torchvision":
 
 import argparse
 import os
+import re
 import sys
 
 import torch
@@ -61,6 +62,17 @@ def family(name):
     raise ValueError(f"no family for {name}")
 
 
+def title(enum_stem):
+    """"ShuffleNet_V2_X0_5" -> "ShuffleNet-V2-X0.5", "MNASNet0_75" -> "MNASNet0.75", "ViT_B_16" -> "ViT-B/16",
+    "ResNeXt50_32X4D" -> "ResNeXt50-32X4D"."""
+    decimal = not enum_stem.startswith(("ResNeXt", "Wide"))  # ResNeXt50_32X4D, Wide_ResNet50_2: no decimals
+    t = (re.sub(r"(?<=\d)_(?=\d)", ".", enum_stem) if decimal else enum_stem).replace("_", "-")
+    if t.startswith("ViT-"):
+        head, _, patch = t.rpartition("-")
+        t = f"{head}/{patch}"
+    return t
+
+
 def entry_for(name):
     weights = torchvision.models.get_model_weights(name).DEFAULT
     meta = weights.meta
@@ -72,7 +84,7 @@ def entry_for(name):
         args.update({"aux_logits": False, "init_weights": True, "transform_input": False})
     entry = {
         "name": name,
-        "title": type(weights).__name__[:-len("_Weights")].replace("_", "-"),
+        "title": title(type(weights).__name__[:-len("_Weights")]),
         "builder": f"torchvision.{name}",
     }
     if args:
