@@ -501,7 +501,11 @@ def export_form(prep, form, out_dir, opset, key):
         output_axes = {0: "N", 1: "seq"} if prep.y.dim() == 3 else {0: "N"}
     else:
         input_axes = output_axes = {0: "batch"}
-    with torch.no_grad():
+    # nn.MultiheadAttention (torchvision's ViT) takes its inference fast path, one aten::_native_multi_head_attention
+    # that torch.onnx cannot export, when gradients are off: export those models with gradients on (the traced
+    # graph is the decomposed attention, the same numbers).
+    has_mha = any(isinstance(m, nn.MultiheadAttention) for m in prep.model.modules())
+    with torch.enable_grad() if has_mha else torch.no_grad():
         torch.onnx.export(prep.model, prep.x, onnx_path, opset_version=opset, input_names=[input_name],
                           output_names=["output"], dynamic_axes={input_name: input_axes, "output": output_axes},
                           do_constant_folding=spec["constant_folding"], training=spec["training"])
