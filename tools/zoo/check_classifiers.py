@@ -262,7 +262,8 @@ def markdown(records, entries):
         "`tools/zoo/torch_macs.py`'s count of PyTorch's own convolutions and matrix products (attention included); "
         "**cpu** / **ref**: the largest relative L2 error of `dnncost run` at batch 2 against PyTorch (cpu: all four "
         "exports; ref: the eval forms of models under 20 GFLOPs); bound 1e-4; **cpu ms**: `dnncost profile --device "
-        "cpu --batch 1` median on the opset-17 eval form, on the machine that ran the script. Top-1: the DEFAULT "
+        "cpu --batch 1` median of 3 runs after 1 warm-up on the opset-17 eval form, on the machine that ran the script (a "
+        "quick figure, noisy on a shared or loaded host: compare speeds with bench/ and docs/PERFORMANCE.md). Top-1: the DEFAULT "
         "weights' documented ImageNet acc@1 (manifest). Rerun: `/usr/bin/python3 tools/zoo/check_classifiers.py "
         "--out build/zoo/classifiers --dnncost build/dnncost` (resumable; `--redo` checks again).",
         "",
