@@ -4,7 +4,8 @@
 # the zoo's cost table (the one in docs/MODELS.md); then the study (scripts/study.sh): profile a default model set on
 # the default device with a trace and write the HTML report of the study's figures and findings.
 #   MODELS_DIR=DIR   where the models go (default: models)
-#   MODELS="a b"     a subset of the zoo (default: every model; `build/dnncost zoo list` names them)
+#   MODELS="a b"     models of the zoo (default: its core set, the study's networks; `build/dnncost zoo list` names
+#                    them all; torchvision's 80 classifiers and the token models: tools/zoo/check_classifiers.py)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -14,12 +15,12 @@ MODELS_DIR=${MODELS_DIR:-models}
 if [[ -n ${MODELS:-} ]]; then
   selection=($MODELS)
 else
-  selection=(--all)
+  selection=(--set core)
 fi
 mkdir -p results
 "$BUILD_DIR/dnncost" zoo export "${selection[@]}" --models "$MODELS_DIR"
-names=$(/usr/bin/python3 -c 'import json, sys; print(" ".join(m["name"] for m in json.load(open(sys.argv[1]))["models"]))' \
-        tools/zoo/manifest.json)
+names=$(/usr/bin/python3 -c 'import json, sys; print(" ".join(m["name"] for m in json.load(open(sys.argv[1]))["models"]
+                                                             if m.get("set", "core") == "core"))' tools/zoo/manifest.json)
 [[ -n ${MODELS:-} ]] && names=$MODELS
 for m in $names; do
   echo

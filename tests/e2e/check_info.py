@@ -3,13 +3,17 @@
 
     check_info.py DNNCOST MODEL_DIR WORK_DIR [--macs N]
 
-Runs `dnncost info MODEL_DIR/model.onnx --batch 1 --json WORK_DIR/info.json` and checks:
-  - totals.macs equals N (torchvision's documented count, when given) and the forward-hook count in meta.json;
+Runs `dnncost info MODEL_DIR/model.onnx --batch 1 [--dim seq=128] --json WORK_DIR/info.json` (--dim for each of
+meta.json's dims: the token models' sequence length) and checks:
+  - totals.macs equals N (torchvision's documented count, when given) and meta.json's macs_batch1: the convolutions
+    and matrix products PyTorch executes, counted by tools/zoo/torch_macs.py (attention's products included);
   - imported_totals.params (the graph as exported; `info` reports the graph as executed, after dnncost's graph
     passes, in totals) equals meta.json's params_onnx: for the BatchNorm-preserved form (NAME-bn) PyTorch's
     trainable parameter count; for the eval form (NAME) that count minus what torch's BatchNorm fold removes (C per
     BatchNorm after a bias-free Conv: BN's weight and bias 2C go, the Conv gains a bias C; 2C after a Conv with a
-    bias); totals.params is at most that (dnncost's own BatchNorm folding can only remove params);
+    bias); totals.params is at most that (dnncost's own BatchNorm folding can only remove params); where meta.json's
+    params_onnx is null (the eval form of a model whose parameters torch's constant folding reshapes: Swin's
+    relative position bias, GPT-2's tied head) the params are checked on the NAME-bn form only;
   - the per-layer MACs and params add up to the totals;
   - every layer has a cost role, totals.macs_by_role is the per-role sum of the layers' MACs, and, on a network
     without products of two run-time operands, its convolution and projection_mlp are meta.json's Conv2d and Linear
@@ -54,6 +58,8 @@ def main():
         os.remove(json_path)
 
     command = [args.dnncost, "info", model, "--batch", "1", "--json", json_path]
+    for name, value in (meta.get("dims") or {}).items():
+        command += ["--dim", f"{name}={value}"]
     print(" ".join(command), flush=True)
     start = time.monotonic()
     proc = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -81,21 +87,27 @@ def main():
         else:
             check(False, f"{what} {grouped(got)} != {source} {grouped(want)} (off by {grouped(got - want)})")
 
-    hook_macs = meta["macs_batch1"]
+    counted_macs = meta["macs_batch1"]
     check(info.get("batch") == 1, f"planned at batch 1 (JSON batch = {info.get('batch')})")
     if args.macs is not None:
         check_equal("totals.macs", totals["macs"], args.macs, "torchvision's documented count")
-    check_equal("totals.macs", totals["macs"], hook_macs,
-                f"the PyTorch forward-hook count (Conv2d {grouped(meta['macs_batch1_conv'])} + Linear "
-                f"{grouped(meta['macs_batch1_linear'])}) =")
-    removed = meta["params_torch"] - meta["params_onnx"]
-    if removed:
+    check_equal("totals.macs", totals["macs"], counted_macs,
+                f"PyTorch's convolutions and matrix products, tools/zoo/torch_macs.py (conv "
+                f"{grouped(meta['macs_batch1_conv'])} + with weights {grouped(meta['macs_batch1_linear'])} + between "
+                f"activations {grouped(meta.get('macs_batch1_matmul', 0))}) =")
+    removed = meta["params_torch"] - meta["params_onnx"] if meta["params_onnx"] is not None else 0
+    if meta["params_onnx"] is None:
+        source = None
+    elif removed:
         source = (f"PyTorch's {grouped(meta['params_torch'])} minus {grouped(removed)} removed by folding "
                   f"{meta.get('batchnorm_folded', '?')} BatchNorm layers into their Conv =")
     else:
         source = f"PyTorch's trainable parameter count ({meta.get('form', 'eval')} form)"
     imported = info.get("imported_totals", totals)
-    check_equal("imported_totals.params", imported["params"], meta["params_onnx"], source)
+    if source is None:
+        print(f"note: params of this form not checked: {meta.get('params_rule')}; the -bn form's are")
+    else:
+        check_equal("imported_totals.params", imported["params"], meta["params_onnx"], source)
     check(totals["params"] <= imported["params"],
           f"totals.params {grouped(totals['params'])} (as executed) <= imported_totals.params "
           f"{grouped(imported['params'])}")
@@ -123,7 +135,7 @@ def main():
         check_equal("projection and MLP MACs", by_role.get("projection_mlp", -1), meta["macs_batch1_linear"],
                     "the forward-hook count of Linear")
 
-    want = args.macs if args.macs is not None else hook_macs
+    want = args.macs if args.macs is not None else counted_macs
     pattern = re.compile(r"^MACs\s+" + re.escape(grouped(want)) + r"(\s|$)", re.MULTILINE)
     found = pattern.search(proc.stdout)
     shown = next((line for line in proc.stdout.splitlines() if line.startswith("MACs")), "(no line starting 'MACs')")

@@ -109,6 +109,39 @@ TEST_F(ZooTest, BadManifestsAreReportedWithTheirPath) {
                "a missing manifest must be an error");
 }
 
+TEST_F(ZooTest, SetsAndTokenModelsAreParsed) {
+  write_file(manifest_, R"({"defaults": {"set": "core"}, "models": [
+      {"name": "cnn", "input": [3, 8, 8], "params": 1, "macs": 2},
+      {"name": "tv", "input": [3, 8, 8], "params": 1, "macs": 2, "set": "torchvision", "family": "ViT"},
+      {"name": "tok", "input": ["seq"], "input_name": "input_ids", "vocab": 100, "dims": {"seq": 16},
+       "params": 5, "macs": 6, "set": "token"}]})");
+  const ZooManifest m = load_zoo_manifest(manifest_);
+  EXPECT_EQ(m.sets(), (std::vector<std::string>{"core", "torchvision", "token"}));
+  EXPECT_EQ(m.find("cnn")->set, "core");
+  EXPECT_EQ(m.find("cnn")->input_name, "input");
+  EXPECT_EQ(m.find("tv")->family, "ViT");
+  const ZooModel* tok = m.find("tok");
+  ASSERT_NE(tok, nullptr);
+  EXPECT_EQ(tok->input, (std::vector<int64_t>{16}));
+  EXPECT_EQ(tok->input_symbols, (std::vector<std::string>{"seq"}));
+  EXPECT_EQ(tok->dims.at("seq"), 16);
+  EXPECT_EQ(tok->vocab, 100);
+  EXPECT_EQ(tok->input_name, "input_ids");
+
+  auto error_of = [&](const std::string& model) {
+    write_file(manifest_, "{\"models\": [" + model + "]}");
+    return error_message([&] { load_zoo_manifest(manifest_); }, "(no error)");
+  };
+  EXPECT_NE(error_of(R"({"name": "t", "input": ["seq"], "params": 1, "macs": 1})").find("which 'dims' does not size"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"name": "t", "input": ["seq"], "dims": {"seq": 0}, "params": 1, "macs": 1})")
+                .find("'dims' must hold positive integers"),
+            std::string::npos);
+  EXPECT_NE(error_of(R"({"name": "t", "input": [3, 8, 8], "vocab": -1, "params": 1, "macs": 1})")
+                .find("'vocab' must be a positive integer"),
+            std::string::npos);
+}
+
 TEST_F(ZooTest, ModelsFolderComesFromTheOptionThenTheEnvironment) {
   EXPECT_EQ(zoo_models_dir(""), "models");
   setenv("DNNCOST_MODELS", "/from/env", 1);

@@ -154,6 +154,9 @@ struct ZooOptions {
   std::string action;              // list, export, table
   std::vector<std::string> names;  // export: zoo model names
   bool all = false;                // export: every model
+  std::string sets;                // --set: comma-separated manifest sets (export: these models; list, table: only
+                                   // these; table's default: core)
+  int opset = 0;                   // export: ONNX opset (0 = the exporter's default, 13)
   std::string forms;               // export: "eval", "bn" or "eval,bn" ("" = both)
   bool markdown = false;           // table: the docs/MODELS.md document
   std::string models_dir;          // --models

@@ -2,6 +2,7 @@
 // an export, and resolving a MODEL argument (file, folder or zoo name) to an ONNX file.
 #include "tools/dnncost/zoo.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -47,7 +48,7 @@ std::string python_call(const std::string& builder, const nlohmann::json& args) 
 }
 
 // Reads one model entry; `where` names it in error messages.
-ZooModel parse_model(const nlohmann::json& j, const std::string& where) {
+ZooModel parse_model(const nlohmann::json& j, const std::string& where, const std::string& default_set) {
   auto fail = [&](const std::string& what) { throw ModelError(where + ": " + what); };
   if (!j.is_object()) fail("expected an object");
   ZooModel m;
@@ -59,11 +60,38 @@ ZooModel parse_model(const nlohmann::json& j, const std::string& where) {
   m.builder = j.value("builder", "");
   m.definition = j.value("definition", "");
   m.builder_call = python_call(m.builder, j.value("builder_args", nlohmann::json::object()));
-  if (!j.contains("input") || !j["input"].is_array() || j["input"].size() != 3) fail("'input' must be [C, H, W]");
-  for (const auto& d : j["input"]) {
-    if (!d.is_number_integer() || d.get<int64_t>() <= 0) fail("'input' must hold three positive integers");
-    m.input.push_back(d.get<int64_t>());
+  if (j.contains("dims")) {
+    if (!j["dims"].is_object()) fail("'dims' must be an object of positive sizes: {\"seq\": 128}");
+    for (const auto& [key, value] : j["dims"].items()) {
+      if (!value.is_number_integer() || value.get<int64_t>() <= 0) fail("'dims' must hold positive integers");
+      m.dims[key] = value.get<int64_t>();
+    }
   }
+  // [C, H, W] for images; for token models the symbolic axes by name (["seq"]), sized by "dims".
+  const bool symbolic = j.contains("input") && j["input"].is_array() && !j["input"].empty() &&
+                        std::any_of(j["input"].begin(), j["input"].end(), [](const auto& d) { return d.is_string(); });
+  if (!j.contains("input") || !j["input"].is_array() || (!symbolic && j["input"].size() != 3))
+    fail("'input' must be [C, H, W], or the axes after the batch with symbolic ones named ([\"seq\"])");
+  for (const auto& d : j["input"]) {
+    if (d.is_string()) {
+      const std::string name = d.get<std::string>();
+      if (!m.dims.count(name)) fail("'input' names '" + name + "', which 'dims' does not size");
+      m.input.push_back(m.dims.at(name));
+      m.input_symbols.push_back(name);
+      continue;
+    }
+    if (!d.is_number_integer() || d.get<int64_t>() <= 0)
+      fail(symbolic ? "'input' must hold positive integers and names" : "'input' must hold three positive integers");
+    m.input.push_back(d.get<int64_t>());
+    m.input_symbols.emplace_back();
+  }
+  m.input_name = j.value("input_name", std::string("input"));
+  if (j.contains("vocab")) {
+    if (!j["vocab"].is_number_integer() || j["vocab"].get<int64_t>() <= 0) fail("'vocab' must be a positive integer");
+    m.vocab = j["vocab"].get<int64_t>();
+  }
+  m.set = j.value("set", default_set);
+  m.family = j.value("family", "");
   for (const char* key : {"params", "macs"}) {
     if (!j.contains(key) || !j[key].is_number_integer() || j[key].get<int64_t>() < 0)
       fail(std::string("'") + key + "' must be a non-negative integer (tools/zoo/export_zoo.py --update-manifest)");
@@ -105,6 +133,13 @@ std::string ZooManifest::names() const {
   return s;
 }
 
+std::vector<std::string> ZooManifest::sets() const {
+  std::vector<std::string> s;
+  for (const auto& m : models)
+    if (std::find(s.begin(), s.end(), m.set) == s.end()) s.push_back(m.set);
+  return s;
+}
+
 std::string zoo_manifest_path() {
   const std::string env = env_or_empty("DNNCOST_ZOO_MANIFEST");
   if (!env.empty()) return env;
@@ -134,8 +169,13 @@ ZooManifest load_zoo_manifest(const std::string& path) {
     throw ModelError("zoo manifest " + path + ": expected an object with a non-empty 'models' array");
   ZooManifest manifest;
   manifest.path = path;
+  std::string default_set = "core";
+  if (j.contains("defaults") && j["defaults"].is_object() && j["defaults"].contains("set") &&
+      j["defaults"]["set"].is_string())
+    default_set = j["defaults"]["set"].get<std::string>();
   for (size_t i = 0; i < j["models"].size(); ++i) {
-    ZooModel m = parse_model(j["models"][i], "zoo manifest " + path + ": models[" + std::to_string(i) + "]");
+    ZooModel m =
+        parse_model(j["models"][i], "zoo manifest " + path + ": models[" + std::to_string(i) + "]", default_set);
     if (manifest.find(m.name)) throw ModelError("zoo manifest " + path + ": model '" + m.name + "' appears twice");
     manifest.models.push_back(std::move(m));
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -19,9 +20,15 @@ struct ZooModel {
   std::string builder;         // "torchvision.resnet50" or "zoo_models.enet"
   std::string builder_call;    // the Python call that builds it: "torchvision.models.googlenet(weights=None, ...)"
   std::string definition;      // where a zoo_models definition comes from
-  std::vector<int64_t> input;  // C, H, W
+  std::vector<int64_t> input;  // the input's shape after the batch at `dims`: C, H, W, or seq for token models
+  std::vector<std::string> input_symbols;  // per axis of `input`: the symbolic dimension's name, "" for a fixed one
+  std::map<std::string, int64_t> dims;     // sizes of the symbolic dimensions the counts are made at ({"seq": 128})
+  std::string input_name = "input";        // the graph input's name (input_ids for token models)
+  int64_t vocab = 0;                       // token models: ids are in [0, vocab); 0 for images
+  std::string set = "core";    // core (the default set), torchvision (the other classifiers), token
+  std::string family;          // "ResNet", "ViT", ... ("" when not given)
   int64_t params = 0;          // PyTorch's trainable parameter count
-  int64_t macs = 0;            // Conv2d + Linear MACs at batch 1 (PyTorch forward hooks)
+  int64_t macs = 0;            // MACs of PyTorch's convolutions and matrix products at batch 1 and `dims`
   bool has_top1 = false;
   double top1 = 0;          // published single-centre-crop ImageNet top-1, percent
   std::string top1_source;  // where top1 comes from
@@ -36,6 +43,7 @@ struct ZooManifest {
 
   const ZooModel* find(const std::string& name) const;  // nullptr when unknown
   std::string names() const;                            // "alexnet, bn_alexnet, ..."
+  std::vector<std::string> sets() const;                // the sets, in order of first appearance: "core", ...
 };
 
 // The manifest's path: $DNNCOST_ZOO_MANIFEST when set, else tools/zoo/manifest.json of the source tree this

@@ -65,10 +65,30 @@ except ImportError as e:  # pragma: no cover - environment problem, reported pla
              "python3-onnx)")
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import zoo_models  # noqa: E402  (next to this script)
+import torch_macs  # noqa: E402  (next to this script)
+import zoo_models  # noqa: E402
+
+
+def _zero_symbolic(g, self):
+    """aten::zero_ (and aten::zero, what torch.onnx's in-place removal turns it into): exact zeros of self's shape.
+    torch 1.13's torch.onnx has no symbolic for it; Swin-V2 zeroes the key's part of the QKV bias in place
+    (torchvision's shifted_window_attention: qkv_bias[length:2 * length].zero_())."""
+    dtypes = {"Float": torch.float32, "Double": torch.float64, "Half": torch.float16, "Long": torch.int64,
+              "Int": torch.int32, "Bool": torch.bool}
+    try:
+        dtype = dtypes.get(self.type().scalarType(), torch.float32)
+    except RuntimeError:  # type not known at export: the float32 models of the zoo
+        dtype = torch.float32
+    return g.op("ConstantOfShape", g.op("Shape", self), value_t=torch.zeros(1, dtype=dtype))
+
+
+for _op in ("aten::zero_", "aten::zero"):
+    torch.onnx.register_custom_op_symbolic(_op, _zero_symbolic, 9)
 
 SEED = 20240601
 TEST_BATCH = 2
+FLOAT64_MAX_PARAMS = 300_000_000
+FLOAT64_MAX_MACS = 100_000_000_000
 DEFAULT_OPSET = 13
 STAMP = "EXPORT_COMPLETE"
 DEFAULT_MANIFEST = os.path.join(os.path.dirname(os.path.abspath(__file__)), "manifest.json")
@@ -112,6 +132,35 @@ def build_model(entry):
     raise ValueError(f"{entry['name']}: unknown builder {entry['builder']}")
 
 
+def entry_set(entry):
+    """The manifest's set of an entry: core (the study's networks, the default), torchvision, token."""
+    return entry.get("set", "core")
+
+
+def is_token_model(entry):
+    return "vocab" in entry
+
+
+def input_shape(entry, batch, dims):
+    """[batch, ...] of the model's input: entry "input" after the batch, its symbolic names given by `dims`."""
+    return [batch] + [int(dims[d]) if isinstance(d, str) else int(d) for d in entry["input"]]
+
+
+def make_input(entry, batch, generator, dims=None):
+    """A seeded input batch: token ids uniform in [0, vocab) for token models, else an image-like batch."""
+    if is_token_model(entry):
+        return torch.randint(0, entry["vocab"], input_shape(entry, batch, dims or entry["test_dims"]),
+                             generator=generator)
+    return image_batch(batch, tuple(entry["input"][1:]), generator)
+
+
+def zero_input(entry, batch=1):
+    """Zeros of the input's shape at the manifest's dims (token id 0 is a valid id): what MACs are counted on."""
+    if is_token_model(entry):
+        return torch.zeros(input_shape(entry, batch, entry["dims"]), dtype=torch.long)
+    return torch.zeros(batch, *entry["input"])
+
+
 def image_batch(batch, side_hw, generator):
     """An image-like batch: uniform pixels in [0, 1) normalised with ImageNet's per-channel mean and std."""
     pixels = torch.rand(batch, 3, *side_hw, generator=generator)
@@ -121,12 +170,15 @@ def image_batch(batch, side_hw, generator):
 
 
 BATCHNORMS = (nn.BatchNorm1d, nn.BatchNorm2d)
+NORMS = (nn.LayerNorm, nn.GroupNorm)  # their weight gets values near 1, not near 0
 
 
 def reinit_constant_parameters(model, generator):
     """Gives seeded random values to parameters whose elements are all equal, BatchNorm's aside (reinit_batchnorm):
     all-zero Conv/Linear biases (torchvision's init for VGG, GoogLeNet, Inception, MobileNet classifiers) get values
-    in [-0.05, 0.05), PReLU slopes (0.25 everywhere) values in [0.05, 0.45). Besides exercising those paths, this
+    in [-0.05, 0.05), PReLU slopes (0.25 everywhere) values in [0.05, 0.45), LayerNorm/GroupNorm gains (ones) values in
+    [0.75, 1.25) and their zero biases [-0.05, 0.05), constant layer scales (ConvNeXt's 1e-6) and zero tokens (ViT's
+    class token) values in [-0.05, 0.05). Besides exercising those paths, this
     keeps torch.onnx from merging equal-valued initializers (with zero biases it shares one bias tensor between the
     layers of equal width: VGG-16 would lose 7,360 parameter elements)."""
     changed = 0
@@ -138,15 +190,21 @@ def reinit_constant_parameters(model, generator):
                 if p.numel() < 2 or not bool((p == p.flatten()[0]).all()):
                     continue
                 u = torch.rand(p.shape, generator=generator)
-                p.copy_(0.05 + 0.4 * u if isinstance(m, nn.PReLU) else 0.1 * (u - 0.5))
+                if isinstance(m, nn.PReLU):
+                    p.copy_(0.05 + 0.4 * u)
+                elif isinstance(m, NORMS) and pname == "weight":
+                    p.copy_(0.75 + 0.5 * u)
+                else:
+                    p.copy_(0.1 * (u - 0.5))
                 changed += 1
     return changed
 
 
-def reinit_batchnorm(model, side_hw, generator):
+def reinit_batchnorm(model, calibration_input, generator):
     """Gives every BatchNorm non-trivial, well-scaled statistics and affine parameters.
 
-    The running mean/var come from one training-mode pass over a seeded calibration batch (momentum=None: the
+    The running mean/var come from one training-mode pass over a seeded calibration batch of 4 (calibration_input(),
+    called only when the model has a BatchNorm; momentum=None: the
     cumulative average, here exactly that batch's statistics), so activations stay normalised through the
     network and the output is well conditioned; they are then perturbed per channel, and weight/bias are drawn
     from [0.5, 1.5) and [-0.25, 0.25). Ignoring the mean, the variance, epsilon or the affine part then moves
@@ -160,7 +218,7 @@ def reinit_batchnorm(model, side_hw, generator):
         bn.momentum = None
     model.train()
     with torch.no_grad():
-        model(image_batch(4, side_hw, generator))
+        model(calibration_input())
     model.eval()
     with torch.no_grad():
         for bn in norms:
@@ -173,13 +231,15 @@ def reinit_batchnorm(model, side_hw, generator):
     return len(norms)
 
 
-def count_macs_and_folds(model, side_hw):
-    """Counts dot-product MACs at batch 1 with forward hooks on nn.Conv2d and nn.Linear, and classifies each
-    BatchNorm by what feeds it (torch.onnx's eval export folds a BatchNorm into the Conv that directly produces
-    its input).
+def count_macs_and_folds(model, x1):
+    """Counts MACs at batch 1 (input x1) twice in one forward pass, and classifies each BatchNorm by what feeds it
+    (torch.onnx's eval export folds a BatchNorm into the Conv that directly produces its input).
 
-    Conv2d: output elements * (in_channels / groups) * prod(kernel_size)   (padding positions included)
-    Linear: output elements * in_features                                  (= batch * in_features * out_features)
+    macs: torch_macs.py's count of the convolutions and matrix products PyTorch executes (ATen level: attention's
+          products included), split by role (conv, linear: a product with a weight, matmul: of two activations);
+    hook_macs: forward hooks on nn.Conv2d and nn.Linear (the zoo's first count; equal to macs for the CNNs)
+      Conv2d: output elements * (in_channels / groups) * prod(kernel_size)   (padding positions included)
+      Linear: output elements * in_features                                  (= batch * in_features * out_features)
     """
     counts = {"conv_macs": 0, "linear_macs": 0, "conv_layers": 0, "linear_layers": 0}
     conv_outputs = {}  # id(output tensor) -> (conv module, output)
@@ -213,11 +273,15 @@ def count_macs_and_folds(model, side_hw):
             handles.append(m.register_forward_hook(on_linear))
         elif isinstance(m, BATCHNORMS):
             handles.append(m.register_forward_pre_hook(on_batchnorm))
-    with torch.no_grad():
-        model(torch.zeros(1, 3, *side_hw))
+    counter = torch_macs.MacCounter(list(model.parameters()) + list(model.buffers()))
+    with torch.no_grad(), counter:
+        model(x1)
     for h in handles:
         h.remove()
-    counts["macs"] = counts["conv_macs"] + counts["linear_macs"]
+    counts["hook_macs"] = counts["conv_macs"] + counts["linear_macs"]
+    counts["macs"] = counter.total
+    counts["by_role"] = dict(counter.by_role)
+    counts["by_op"] = dict(sorted(counter.by_op.items()))
     return counts, folds
 
 
@@ -234,7 +298,7 @@ def onnx_graph_facts(path):
     """Op histogram and parameter elements of an ONNX file, counted as dnncost does: each value at a parameter
     input that comes from an initializer (directly or through pass-through ops with constant other inputs) is
     counted once."""
-    m = onnx.load(path)
+    m = onnx.load(path, load_external_data=False)
     sizes = {t.name: math.prod(t.dims) for t in m.graph.initializer}
     producers = {out: node for node in m.graph.node for out in node.output}
 
@@ -273,7 +337,7 @@ def write_tensor(path, array, name):
 def script_digest():
     h = hashlib.sha256()
     here = os.path.dirname(os.path.abspath(__file__))
-    for f in ("export_zoo.py", "zoo_models.py"):
+    for f in ("export_zoo.py", "zoo_models.py", "token_models.py", "torch_macs.py"):
         with open(os.path.join(here, f), "rb") as fh:
             h.update(fh.read())
     return h.hexdigest()[:16]
@@ -281,7 +345,8 @@ def script_digest():
 
 def export_key(entry, opset, digest):
     """Identifies what produced a folder: the scripts, the model's definition in the manifest, versions, opset."""
-    definition = json.dumps({k: entry.get(k) for k in ("builder", "builder_args", "input")}, sort_keys=True)
+    definition = json.dumps({k: entry.get(k) for k in ("builder", "builder_args", "input", "input_name", "vocab", "dims",
+                                                       "test_dims")}, sort_keys=True)
     model = hashlib.sha256(definition.encode()).hexdigest()[:12]
     return f"{digest}/{model}/torch-{torch.__version__}/torchvision-{torchvision.__version__}/opset-{opset}"
 
@@ -322,27 +387,34 @@ class Prepared:
         start = time.monotonic()
         self.entry = entry
         self.name = entry["name"]
-        self.side_hw = tuple(entry["input"][1:])
         torch.manual_seed(SEED)
         generator = torch.Generator().manual_seed(SEED)
         self.model = build_model(entry)
         self.constants_reinitialised = reinit_constant_parameters(self.model, generator)
-        self.batchnorm_layers = reinit_batchnorm(self.model, self.side_hw, generator)
+        self.batchnorm_layers = reinit_batchnorm(self.model, lambda: make_input(entry, 4, generator), generator)
         self.model.eval()
         self.params_torch = sum(p.numel() for p in self.model.parameters() if p.requires_grad)
-        self.counts, self.folds = count_macs_and_folds(self.model, self.side_hw)
-        self.x = image_batch(TEST_BATCH, self.side_hw, generator)
+        # Plain: every parameter in a Conv, Linear, BatchNorm or PReLU (the graph's parameters then follow a fixed
+        # rule in both forms); otherwise (LayerNorm, embeddings, tokens, position tables) only the BatchNorm-preserved
+        # form's parameters are checked, by initializer name.
+        plain = (nn.Conv2d, nn.Linear, nn.PReLU) + BATCHNORMS
+        self.plain = all(isinstance(m, plain) for m in self.model.modules() if list(m.parameters(recurse=False)))
+        self.counts, self.folds = count_macs_and_folds(self.model, zero_input(entry))
+        self.x = make_input(entry, TEST_BATCH, generator)
         with torch.no_grad():
             self.y = self.model(self.x).float()
         self.seconds_prepare = time.monotonic() - start
 
     def float32_noise(self):
         """Relative L2 error of PyTorch's own float32 output against the same model in float64: the rounding noise
-        any float32 implementation has on this model and input, to judge a parity error against."""
+        any float32 implementation has on this model and input, to judge a parity error against (None for models
+        over FLOAT64_MAX_PARAMS parameters or FLOAT64_MAX_MACS MACs: too slow or too large in float64)."""
         import copy
+        if self.params_torch > FLOAT64_MAX_PARAMS or self.counts["macs"] > FLOAT64_MAX_MACS:
+            return None
         reference = copy.deepcopy(self.model).double()
         with torch.no_grad():
-            y64 = reference(self.x.double())
+            y64 = reference(self.x if is_token_model(self.entry) else self.x.double())
         return float(torch.linalg.norm(self.y.double() - y64) / torch.linalg.norm(y64))
 
     def check_against_manifest(self):
@@ -353,11 +425,14 @@ class Prepared:
             problems.append(f"PyTorch counts {self.params_torch:,} trainable parameters, the manifest says "
                             f"{e.get('params')}")
         if e.get("macs") != self.counts["macs"]:
-            problems.append(f"forward hooks count {self.counts['macs']:,} MACs at batch 1, the manifest says "
+            problems.append(f"torch_macs.py counts {self.counts['macs']:,} MACs at batch 1, the manifest says "
                             f"{e.get('macs')}")
+        if self.plain and self.counts["hook_macs"] != self.counts["macs"]:
+            problems.append(f"forward hooks count {self.counts['hook_macs']:,} MACs, torch_macs.py "
+                            f"{self.counts['macs']:,} (a plain CNN: they must agree)")
         documented = DOCUMENTED_MACS.get(self.name)
         if documented is not None and documented != self.counts["macs"]:
-            problems.append(f"forward hooks count {self.counts['macs']:,} MACs, torchvision documents {documented:,}")
+            problems.append(f"torch_macs.py counts {self.counts['macs']:,} MACs, torchvision documents {documented:,}")
         weights = (e.get("top1") or {}).get("torchvision_weights")
         if weights:
             enum_name, _, member = weights.partition(".")
@@ -373,6 +448,41 @@ class Prepared:
         return problems
 
 
+def named_parameter_initializers(onnx_path, model):
+    """Elements of the graph's initializers named after the model's parameters, and the parameters with none."""
+    m = onnx.load(onnx_path, load_external_data=False)
+    sizes = {t.name: math.prod(t.dims) for t in m.graph.initializer}
+    total, missing = 0, []
+    for name, p in model.named_parameters():
+        if not p.requires_grad:
+            continue
+        if name in sizes and sizes[name] == p.numel():
+            total += sizes[name]
+        else:
+            missing.append(name)
+    return total, missing
+
+
+EXTERNAL_DATA = "model.onnx.data"
+
+
+def gather_external_data(folder, onnx_path):
+    """torch.onnx writes a model over protobuf's 2 GB with one external file per initializer beside model.onnx;
+    this rewrites it with all of them in one file, EXTERNAL_DATA, in the same folder (dnncost reads external data
+    confined to the model's folder). Returns the external file's name, or None for a self-contained model."""
+    extra = [f for f in os.listdir(folder) if f not in ("model.onnx", "test_data_set_0")]
+    if not extra:
+        return None
+    m = onnx.load(onnx_path, load_external_data=True)
+    onnx.save_model(m, onnx_path, save_as_external_data=True, all_tensors_to_one_file=True, location=EXTERNAL_DATA,
+                    size_threshold=1024)
+    del m
+    for f in extra:
+        if f != EXTERNAL_DATA:
+            os.remove(os.path.join(folder, f))
+    return EXTERNAL_DATA
+
+
 def export_form(prep, form, out_dir, opset, key):
     """Writes OUT_DIR/<name><suffix>/ for one form; returns True on success (or when already up to date)."""
     spec = FORMS[form]
@@ -384,16 +494,46 @@ def export_form(prep, form, out_dir, opset, key):
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(os.path.join(tmp, "test_data_set_0"))
     onnx_path = os.path.join(tmp, "model.onnx")
-    with torch.no_grad():
-        torch.onnx.export(prep.model, prep.x, onnx_path, opset_version=opset, input_names=["input"],
-                          output_names=["output"], dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+    e = prep.entry
+    input_name = e.get("input_name", "input")
+    if is_token_model(e):  # [N, seq] token ids; output [N, ...] or [N, seq, ...]
+        input_axes = {0: "N", 1: "seq"}
+        output_axes = {0: "N", 1: "seq"} if prep.y.dim() == 3 else {0: "N"}
+    else:
+        input_axes = output_axes = {0: "batch"}
+    # nn.MultiheadAttention (torchvision's ViT) takes its inference fast path, one aten::_native_multi_head_attention
+    # that torch.onnx cannot export, when gradients are off: export those models with gradients on (the traced
+    # graph is the decomposed attention, the same numbers).
+    has_mha = any(isinstance(m, nn.MultiheadAttention) for m in prep.model.modules())
+    with torch.enable_grad() if has_mha else torch.no_grad():
+        torch.onnx.export(prep.model, prep.x, onnx_path, opset_version=opset, input_names=[input_name],
+                          output_names=["output"], dynamic_axes={input_name: input_axes, "output": output_axes},
                           do_constant_folding=spec["constant_folding"], training=spec["training"])
+    external = gather_external_data(tmp, onnx_path)
     seconds_export = time.monotonic() - start
-    write_tensor(os.path.join(tmp, "test_data_set_0", "input_0.pb"), prep.x.numpy(), "input")
+    write_tensor(os.path.join(tmp, "test_data_set_0", "input_0.pb"), prep.x.numpy(), input_name)
     write_tensor(os.path.join(tmp, "test_data_set_0", "output_0.pb"), prep.y.numpy(), "output")
 
     folds = prep.folds
-    if form == "eval":
+    if not prep.plain:
+        # Embeddings, LayerNorm, tokens and position tables reach the graph through ops (Gather, Expand, Concat,
+        # Add) whose parameter roles are dnncost's to define: the BatchNorm-preserved form (no constant folding)
+        # is checked by name (every PyTorch parameter an initializer of its own, none merged), the eval form's
+        # constant folding may reshape parameters (Swin's relative position bias gathered into a larger constant,
+        # GPT-2's tied LM head transposed into a copy): its count is not predicted.
+        named, missing = named_parameter_initializers(onnx_path, prep.model)
+        if form == "bn" and (missing or named != prep.params_torch):
+            print(f"[{folder_name}] error: the exported graph's initializers named after PyTorch's parameters hold "
+                  f"{named:,} elements, PyTorch counts {prep.params_torch:,}; missing: {', '.join(missing[:5])}",
+                  file=sys.stderr)
+            shutil.rmtree(tmp, ignore_errors=True)
+            return False
+        params_expected = prep.params_torch if form == "bn" else None
+        bn_nodes_expected = prep.batchnorm_layers if form == "bn" else folds["not_after_conv"]
+        params_rule = ("PyTorch's trainable parameter count, every parameter an initializer of the graph under its "
+                       "own name" if form == "bn" else
+                       "not predicted: torch.onnx's constant folding reshapes some parameters of this model")
+    elif form == "eval":
         params_expected = prep.params_torch - folds["params_removed"]
         bn_nodes_expected = folds["not_after_conv"]
         params_rule = ("PyTorch's trainable count minus what the BatchNorm fold removes: C per BatchNorm after a "
@@ -405,14 +545,13 @@ def export_form(prep, form, out_dir, opset, key):
         params_rule = "PyTorch's trainable parameter count (BatchNorm kept as BatchNormalization nodes)"
     facts = onnx_graph_facts(onnx_path)
     bn_nodes = facts["ops"].get("BatchNormalization", 0)
-    if facts["params"] != params_expected or bn_nodes != bn_nodes_expected:
+    if (prep.plain and facts["params"] != params_expected) or bn_nodes != bn_nodes_expected:
         print(f"[{folder_name}] error: the exported graph has {facts['params']:,} parameter elements and {bn_nodes} "
               f"BatchNormalization nodes; expected {params_expected:,} ({params_rule}) and {bn_nodes_expected}",
               file=sys.stderr)
         shutil.rmtree(tmp, ignore_errors=True)
         return False
 
-    e = prep.entry
     meta = {
         "schema": "dnncost.zoo_export/2",
         "model": folder_name,
@@ -427,19 +566,29 @@ def export_form(prep, form, out_dir, opset, key):
         "torchvision": torchvision.__version__,
         "onnx_opset": facts["opset"],
         "onnx_ir_version": facts["ir_version"],
-        "input": {"name": "input", "shape": list(prep.x.shape), "batch_axis": "batch"},
+        "input": {"name": input_name, "shape": list(prep.x.shape), "dtype": str(prep.x.dtype).replace("torch.", ""),
+                  "axes": {str(k): v for k, v in input_axes.items()}, "batch_axis": input_axes[0]},
+        "dims": e.get("dims", {}),
+        "test_dims": e.get("test_dims", {}),
+        "vocab": e.get("vocab"),
+        "external_data": external,
         "output": {"name": "output", "shape": list(prep.y.shape)},
         "params_torch": prep.params_torch,
         "params_onnx": params_expected,
         "params_rule": params_rule,
-        "params_removed_by_fold": prep.params_torch - params_expected,
+        "params_removed_by_fold": None if params_expected is None else prep.params_torch - params_expected,
         "batchnorm_layers": prep.batchnorm_layers,
         "batchnorm_folded": prep.batchnorm_layers - bn_nodes_expected,
         "batchnorm_channels_folded": folds["params_removed"] if form == "eval" else 0,
         "constant_parameters_reinitialised": prep.constants_reinitialised,
         "macs_batch1": prep.counts["macs"],
-        "macs_batch1_conv": prep.counts["conv_macs"],
-        "macs_batch1_linear": prep.counts["linear_macs"],
+        "macs_rule": "tools/zoo/torch_macs.py: the convolutions and matrix products PyTorch executes, at batch 1"
+                     + (f" and {', '.join(f'{k}={v}' for k, v in e['dims'].items())}" if e.get("dims") else ""),
+        "macs_batch1_conv": prep.counts["by_role"]["conv"],
+        "macs_batch1_linear": prep.counts["by_role"]["linear"],
+        "macs_batch1_matmul": prep.counts["by_role"]["matmul"],
+        "macs_by_aten_op": prep.counts["by_op"],
+        "macs_forward_hooks": prep.counts["hook_macs"],
         "conv_layers": prep.counts["conv_layers"],
         "linear_layers": prep.counts["linear_layers"],
         "macs_documented": DOCUMENTED_MACS.get(prep.name),
@@ -458,12 +607,13 @@ def export_form(prep, form, out_dir, opset, key):
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
     size = os.path.getsize(os.path.join(final, "model.onnx")) / 2**20
-    print(f"[{folder_name}] {meta['seconds']['total_form']:.1f} s: graph params {params_expected:,}, "
+    shown = f"{params_expected:,}" if params_expected is not None else "(not predicted)"
+    print(f"[{folder_name}] {meta['seconds']['total_form']:.1f} s: graph params {shown}, "
           f"{bn_nodes} BatchNormalization nodes, {size:.0f} MiB -> {final}", flush=True)
     return True
 
 
-def export_model(entry, out_dir, forms, opset, digest):
+def export_model(entry, out_dir, forms, opset, digest, cache=None):
     name = entry["name"]
     key = export_key(entry, opset, digest)
     todo = [f for f in forms if not is_complete(os.path.join(out_dir, name + FORMS[f]["suffix"]), key)]
@@ -478,21 +628,38 @@ def export_model(entry, out_dir, forms, opset, digest):
             why = "incomplete (no export stamp: an interrupted export?)" if not os.path.isfile(
                 os.path.join(folder, STAMP)) else "written by another exporter version"
             print(f"[{name + FORMS[f]['suffix']}] {why}: exporting again", flush=True)
+    prep = prepare(entry, cache)
+    if prep is None:
+        return False
+    return all([export_form(prep, f, out_dir, opset, key) for f in todo])
+
+
+def prepare(entry, cache=None):
+    """The entry's Prepared model, checked against the manifest (None, with the problems printed, when it disagrees);
+    `cache` (a dict) keeps it for the next call, e.g. the same model's export at another opset."""
+    if cache is not None and "prep" in cache:
+        return cache["prep"]
+    name = entry["name"]
     prep = Prepared(entry)
     problems = prep.check_against_manifest()
     if problems:
         for p in problems:
             print(f"[{name}] error: {p}", file=sys.stderr)
-        return False
+        if cache is not None:
+            cache["prep"] = None
+        return None
     documented = DOCUMENTED_MACS.get(name)
     note = " (= torchvision's documented count)" if documented == prep.counts["macs"] else ""
     t0 = time.monotonic()
     prep.torch_float32_rel_l2 = prep.float32_noise()
     prep.seconds_float64 = time.monotonic() - t0
     print(f"[{name}] built in {prep.seconds_prepare:.1f} s: params {prep.params_torch:,}, MACs at batch 1 "
-          f"{prep.counts['macs']:,}{note}; PyTorch float32 vs float64: relative L2 {prep.torch_float32_rel_l2:.2e}",
+          f"{prep.counts['macs']:,}{note}; PyTorch float32 vs float64: relative L2 "
+          f"{'not computed (too large)' if prep.torch_float32_rel_l2 is None else f'{prep.torch_float32_rel_l2:.2e}'}",
           flush=True)
-    return all([export_form(prep, f, out_dir, opset, key) for f in todo])
+    if cache is not None:
+        cache["prep"] = prep
+    return prep
 
 
 def update_manifest(path, manifest, entries):
@@ -506,10 +673,15 @@ def update_manifest(path, manifest, entries):
 
 
 def write_manifest(path, manifest):
-    """Writes the manifest as indented JSON with short number lists on one line ("input": [3, 224, 224])."""
+    """Writes the manifest as indented JSON with lists and objects of scalars on one line ("input": [3, 224, 224],
+    "dims": {"seq": 128})."""
     text = json.dumps(manifest, indent=2, ensure_ascii=False)
-    text = re.sub(r"\[\s*([-0-9.e+]+(?:\s*,\s*[-0-9.e+]+)*)\s*\]",
+    scalar = r'(?:[-0-9.e+]+|"[^"\n]*")'
+    text = re.sub(r"\[\s*(" + scalar + r"(?:\s*,\s*" + scalar + r")*)\s*\]",
                   lambda m: "[" + ", ".join(v.strip() for v in m.group(1).split(",")) + "]", text)
+    # one-line objects of scalars: "dims": {"seq": 128}
+    text = re.sub(r"\{\s*(" + scalar + r":\s*" + scalar + r"(?:,\s*" + scalar + r":\s*" + scalar + r")*)\s*\}",
+                  lambda m: "{" + re.sub(r",\s*", ", ", m.group(1)) + "}", text)
     with open(path, "w") as f:
         f.write(text + "\n")
 

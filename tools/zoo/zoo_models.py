@@ -190,4 +190,6 @@ def enet_imagenet(num_classes=1000):
     return ENetImageNet(num_classes)
 
 
-BUILDERS = {f.__name__: f for f in (bn_alexnet, bn_nin, enet, enet_imagenet)}
+from token_models import bert_base, gpt2_small  # noqa: E402  (the token models, next to this file)
+
+BUILDERS = {f.__name__: f for f in (bn_alexnet, bn_nin, enet, enet_imagenet, bert_base, gpt2_small)}
