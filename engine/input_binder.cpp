@@ -133,6 +133,18 @@ InputBinding bind_batch(const Graph& g, int64_t batch, std::vector<std::string>*
   return std::move(bound.binding);
 }
 
+namespace {
+
+// True when `name` is read as the indices of a Gather: token ids into an embedding table. Such an input is data, not
+// a shape: bound as a plan-time value it would fold the whole network into plan-time reference loops.
+bool read_as_gather_indices(const Graph& g, const std::string& name) {
+  for (const Node& n : g.nodes)
+    if (n.op_type == "Gather" && n.inputs.size() >= 2 && n.inputs[1] == name) return true;
+  return false;
+}
+
+}  // namespace
+
 InputBinding bind_tensors(const Graph& g, const std::vector<std::shared_ptr<const Tensor>>& inputs,
                           const std::map<std::string, int64_t>& dims) {
   if (inputs.size() != g.inputs.size()) {
@@ -167,7 +179,7 @@ InputBinding bind_tensors(const Graph& g, const std::vector<std::shared_ptr<cons
       }
     }
     b.shapes[vi.name] = t.shape();
-    if (!dtype_is_float(t.dtype())) b.values[vi.name] = inputs[k];
+    if (!dtype_is_float(t.dtype()) && !read_as_gather_indices(g, vi.name)) b.values[vi.name] = inputs[k];
   }
   return b;
 }

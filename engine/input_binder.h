@@ -62,7 +62,8 @@ void check_dim_names(const Graph& g, const std::map<std::string, int64_t>& dims)
 InputBinding bind_batch(const Graph& g, int64_t batch, std::vector<std::string>* notes = nullptr);
 
 // Binding from actual input tensors (for `run`): shapes checked against the declared dims; integer inputs
-// become plan-time values so shape subgraphs fold. `dims` (run's --dim) are checked, not bound: each name as by
+// become plan-time values so shape subgraphs fold, except those read as a Gather's indices (token ids), which stay
+// run-time data as in `profile`. `dims` (run's --dim) are checked, not bound: each name as by
 // check_dim_names, and a tensor whose dimension of that name has another size is a ModelError naming the input,
 // the dimension and --dim.
 InputBinding bind_tensors(const Graph& g, const std::vector<std::shared_ptr<const Tensor>>& inputs,

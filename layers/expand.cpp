@@ -34,6 +34,10 @@ class Expand : public PlanTimeInputLayer {
     return {{in[0].dtype, out}};
   }
 
+  // A float initializer expanded is a learned tensor (ViT's class token, broadcast over the batch): a param.
+  InputRole input_role(size_t i, const ValueDesc& v) const override {
+    return i == 0 && dtype_is_float(v.dtype) && v.numel() > 1 ? InputRole::kParam : InputRole::kData;
+  }
   // Default count(): 0 MACs, 0 FLOPs (data movement).
 
   void forward_ref(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {

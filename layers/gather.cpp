@@ -1,5 +1,6 @@
 // Gather: picks slices of `data` (any element type) along `axis` at int32/int64 `indices` of any rank; negative
-// indices count from the end, out-of-range ones are an error. FLOPs 0 (data movement).
+// indices count from the end, out-of-range ones are an error. FLOPs 0 (data movement). A float `data` initializer is
+// a learned table (an embedding, Swin's relative position bias table): its elements are params.
 #include <cstring>
 #include <sstream>
 
@@ -12,6 +13,10 @@ namespace {
 class Gather : public Layer, public ParsedAttributes<GatherParams> {
  public:
   using Layer::Layer;
+
+  InputRole input_role(size_t i, const ValueDesc& v) const override {
+    return i == 0 && dtype_is_float(v.dtype) ? InputRole::kParam : InputRole::kData;
+  }
 
   std::vector<OutputDesc> infer(const std::vector<ValueDesc>& in) override {
     expect_inputs(in, 2, 2);
