@@ -1,8 +1,9 @@
 // numpy-style broadcasting: the result shape of several operands, and an index map that walks the output in
 // contiguous runs and says where each run's elements live in every input.
 //
-// Used by the element-wise layers (Add, Sub, Mul, Div, Sum, Max, PRelu) on the ref path. The merged dims and
-// per-input strides are plain arrays, so a CUDA kernel can map an output index to input offsets the same way.
+// Used by the element-wise layers (Add, Sub, Mul, Div, Sum, Max, PRelu, the comparisons and logic ops, Where, Pow,
+// Mod, Expand) on the ref path. The merged dims and per-input strides are plain arrays, so a CUDA kernel can map an
+// output index to input offsets the same way.
 #pragma once
 
 #include <cstdint>
@@ -83,28 +84,44 @@ void BroadcastIndexer::for_each_row(Fn&& fn) const {
 }
 
 // y[i] = fn(a[..], b[..]) over the output of `ix` (built from the shapes of a and b, in that order). y may
-// alias a when a has the output's shape (accumulating: y = fn(y, b)).
-template <typename T, typename Fn>
-void broadcast_binary(const BroadcastIndexer& ix, const T* a, const T* b, T* y, Fn fn) {
+// alias a when a has the output's shape (accumulating: y = fn(y, b)). The element types may differ (a comparison
+// writes bool bytes, Pow's exponent may be an integer).
+template <typename TA, typename TB, typename TY, typename Fn>
+void broadcast_binary(const BroadcastIndexer& ix, const TA* a, const TB* b, TY* y, Fn fn) {
   const int64_t n = ix.row_length();
   const bool a_runs = ix.inner_stride(0) != 0;
   const bool b_runs = ix.inner_stride(1) != 0;
   ix.for_each_row([&](int64_t out, const int64_t* off) {
-    const T* pa = a + off[0];
-    const T* pb = b + off[1];
-    T* py = y + out;
+    const TA* pa = a + off[0];
+    const TB* pb = b + off[1];
+    TY* py = y + out;
     if (a_runs && b_runs) {
       for (int64_t i = 0; i < n; ++i) py[i] = fn(pa[i], pb[i]);
     } else if (a_runs) {
-      const T vb = *pb;
+      const TB vb = *pb;
       for (int64_t i = 0; i < n; ++i) py[i] = fn(pa[i], vb);
     } else if (b_runs) {
-      const T va = *pa;
+      const TA va = *pa;
       for (int64_t i = 0; i < n; ++i) py[i] = fn(va, pb[i]);
     } else {
-      const T v = fn(*pa, *pb);
+      const TY v = fn(*pa, *pb);
       for (int64_t i = 0; i < n; ++i) py[i] = v;
     }
+  });
+}
+
+// y[i] = fn(a[..], b[..], c[..]) over the output of `ix` (built from the shapes of a, b and c, in that order), as
+// Where selects.
+template <typename TA, typename TB, typename TC, typename TY, typename Fn>
+void broadcast_ternary(const BroadcastIndexer& ix, const TA* a, const TB* b, const TC* c, TY* y, Fn fn) {
+  const int64_t n = ix.row_length();
+  const int64_t sa = ix.inner_stride(0), sb = ix.inner_stride(1), sc = ix.inner_stride(2);
+  ix.for_each_row([&](int64_t out, const int64_t* off) {
+    const TA* pa = a + off[0];
+    const TB* pb = b + off[1];
+    const TC* pc = c + off[2];
+    TY* py = y + out;
+    for (int64_t i = 0; i < n; ++i) py[i] = fn(pa[i * sa], pb[i * sb], pc[i * sc]);
   });
 }
 

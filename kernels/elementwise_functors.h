@@ -1,5 +1,6 @@
-// Per-element math of the arithmetic ops Add, Sub, Mul, Div, Sum, Max, PRelu and Clip, shared by the ref loops
-// and the CUDA kernels. Each functor states its FLOPs per output element (the counting rule in docs/COSTS.md).
+// Per-element math of the arithmetic ops Add, Sub, Mul, Div, Sum, Max, PRelu and Clip (and the steps of ReduceSum,
+// ReduceMax, ReduceMin), shared by the ref loops and the CUDA kernels. Each functor states its FLOPs per output
+// element (the counting rule in docs/COSTS.md).
 //
 // The binary functors are templates over the element type: float for data, int64/int32 for shape subgraphs.
 // Integer arithmetic wraps around on overflow (as numpy and two's-complement hardware do) instead of being
@@ -87,6 +88,19 @@ struct MaxFn {
       return (a > b || a != a) ? a : b;  // b when b is NaN (a > NaN is false)
     } else {
       return a > b ? a : b;
+    }
+  }
+};
+
+// Minimum of two values; a NaN operand gives NaN (numpy.minimum), as MaxFn.
+struct MinFn {
+  static constexpr int kFlops = 1;  // one comparison
+  template <typename T>
+  DNNCOST_HD T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      return (a < b || a != a) ? a : b;  // b when b is NaN (a < NaN is false)
+    } else {
+      return a < b ? a : b;
     }
   }
 };

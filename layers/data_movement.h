@@ -52,7 +52,9 @@ class DataMovementLayer : public Layer {
   std::vector<int64_t> plan_time_ints(const ValueDesc& v, const char* name) const {
     DNNCOST_LAYER_EXPECT(v.constant != nullptr, "input '" << name
                                                           << "' must be known at plan time (a constant or "
-                                                             "computed from shapes), but it is computed at run time");
+                                                             "computed from shapes), but it is computed at run time, "
+                                                             "so the output shape would depend on the input's values "
+                                                             "(data-dependent); dnncost plans static shapes");
     const DType t = v.dtype;
     DNNCOST_LAYER_EXPECT(t == DType::kInt64 || t == DType::kInt32 || t == DType::kInt16 || t == DType::kInt8 ||
                              t == DType::kUint8 || t == DType::kUint16 || t == DType::kUint32,

@@ -22,8 +22,9 @@ class PlanTimeInputLayer : public Layer {
                          what << " must be int64 (or int32), got " << dtype_name(v.dtype));
     DNNCOST_LAYER_EXPECT(v.rank() <= 1, what << " must be a 1-D tensor, got shape " << shape_str(v.shape));
     DNNCOST_LAYER_EXPECT(v.constant != nullptr,
-                         what << " must be known at plan time (a constant or computed from shapes); dnncost needs "
-                                 "it to infer the output shape");
+                         what << " must be known at plan time (a constant or computed from shapes), but it is "
+                                 "computed at run time, so the output shape would depend on the input's values "
+                                 "(data-dependent); dnncost plans static shapes");
     return v.constant->to_int64_vector();
   }
 };

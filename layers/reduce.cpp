@@ -1,11 +1,18 @@
-// ReduceMean: mean of a float32 tensor over some axes. FLOPs = input elements (one add each) + output elements
-// (one divide each).
+// Reductions over some axes: ReduceMean (float32), ReduceSum, ReduceMax, ReduceMin (float32, int64, int32).
 //
-// Axes come from the `axes` attribute (opsets 1-17) or, as opset 18 models write them, from input 1 (constant at
-// plan time); negative axes count from the end; no axes means all axes, unless noop_with_empty_axes (opset 18)
-// is set, which makes the op an identity. keepdims (default 1) keeps reduced axes as size 1.
+// Axes come from the `axes` attribute or, as newer opsets write them (ReduceSum from opset 13, the others from 18),
+// from input 1 (constant at plan time); negative axes count from the end; no axes means all axes, unless
+// noop_with_empty_axes is set, which makes the op an identity. keepdims (default 1) keeps reduced axes as size 1.
+//
+// FLOPs: ReduceMean counts input elements (one add each) + output elements (one divide each). ReduceSum counts the
+// adds and ReduceMax/ReduceMin the comparisons of a group of g inputs as g - 1: input elements - output elements in
+// all. An empty group gives 0 (sum), NaN (mean), -inf / +inf or the type's lowest / highest value (max / min).
+#include <limits>
 #include <sstream>
+#include <stdexcept>
+#include <type_traits>
 
+#include "kernels/elementwise_functors.h"
 #include "layers/plan_time_input.h"
 #include "layers/reduce.h"
 #include "layers/registry.h"
@@ -13,13 +20,24 @@
 namespace dnncost {
 namespace {
 
-class ReduceMean : public PlanTimeInputLayer, public ParsedAttributes<ReduceParams> {
+enum class ReduceKind { kMean, kSum, kMax, kMin };
+
+template <ReduceKind kKind>
+class Reduce : public PlanTimeInputLayer, public ParsedAttributes<ReduceParams> {
  public:
   using PlanTimeInputLayer::PlanTimeInputLayer;
 
   std::vector<OutputDesc> infer(const std::vector<ValueDesc>& in) override {
     expect_inputs(in, 1, 2);
-    expect_float(in[0], "input 'data'");
+    if constexpr (kKind == ReduceKind::kMean) {
+      expect_float(in[0], "input 'data'");
+    } else {
+      const DType t = in[0].dtype;
+      DNNCOST_LAYER_EXPECT(t == DType::kFloat32 || t == DType::kInt64 || t == DType::kInt32,
+                           "input 'data' has element type " << dtype_name(t) << "; " << node().op_type
+                                                            << " computes float32, int64 or int32");
+    }
+    dtype_ = in[0].dtype;
     const int64_t rank = in[0].rank();
     std::vector<int64_t> axes;
     const bool axes_input = in.size() > 1 && in[1].present;
@@ -51,44 +69,109 @@ class ReduceMean : public PlanTimeInputLayer, public ParsedAttributes<ReducePara
       kept_shape_.push_back(reduced_[a] ? 1 : in[0].shape[a]);
       if (!reduced_[a] || keepdims) out_shape.push_back(kept_shape_.back());
     }
-    return {{DType::kFloat32, out_shape}};
+    return {{dtype_, out_shape}};
   }
 
   OpCount count(const std::vector<ValueDesc>& in, const std::vector<ValueDesc>& out) const override {
-    return {0, in[0].numel() + out[0].numel()};
+    if constexpr (kKind == ReduceKind::kMean) {
+      return {0, in[0].numel() + out[0].numel()};
+    } else {
+      const int64_t steps = in[0].numel() - out[0].numel();  // g - 1 per group of g
+      return {0, steps > 0 ? steps : 0};
+    }
   }
 
   void forward_ref(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
-    const Tensor& x = *in[0];
+    switch (dtype_) {
+      case DType::kFloat32: reduce<float>(*in[0], *out[0]); break;
+      case DType::kInt64:
+        if constexpr (kKind != ReduceKind::kMean) reduce<int64_t>(*in[0], *out[0]);
+        break;
+      case DType::kInt32:
+        if constexpr (kKind != ReduceKind::kMean) reduce<int32_t>(*in[0], *out[0]);
+        break;
+      default: throw std::logic_error(node().op_type + " reached forward with type " + dtype_name(dtype_));
+    }
+  }
+
+ private:
+  // Sums and means accumulate floats in double; max and min in the element type.
+  template <typename T>
+  using Accumulator = std::conditional_t<std::is_floating_point_v<T> &&
+                                             (kKind == ReduceKind::kMean || kKind == ReduceKind::kSum),
+                                         double, T>;
+
+  template <typename T>
+  static Accumulator<T> identity() {
+    using A = Accumulator<T>;
+    if constexpr (kKind == ReduceKind::kMax)
+      return std::numeric_limits<A>::has_infinity ? -std::numeric_limits<A>::infinity()
+                                                  : std::numeric_limits<A>::lowest();
+    else if constexpr (kKind == ReduceKind::kMin)
+      return std::numeric_limits<A>::has_infinity ? std::numeric_limits<A>::infinity() : std::numeric_limits<A>::max();
+    else
+      return A(0);
+  }
+
+  // Folds every input element into its output (the reduced coordinates set to 0), then finishes the mean.
+  template <typename T>
+  void reduce(const Tensor& x, Tensor& y) const {
+    using A = Accumulator<T>;
     const int64_t rank = x.rank();
     const int64_t out_count = shape_numel(kept_shape_);
-    const int64_t group = out_count == 0 ? 0 : x.numel() / out_count;  // inputs averaged into one output
-    // Sum every input element into its output (the reduced coordinates set to 0), in double, then divide.
-    std::vector<double> sums(static_cast<size_t>(out_count), 0.0);
+    std::vector<A> acc(static_cast<size_t>(out_count), identity<T>());
     const std::vector<int64_t> out_strides = shape_strides(kept_shape_);
-    const float* px = x.data<float>();
+    const T* px = x.data<T>();
     std::vector<int64_t> pos(static_cast<size_t>(rank), 0);  // input coordinates
     for (int64_t i = 0; i < x.numel(); ++i) {
       int64_t o = 0;
       for (int64_t a = 0; a < rank; ++a)
         if (!reduced_[a]) o += pos[a] * out_strides[a];
-      sums[o] += px[i];
+      if constexpr (kKind == ReduceKind::kMax)
+        acc[o] = MaxFn{}(acc[o], px[i]);
+      else if constexpr (kKind == ReduceKind::kMin)
+        acc[o] = MinFn{}(acc[o], px[i]);
+      else if constexpr (std::is_integral_v<A>)
+        acc[o] = wrapping_add(acc[o], px[i]);
+      else
+        acc[o] += px[i];
       for (int64_t a = rank - 1; a >= 0; --a) {  // next input coordinate
         if (++pos[a] < x.shape()[a]) break;
         pos[a] = 0;
       }
     }
-    float* py = out[0]->data<float>();
-    for (int64_t o = 0; o < out_count; ++o)
-      py[o] = static_cast<float>(sums[o] / static_cast<double>(group));  // an empty group gives NaN (0/0)
+    T* py = y.data<T>();
+    if constexpr (kKind == ReduceKind::kMean) {
+      const int64_t group = out_count == 0 ? 0 : x.numel() / out_count;  // inputs averaged into one output
+      for (int64_t o = 0; o < out_count; ++o)
+        py[o] = static_cast<T>(acc[o] / static_cast<double>(group));  // an empty group gives NaN (0/0)
+    } else {
+      for (int64_t o = 0; o < out_count; ++o) py[o] = static_cast<T>(acc[o]);
+    }
   }
 
- private:
+  DType dtype_ = DType::kUndefined;
   std::vector<bool> reduced_;  // per input axis
   Shape kept_shape_;           // output shape with reduced axes kept as 1
 };
 
+class ReduceMean : public Reduce<ReduceKind::kMean> {
+  using Reduce::Reduce;
+};
+class ReduceSum : public Reduce<ReduceKind::kSum> {
+  using Reduce::Reduce;
+};
+class ReduceMax : public Reduce<ReduceKind::kMax> {
+  using Reduce::Reduce;
+};
+class ReduceMin : public Reduce<ReduceKind::kMin> {
+  using Reduce::Reduce;
+};
+
 DNNCOST_REGISTER_LAYER("ReduceMean", ReduceMean);
+DNNCOST_REGISTER_LAYER("ReduceSum", ReduceSum);
+DNNCOST_REGISTER_LAYER("ReduceMax", ReduceMax);
+DNNCOST_REGISTER_LAYER("ReduceMin", ReduceMin);
 
 }  // namespace
 }  // namespace dnncost

@@ -322,19 +322,19 @@ def fields_before_graph(m):
 
 def unsupported_ops_and_opsets(c):
     nodes = [helper.make_node("Relu", ["X"], ["A"], name="relu1"),
-             helper.make_node("Einsum", ["A"], ["B"], name="einsum_a", equation="nchw->nchw"),
+             helper.make_node("Det", ["A"], ["B"], name="det_a"),
              helper.make_node("NonMaxSuppression", ["B", "B"], ["C"], name="nms_a"),
              helper.make_node("Sigmoid", ["C"], ["D"], name="sig1"),
-             helper.make_node("Einsum", ["D"], ["Y"], name="einsum_b", equation="nchw->nchw")]
+             helper.make_node("Det", ["D"], ["Y"], name="det_b")]
     path = c.write_model("unsupported_ops", model(nodes, [x_input()], [y_output()]))
-    c.add("unsupported_ops", "two unsupported ops (Einsum twice, NonMaxSuppression once) among supported ones",
-          info(path), contains=["unsupported_ops.onnx", "3 node(s)", "Einsum, NonMaxSuppression",
-                                "node 'einsum_a' (Einsum)", "node 'nms_a' (NonMaxSuppression)",
-                                "node 'einsum_b' (Einsum)", "Supported ops:"])
+    c.add("unsupported_ops", "two unsupported ops (Det twice, NonMaxSuppression once) among supported ones",
+          info(path), contains=["unsupported_ops.onnx", "3 node(s)", "Det, NonMaxSuppression",
+                                "node 'det_a' (Det)", "node 'nms_a' (NonMaxSuppression)",
+                                "node 'det_b' (Det)", "Supported ops:"])
     c.add("unsupported_ops_run", "the same model with `run`: reported before anything runs",
           run(path, c.write_tensor("unsupported_ops", "input_0.pb", input_tensor())),
-          contains=["unsupported_ops.onnx", "node 'einsum_a' (Einsum)", "node 'nms_a' (NonMaxSuppression)",
-                    "node 'einsum_b' (Einsum)"])
+          contains=["unsupported_ops.onnx", "node 'det_a' (Det)", "node 'nms_a' (NonMaxSuppression)",
+                    "node 'det_b' (Det)"])
     nodes = [helper.make_node("Relu", ["X"], ["A0"], name="relu1")]
     for k in range(30):
         nodes.append(helper.make_node("Erf", [f"A{k}"], [f"A{k + 1}"], name=f"erf_{k:02d}"))
@@ -472,6 +472,23 @@ def shapes_that_disagree(c):
           [helper.make_node("Gather", ["X", "idx"], ["Y"], name="gather")], [x_input((3,))],
           [numpy_helper.from_array(np.array([10], np.int64), "idx")], ["node 'gather' (Gather)", "index 10", "-3 <= index < 3"],
           run_inputs=[input_tensor((3,))])
+    # Data-dependent output shapes: named with the node and why, before anything runs.
+    needs("nonzero_data_dependent", "NonZero of the input: its output shape depends on the values",
+          [helper.make_node("NonZero", ["X"], ["Y"], name="nz")], [x_input()], [],
+          ["node 'nz' (NonZero)", "depends on the input's values (data-dependent", "static shapes"])
+    needs("reshape_fed_by_data", "Reshape whose shape is computed from the input's values (Cast(ReduceMax(X)))",
+          [helper.make_node("ReduceMax", ["X"], ["M"], name="rmax", axes=[1, 2, 3], keepdims=0),
+           helper.make_node("Cast", ["M"], ["S"], name="to_int", to=TensorProto.INT64),
+           helper.make_node("Reshape", ["X", "S"], ["Y"], name="reshape")], [x_input()], [],
+          ["node 'reshape' (Reshape)", "input 'shape' must be known at plan time", "computed at run time",
+           "data-dependent"], run_inputs=[input_tensor()])
+    # A token id outside the embedding table, given when the model runs.
+    needs("gather_token_out_of_range", "run: token ids [1, 7, 2] for an embedding table of 5 rows",
+          [helper.make_node("Gather", ["table", "ids"], ["Y"], name="embed")],
+          [x_input((1, 3), "ids", TensorProto.INT64)],
+          [numpy_helper.from_array(np.ones((5, 4), np.float32), "table")],
+          ["node 'embed' (Gather)", "index 7", "out of range for axis 0 of size 5", "-5 <= index < 5"],
+          run_inputs=[numpy_helper.from_array(np.array([[1, 7, 2]], np.int64), "ids")])
     needs("constantofshape_huge", "ConstantOfShape [2048, 2048, 2048] (32 GiB) evaluated at plan time",
           [helper.make_node("ConstantOfShape", ["shape"], ["C"], name="cos"),
            helper.make_node("Relu", ["C"], ["Y"], name="relu1")], [x_input()],

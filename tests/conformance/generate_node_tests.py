@@ -42,7 +42,13 @@ def main() -> int:
         op = origin.model.graph.node[0].op_type if len(origin.model.graph.node) == 1 else None
         if op is None or op not in ops:
             continue
-        case_dir = os.path.join(out_dir, case.name)
+        # onnx 1.12 names two ReduceSum cases test_reduce_sum_negative_axes_keepdims_random (the second is the
+        # empty-axes no-op's random case): a repeated name gets a suffix, so both run.
+        name, n = case.name, 1
+        while name in manifest:
+            n += 1
+            name = f"{case.name}_{n}"
+        case_dir = os.path.join(out_dir, name)
         os.makedirs(case_dir)
         with open(os.path.join(case_dir, "model.onnx"), "wb") as f:
             f.write(case.model.SerializeToString())
@@ -61,7 +67,7 @@ def main() -> int:
                         tensor.data_type = onnx.TensorProto.BFLOAT16
                     with open(os.path.join(ds, f"{kind}_{j}.pb"), "wb") as f:
                         f.write(tensor.SerializeToString())
-        manifest[case.name] = {"op": op, "rtol": case.rtol, "atol": case.atol,
+        manifest[name] = {"op": op, "rtol": case.rtol, "atol": case.atol,
                                "ops": sorted({n.op_type for n in case.model.graph.node})}
     with open(os.path.join(out_dir, "cases.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)
