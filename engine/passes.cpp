@@ -20,6 +20,7 @@ constexpr const char* kSumAttribute = "dnncost.sum";
 constexpr const char* kActivationAttribute = "dnncost.activation";
 constexpr const char* kAlphaAttribute = "dnncost.activation_alpha";
 constexpr const char* kBetaAttribute = "dnncost.activation_beta";
+constexpr const char* kCubeMultipliesAttribute = "dnncost.cube_multiplies";  // layers/gelu.h
 
 // One place a value is read: input `slot` of node `node`.
 struct Use {
@@ -347,7 +348,7 @@ void fold_batchnorm(GraphEditor& ed, std::vector<PassRecord>& log) {
 // plan with those sizes, the sizes it needs are unknown and fuse_sum does not run.
 class ValueShapes {
  public:
-  ValueShapes(const Graph& g, const std::map<std::string, int64_t>& dims, std::vector<std::string>& notes) {
+  ValueShapes(const Graph& g, const std::map<std::string, int64_t>& dims) {
     InputBinding binding;
     try {
       InputRequest request;
@@ -355,7 +356,7 @@ class ValueShapes {
       binding = bind_inputs(g, request).binding;
       plans_.push_back(std::make_unique<Plan>(g, binding));
     } catch (const ModelError& e) {
-      notes.push_back(std::string("fuse_sum skipped: the value shapes are unknown (") + e.what() + ")");
+      why_unknown_ = std::string("the value shapes are unknown (") + e.what() + ")";
       plans_.clear();
       return;
     }
@@ -372,12 +373,26 @@ class ValueShapes {
     try {
       plans_.push_back(std::make_unique<Plan>(g, binding));
     } catch (const ModelError& e) {
-      notes.push_back(std::string("fuse_sum skipped: the model does not plan with distinct sizes for its batch "
-                                  "symbols, so which values share a shape is unknown (") + e.what() + ")");
+      why_unknown_ = "the model does not plan with distinct sizes for its batch symbols, so which values share a "
+                     "shape is unknown (" + std::string(e.what()) + ")";
       plans_.clear();
     }
   }
   bool known() const { return !plans_.empty(); }
+  const std::string& why_unknown() const { return why_unknown_; }
+
+  // The shape of a float32 value computed at run time in every plan; empty when it is not one.
+  std::vector<Shape> runtime_float_shapes(const std::string& v) const {
+    std::vector<Shape> shapes;
+    for (const auto& plan : plans_) {
+      const int id = plan->value_id(v);
+      if (id < 0) return {};
+      const PlanValue& value = plan->values()[static_cast<size_t>(id)];
+      if (value.constant || value.dtype != DType::kFloat32) return {};
+      shapes.push_back(value.shape);
+    }
+    return shapes;
+  }
 
   // True when a and b are float32 values computed at run time with equal shapes in every plan.
   bool same_runtime_float_shape(const std::string& a, const std::string& b) const {
@@ -395,6 +410,28 @@ class ValueShapes {
 
  private:
   std::vector<std::unique_ptr<Plan>> plans_;
+  std::string why_unknown_;
+};
+
+// The imported graph's ValueShapes, planned the first time a pass asks for them; a pass that cannot run without
+// them notes why, once.
+class LazyValueShapes {
+ public:
+  LazyValueShapes(const Graph& g, const std::map<std::string, int64_t>& dims, std::vector<std::string>& notes)
+      : g_(g), dims_(dims), notes_(notes) {}
+  // The shapes, or nullptr (with a note naming `pass`) when they are unknown.
+  const ValueShapes* get(const std::string& pass) {
+    if (!shapes_) shapes_ = std::make_unique<ValueShapes>(g_, dims_);
+    if (shapes_->known()) return shapes_.get();
+    notes_.push_back(pass + " skipped: " + shapes_->why_unknown());
+    return nullptr;
+  }
+
+ private:
+  const Graph& g_;
+  const std::map<std::string, int64_t>& dims_;
+  std::vector<std::string>& notes_;
+  std::unique_ptr<ValueShapes> shapes_;
 };
 
 // A Conv whose output is read only by this Add and which has no fused sum or activation yet.
@@ -405,7 +442,6 @@ bool conv_can_take_sum(GraphEditor& ed, int conv, int add, const std::string& op
 }
 
 void fuse_sum(GraphEditor& ed, const ValueShapes& shapes, std::vector<PassRecord>& log) {
-  if (!shapes.known()) return;
   for (int a : ed.order()) {
     if (!ed.alive(a)) continue;
     const Node& add = ed.node(a);
@@ -545,6 +581,392 @@ void fuse_activation(GraphEditor& ed, std::vector<PassRecord>& log) {
   }
 }
 
+// ---- fuse_gelu and fuse_layernorm: decompositions of opset < 20 / < 17 exports ------------------------------
+
+// A constant's value: an initializer, or the tensor of a Constant node (whose index goes to `constant_node`).
+const Tensor* constant_tensor(const GraphEditor& ed, const std::string& name, int* constant_node) {
+  *constant_node = -1;
+  if (name.empty()) return nullptr;
+  if (const Tensor* t = ed.initializer(name)) return t;
+  const int p = ed.producer(name);
+  if (p < 0) return nullptr;
+  const Node& n = ed.graph().nodes[static_cast<size_t>(p)];
+  if (!is_op(n, "Constant") || n.outputs.size() != 1) return nullptr;
+  auto it = n.attributes.find("value");
+  if (it == n.attributes.end() || it->second.type != Attribute::Type::kTensor || !it->second.t) return nullptr;
+  *constant_node = p;
+  return it->second.t.get();
+}
+
+// True when `name` is a float32 constant of one element (rank 0 or 1, so it broadcasts without changing the other
+// operand's shape) equal to `want` exactly; a Constant node producing it is added to `constants`.
+bool is_scalar(const GraphEditor& ed, const std::string& name, float want, std::vector<int>* constants) {
+  int node = -1;
+  const Tensor* t = constant_tensor(ed, name, &node);
+  if (t == nullptr || t->dtype() != DType::kFloat32 || t->numel() != 1 || t->shape().size() > 1) return false;
+  if (t->data<float>()[0] != want) return false;
+  if (node >= 0) constants->push_back(node);
+  return true;
+}
+
+// A non-negative finite float32 scalar constant (the epsilon of a decomposed LayerNorm).
+bool scalar_value(const GraphEditor& ed, const std::string& name, float* value, std::vector<int>* constants) {
+  int node = -1;
+  const Tensor* t = constant_tensor(ed, name, &node);
+  if (t == nullptr || t->dtype() != DType::kFloat32 || t->numel() != 1 || t->shape().size() > 1) return false;
+  *value = t->data<float>()[0];
+  if (!std::isfinite(*value) || *value < 0.f) return false;
+  if (node >= 0) constants->push_back(node);
+  return true;
+}
+
+// A float32 plan-time constant with more than one element (Scale or B of a LayerNorm: params, as the separate Mul
+// and Add count them): an initializer or a Constant node, also read through Identity nodes (torch.onnx writes
+// Identity for initializers it merged); nullptr otherwise.
+const Tensor* param_tensor(const GraphEditor& ed, const std::string& name) {
+  std::string v = name;
+  for (int hops = 0; hops < 8; ++hops) {
+    int node = -1;
+    if (const Tensor* t = constant_tensor(ed, v, &node))
+      return t->dtype() == DType::kFloat32 && t->numel() > 1 ? t : nullptr;
+    const int p = ed.producer(v);
+    if (p < 0 || !is_op(ed.graph().nodes[static_cast<size_t>(p)], "Identity")) return nullptr;
+    v = ed.graph().nodes[static_cast<size_t>(p)].inputs[0];
+  }
+  return nullptr;
+}
+
+// Node i when it is `op` (default domain) with `inputs` inputs, all present, and one output.
+bool is_plain_op(const GraphEditor& ed, int i, const char* op, size_t inputs) {
+  if (i < 0) return false;
+  const Node& n = ed.graph().nodes[static_cast<size_t>(i)];
+  if (!is_op(n, op) || n.inputs.size() != inputs || n.outputs.size() != 1 || !n.has_output(0)) return false;
+  for (size_t k = 0; k < inputs; ++k)
+    if (!n.has_input(k)) return false;
+  return true;
+}
+
+// The node reading v when it is its only reader and is `op` with `inputs` inputs; -1 otherwise.
+int sole_consumer_op(const GraphEditor& ed, const std::string& v, const char* op, size_t inputs) {
+  const int c = ed.sole_consumer(v);
+  return is_plain_op(ed, c, op, inputs) ? c : -1;
+}
+
+// The other input of two-input node n when one of them is v ("" when neither is).
+std::string other_operand(const Node& n, const std::string& v) {
+  if (n.inputs[0] == v) return n.inputs[1];
+  if (n.inputs[1] == v) return n.inputs[0];
+  return "";
+}
+
+const std::string& output_of(const GraphEditor& ed, int i) {
+  return ed.graph().nodes[static_cast<size_t>(i)].outputs[0];
+}
+
+// Nodes matched for a fusion: the anchor becomes the fused node, the others go.
+struct Match {
+  std::vector<int> nodes;      // removed (the anchor not included)
+  std::vector<int> constants;  // Constant nodes read by them, removed when nothing else reads them
+  int last = -1;               // the node whose output the fused node writes
+};
+
+// x * f * 0.5 in the orders exporters write it: Mul(Mul(x, f), 0.5) (torch), Mul(Mul(f, 0.5), x), and
+// Mul(Mul(x, 0.5), f) (x * 0.5 computed first, read only there); operands of each Mul in either order.
+bool match_half_x_product(const GraphEditor& ed, const std::string& f, const std::string& x, Match* m) {
+  const int m1 = sole_consumer_op(ed, f, "Mul", 2);
+  if (m1 < 0) return false;
+  const std::string o = other_operand(ed.graph().nodes[static_cast<size_t>(m1)], f);
+  if (o == x || is_scalar(ed, o, 0.5f, &m->constants)) {
+    const int m2 = sole_consumer_op(ed, output_of(ed, m1), "Mul", 2);
+    if (m2 < 0) return false;
+    const std::string o2 = other_operand(ed.graph().nodes[static_cast<size_t>(m2)], output_of(ed, m1));
+    if (!(o == x ? is_scalar(ed, o2, 0.5f, &m->constants) : o2 == x)) return false;
+    m->nodes.insert(m->nodes.end(), {m1, m2});
+    m->last = m2;
+    return true;
+  }
+  const int h = ed.producer(o);
+  if (!is_plain_op(ed, h, "Mul", 2) || ed.sole_consumer(o) != m1) return false;
+  if (other_operand(ed.graph().nodes[static_cast<size_t>(h)], x).empty()) return false;
+  if (!is_scalar(ed, other_operand(ed.graph().nodes[static_cast<size_t>(h)], x), 0.5f, &m->constants)) return false;
+  m->nodes.insert(m->nodes.end(), {h, m1});
+  m->last = m1;
+  return true;
+}
+
+// The anchor becomes `op` reading `inputs` and writing the last matched node's output, at that node's position
+// (every input is ready there); the other matched nodes, and Constant nodes nothing reads any more, are removed.
+PassRecord fuse_match(GraphEditor& ed, int anchor, const Match& m, const std::string& op,
+                      const std::vector<std::string>& inputs, const std::map<std::string, Attribute>& attributes,
+                      const std::string& pass, const std::string& what) {
+  PassRecord record{pass, {}, "", ""};
+  std::string removed_labels;
+  const std::string y = output_of(ed, m.last);
+  int position = ed.position(anchor);
+  for (int k : m.nodes) {
+    position = std::max(position, ed.position(k));
+    record.removed_nodes.push_back(node_id(ed.node(k)));
+    ed.remove_node(k);
+  }
+  for (size_t k = 0; k < inputs.size(); ++k) ed.set_input(anchor, k, inputs[k]);
+  Node& fused = ed.node(anchor);
+  const std::string anchor_label = node_label(fused);
+  fused.op_type = op;
+  fused.attributes = attributes;
+  ed.rename_output(anchor, 0, y);
+  ed.set_position(anchor, position);
+  std::set<int> constants(m.constants.begin(), m.constants.end());
+  for (int k : constants) {
+    const Node& c = ed.node(k);
+    if (!ed.alive(k) || !ed.uses(c.outputs[0]).empty() || ed.is_graph_output(c.outputs[0])) continue;
+    record.removed_nodes.push_back(node_id(c));
+    ed.remove_node(k);
+  }
+  record.target_node = node_id(ed.node(anchor));
+  record.description = what + " fused into one " + op + " (" + anchor_label + " and " +
+                       std::to_string(record.removed_nodes.size()) + " nodes)";
+  return record;
+}
+
+// Erf anchor: Div(x, sqrt 2) (or Mul(x, 1/sqrt 2)) -> Erf -> Add(1) -> x * . * 0.5. Returns x, or "".
+std::string match_gelu_erf(const GraphEditor& ed, int e, Match* m) {
+  const Node& erf = ed.graph().nodes[static_cast<size_t>(e)];
+  if (!is_plain_op(ed, e, "Erf", 1)) return "";
+  const int d = ed.producer(erf.inputs[0]);
+  if (ed.sole_consumer(erf.inputs[0]) != e) return "";
+  std::string x;
+  if (is_plain_op(ed, d, "Div", 2)) {
+    const Node& div = ed.graph().nodes[static_cast<size_t>(d)];
+    if (is_scalar(ed, div.inputs[1], static_cast<float>(std::sqrt(2.0)), &m->constants)) x = div.inputs[0];
+  } else if (is_plain_op(ed, d, "Mul", 2)) {
+    const Node& mul = ed.graph().nodes[static_cast<size_t>(d)];
+    for (size_t k = 0; k < 2 && x.empty(); ++k)
+      if (is_scalar(ed, mul.inputs[1 - k], static_cast<float>(std::sqrt(0.5)), &m->constants)) x = mul.inputs[k];
+  }
+  if (x.empty()) return "";
+  const int a = sole_consumer_op(ed, erf.outputs[0], "Add", 2);
+  if (a < 0 ||
+      !is_scalar(ed, other_operand(ed.graph().nodes[static_cast<size_t>(a)], erf.outputs[0]), 1.f, &m->constants))
+    return "";
+  m->nodes = {d, a};
+  return match_half_x_product(ed, output_of(ed, a), x, m) ? x : "";
+}
+
+// Tanh anchor: Mul(sqrt(2/pi), Add(x, Mul(0.044715, cube))) -> Tanh -> Add(1) -> x * . * 0.5, cube = Pow(x, 3) or
+// x * x * x (then *cube_by_multiplies). Returns x, or "".
+std::string match_gelu_tanh(const GraphEditor& ed, int t, Match* m, bool* cube_by_multiplies) {
+  if (!is_plain_op(ed, t, "Tanh", 1)) return "";
+  const Node& tanh = ed.graph().nodes[static_cast<size_t>(t)];
+  const std::string& inner = tanh.inputs[0];
+  const int mb = ed.producer(inner);
+  if (!is_plain_op(ed, mb, "Mul", 2) || ed.sole_consumer(inner) != t) return "";
+  const Node& beta_mul = ed.graph().nodes[static_cast<size_t>(mb)];
+  const float beta = static_cast<float>(std::sqrt(2.0 / 3.14159265358979323846));
+  std::string sum;
+  for (size_t k = 0; k < 2 && sum.empty(); ++k)
+    if (is_scalar(ed, beta_mul.inputs[1 - k], beta, &m->constants)) sum = beta_mul.inputs[k];
+  const int add = ed.producer(sum);
+  if (!is_plain_op(ed, add, "Add", 2) || ed.sole_consumer(sum) != mb) return "";
+  const Node& add_node = ed.graph().nodes[static_cast<size_t>(add)];
+  for (size_t k = 0; k < 2; ++k) {
+    const std::string x = add_node.inputs[1 - k], scaled = add_node.inputs[k];
+    const int mk = ed.producer(scaled);
+    if (!is_plain_op(ed, mk, "Mul", 2) || ed.sole_consumer(scaled) != add) continue;
+    const Node& kappa_mul = ed.graph().nodes[static_cast<size_t>(mk)];
+    std::vector<int> constants;
+    std::string cube;
+    for (size_t j = 0; j < 2 && cube.empty(); ++j)
+      if (is_scalar(ed, kappa_mul.inputs[1 - j], 0.044715f, &constants)) cube = kappa_mul.inputs[j];
+    const int c = ed.producer(cube);
+    if (c < 0 || ed.sole_consumer(cube) != mk) continue;
+    std::vector<int> cube_nodes = {c};
+    if (is_plain_op(ed, c, "Pow", 2)) {
+      const Node& pow = ed.graph().nodes[static_cast<size_t>(c)];
+      if (pow.inputs[0] != x || !is_scalar(ed, pow.inputs[1], 3.f, &constants)) continue;
+      *cube_by_multiplies = false;
+    } else if (is_plain_op(ed, c, "Mul", 2)) {
+      const std::string square = other_operand(ed.graph().nodes[static_cast<size_t>(c)], x);
+      const int sq = ed.producer(square);
+      if (square.empty() || !is_plain_op(ed, sq, "Mul", 2) || ed.sole_consumer(square) != c) continue;
+      const Node& sq_node = ed.graph().nodes[static_cast<size_t>(sq)];
+      if (sq_node.inputs[0] != x || sq_node.inputs[1] != x) continue;
+      cube_nodes.push_back(sq);
+      *cube_by_multiplies = true;
+    } else {
+      continue;
+    }
+    const int a1 = sole_consumer_op(ed, tanh.outputs[0], "Add", 2);
+    if (a1 < 0 ||
+        !is_scalar(ed, other_operand(ed.graph().nodes[static_cast<size_t>(a1)], tanh.outputs[0]), 1.f, &constants))
+      return "";
+    m->constants.insert(m->constants.end(), constants.begin(), constants.end());
+    m->nodes = {mb, add, mk, a1};
+    m->nodes.insert(m->nodes.end(), cube_nodes.begin(), cube_nodes.end());
+    return match_half_x_product(ed, output_of(ed, a1), x, m) ? x : "";
+  }
+  return "";
+}
+
+void fuse_gelu(GraphEditor& ed, std::vector<PassRecord>& log) {
+  for (int i : ed.order()) {
+    if (!ed.alive(i)) continue;
+    Match m;
+    bool tanh = false, cube_by_multiplies = false;
+    std::string x = match_gelu_erf(ed, i, &m);
+    if (x.empty()) {
+      m = Match();
+      x = match_gelu_tanh(ed, i, &m, &cube_by_multiplies);
+      tanh = !x.empty();
+    }
+    if (x.empty()) continue;
+    std::map<std::string, Attribute> attributes{{"approximate", string_attribute(tanh ? "tanh" : "none")}};
+    if (cube_by_multiplies) attributes[kCubeMultipliesAttribute] = int_attribute(1);
+    const std::string what =
+        tanh ? (cube_by_multiplies ? "GELU (tanh form, x * x * x)" : "GELU (tanh form)") : "GELU (erf form)";
+    log.push_back(fuse_match(ed, i, m, "Gelu", {x}, attributes, "fuse_gelu", what));
+  }
+}
+
+// The axes a ReduceMean reduces (attribute, or constant int64 input from opset 18) with keepdims = 1; false when
+// the node is not of that form.
+bool reduce_mean_axes(const GraphEditor& ed, int r, std::vector<int64_t>* axes, std::vector<int>* constants) {
+  if (r < 0) return false;
+  const Node& n = ed.graph().nodes[static_cast<size_t>(r)];
+  if (!is_op(n, "ReduceMean") || n.inputs.empty() || !n.has_input(0) || n.inputs.size() > 2 || n.outputs.size() != 1 ||
+      !n.has_output(0))
+    return false;
+  try {
+    const AttributeReader a(n, ed.graph().path);
+    if (a.get_int("keepdims", 1) != 1) return false;
+    if (n.inputs.size() == 2 && n.has_input(1)) {
+      int node = -1;
+      const Tensor* t = constant_tensor(ed, n.inputs[1], &node);
+      if (t == nullptr || t->dtype() != DType::kInt64 || t->numel() == 0) return false;
+      axes->clear();
+      for (int64_t k = 0; k < t->numel(); ++k) axes->push_back(t->data<int64_t>()[k]);
+      if (node >= 0) constants->push_back(node);
+    } else {
+      *axes = a.get_ints("axes", {});
+    }
+  } catch (const ModelError&) {
+    return false;
+  }
+  return !axes->empty();
+}
+
+// The number k of trailing dims `axes` names in every shape (the axes are exactly [rank - k, rank)), or 0.
+int64_t trailing_axes(const std::vector<int64_t>& axes, const std::vector<Shape>& shapes) {
+  int64_t k = static_cast<int64_t>(axes.size());
+  for (const Shape& s : shapes) {
+    const int64_t rank = static_cast<int64_t>(s.size());
+    std::set<int64_t> normalized;
+    for (int64_t a : axes) {
+      if (a < -rank || a >= rank) return 0;
+      normalized.insert(a < 0 ? a + rank : a);
+    }
+    if (static_cast<int64_t>(normalized.size()) != k || *normalized.begin() != rank - k) return 0;
+  }
+  return k;
+}
+
+Shape strip_leading_ones(const Shape& s) {
+  size_t k = 0;
+  while (k < s.size() && s[k] == 1) ++k;
+  return Shape(s.begin() + static_cast<std::ptrdiff_t>(k), s.end());
+}
+
+// True when the constant `t`, multiplied into or added to X of `shapes` (normalized over the last k dims),
+// broadcasts over the rows only: its shape is the normalized dims, leading 1s allowed, rank <= X's.
+bool per_row_position(const Tensor& t, const std::vector<Shape>& shapes, int64_t k) {
+  for (const Shape& s : shapes) {
+    if (t.shape().size() > s.size()) return false;
+    if (strip_leading_ones(t.shape()) != strip_leading_ones(Shape(s.end() - k, s.end()))) return false;
+  }
+  return true;
+}
+
+// ReduceMean anchor: ReduceMean(x) -> Sub(x, mean) = d -> Pow(d, 2) or Mul(d, d) -> ReduceMean (same axes) ->
+// Add(epsilon) -> Sqrt -> Div(d, .) -> Mul(Scale) [-> Add(B)], over the trailing dims of x.
+void fuse_layernorm(GraphEditor& ed, LazyValueShapes& lazy_shapes, std::vector<PassRecord>& log) {
+  const ValueShapes* shapes = nullptr;
+  bool asked = false;
+  for (int r1 : ed.order()) {
+    if (!ed.alive(r1)) continue;
+    Match m;
+    std::vector<int64_t> axes, axes2;
+    if (!reduce_mean_axes(ed, r1, &axes, &m.constants)) continue;
+    const std::string x = ed.node(r1).inputs[0];
+    const int sub = sole_consumer_op(ed, output_of(ed, r1), "Sub", 2);
+    if (sub < 0 || ed.node(sub).inputs[0] != x || ed.node(sub).inputs[1] != output_of(ed, r1)) continue;
+    const std::string d = output_of(ed, sub);
+    if (ed.is_graph_output(d)) continue;
+    int sq = -1, div = -1;
+    bool other_use = false;
+    for (const Use& u : ed.uses(d)) {
+      const Node& n = ed.node(u.node);
+      if (is_plain_op(ed, u.node, "Div", 2) && u.slot == 0 && n.inputs[1] != d && div < 0) {
+        div = u.node;
+      } else if ((is_plain_op(ed, u.node, "Pow", 2) && u.slot == 0 && is_scalar(ed, n.inputs[1], 2.f, &m.constants)) ||
+                 (is_plain_op(ed, u.node, "Mul", 2) && n.inputs[0] == d && n.inputs[1] == d)) {
+        if (sq >= 0 && sq != u.node) other_use = true;
+        sq = u.node;
+      } else {
+        other_use = true;
+      }
+    }
+    if (other_use || sq < 0 || div < 0) continue;
+    const int r2 = ed.sole_consumer(output_of(ed, sq));
+    if (!reduce_mean_axes(ed, r2, &axes2, &m.constants) || axes2 != axes) continue;
+    const int add_eps = sole_consumer_op(ed, output_of(ed, r2), "Add", 2);
+    float epsilon = 0.f;
+    if (add_eps < 0 || !scalar_value(ed, other_operand(ed.node(add_eps), output_of(ed, r2)), &epsilon, &m.constants))
+      continue;
+    const int sqrt_node = sole_consumer_op(ed, output_of(ed, add_eps), "Sqrt", 1);
+    if (sqrt_node < 0 || ed.sole_consumer(output_of(ed, sqrt_node)) != div ||
+        ed.node(div).inputs[1] != output_of(ed, sqrt_node))
+      continue;
+    const int mul = sole_consumer_op(ed, output_of(ed, div), "Mul", 2);
+    if (mul < 0) continue;
+    const std::string scale = other_operand(ed.node(mul), output_of(ed, div));
+    const Tensor* scale_t = param_tensor(ed, scale);
+    if (scale_t == nullptr) continue;
+    std::string bias;
+    const Tensor* bias_t = nullptr;
+    const int add_bias = sole_consumer_op(ed, output_of(ed, mul), "Add", 2);
+    if (add_bias >= 0) {
+      bias = other_operand(ed.node(add_bias), output_of(ed, mul));
+      bias_t = param_tensor(ed, bias);
+      if (bias_t == nullptr) bias.clear();
+    }
+    // The shapes decide whether the axes are the trailing dims and Scale and B one value per row position.
+    if (!asked) {
+      shapes = lazy_shapes.get("fuse_layernorm");
+      asked = true;
+    }
+    if (shapes == nullptr) return;
+    const std::vector<Shape> x_shapes = shapes->runtime_float_shapes(x);
+    const int64_t k = x_shapes.empty() ? 0 : trailing_axes(axes, x_shapes);
+    if (k == 0 || !per_row_position(*scale_t, x_shapes, k)) continue;
+    if (bias_t != nullptr && !per_row_position(*bias_t, x_shapes, k)) {
+      bias.clear();
+      bias_t = nullptr;
+    }
+    m.nodes = {sub, sq, r2, add_eps, sqrt_node, div, mul};
+    m.last = mul;
+    std::vector<std::string> inputs = {x, scale};
+    if (bias_t != nullptr) {
+      m.nodes.push_back(add_bias);
+      m.last = add_bias;
+      inputs.push_back(bias);
+    }
+    const std::map<std::string, Attribute> attributes{{"axis", int_attribute(-k)},
+                                                      {"epsilon", float_attribute(epsilon)}};
+    std::ostringstream what;
+    what << "LayerNorm over the last " << k << " dim(s), epsilon " << epsilon << (bias_t ? "" : ", no B");
+    log.push_back(fuse_match(ed, r1, m, "LayerNormalization", inputs, attributes, "fuse_layernorm", what.str()));
+  }
+}
+
 }  // namespace
 
 PassOptions PassOptions::for_device(const std::string& kind) {
@@ -560,12 +982,12 @@ PassOptions PassOptions::parse(const std::string& text, const std::string& optio
 
 std::string PassOptions::name() const {
   if (!any()) return "none";
-  if (fold_batchnorm && drop_identity && fuse_activation && fuse_sum) return "all";
+  if (fold_batchnorm && drop_identity && fuse_activation && fuse_sum && fuse_gelu && fuse_layernorm) return "all";
   std::string s;
-  const std::pair<bool, const char*> passes[] = {{drop_identity, "drop_identity"},
-                                                 {fold_batchnorm, "fold_batchnorm"},
-                                                 {fuse_sum, "fuse_sum"},
-                                                 {fuse_activation, "fuse_activation"}};
+  const std::pair<bool, const char*> passes[] = {
+      {drop_identity, "drop_identity"}, {fold_batchnorm, "fold_batchnorm"},
+      {fuse_gelu, "fuse_gelu"},         {fuse_layernorm, "fuse_layernorm"},
+      {fuse_sum, "fuse_sum"},           {fuse_activation, "fuse_activation"}};
   for (const auto& p : passes)
     if (p.first) s += (s.empty() ? "" : ",") + std::string(p.second);
   return s;
@@ -576,10 +998,12 @@ OptimizedGraph optimize(const Graph& imported, const PassOptions& options, const
   GraphEditor ed(imported);
   if (options.drop_identity) drop_identity(ed, result.log);
   if (options.fold_batchnorm) fold_batchnorm(ed, result.log);
+  // Shapes of the imported graph: every value a pass looks at keeps its imported name and shape.
+  LazyValueShapes shapes(imported, dims, result.notes);
+  if (options.fuse_gelu) fuse_gelu(ed, result.log);
+  if (options.fuse_layernorm) fuse_layernorm(ed, shapes, result.log);
   if (options.fuse_sum) {
-    // Shapes of the imported graph: every value the pass looks at keeps its imported name and shape.
-    const ValueShapes shapes(imported, dims, result.notes);
-    fuse_sum(ed, shapes, result.log);
+    if (const ValueShapes* known = shapes.get("fuse_sum")) fuse_sum(ed, *known, result.log);
   }
   if (options.fuse_activation) fuse_activation(ed, result.log);
   result.graph = ed.finish();

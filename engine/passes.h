@@ -3,6 +3,10 @@
 //
 //   drop_identity    Identity and inference Dropout (mask unused) removed; consumers read the input directly
 //   fold_batchnorm   BatchNormalization after a Conv folded into the Conv's weights and bias
+//   fuse_gelu        the GELU of opset < 20 exports (x * 0.5 * (1 + erf(x / sqrt 2)), or the tanh form with Pow(x, 3)
+//                    or x * x * x) becomes one Gelu node
+//   fuse_layernorm   the LayerNorm of opset < 17 exports (ReduceMean, Sub, Pow, ReduceMean, Add, Sqrt, Div, Mul
+//                    [, Add]) becomes one LayerNormalization node
 //   fuse_sum         Add(Conv(x), R) with R an activation of the same shape: the Conv adds R (dnncost.sum = 1)
 //   fuse_activation  Relu, LeakyRelu, Clip, Sigmoid, Tanh, Elu, HardSigmoid, HardSwish after a Conv (or a
 //                    sum-fused Conv): the Conv applies it (dnncost.activation)
@@ -26,22 +30,26 @@ struct PassOptions {
   bool drop_identity = false;
   bool fuse_activation = false;
   bool fuse_sum = false;
+  bool fuse_gelu = false;
+  bool fuse_layernorm = false;
 
   static PassOptions none() { return {}; }
-  static PassOptions all() { return {true, true, true, true}; }
+  static PassOptions all() { return {true, true, true, true, true, true}; }
   // What a device runs: "ref" the graph as imported (it is the oracle); "cpu" and "cuda" every pass. Unknown
   // kinds get no passes.
   static PassOptions for_device(const std::string& kind);
   // "none" or "all"; anything else is a ModelError naming `option` (e.g. "--passes").
   static PassOptions parse(const std::string& text, const std::string& option);
-  bool any() const { return fold_batchnorm || drop_identity || fuse_activation || fuse_sum; }
+  bool any() const {
+    return fold_batchnorm || drop_identity || fuse_activation || fuse_sum || fuse_gelu || fuse_layernorm;
+  }
   // "none", "all", or the enabled passes separated by commas.
   std::string name() const;
 };
 
 // One change a pass made.
 struct PassRecord {
-  std::string pass;                        // "drop_identity", "fold_batchnorm", "fuse_sum", "fuse_activation"
+  std::string pass;  // "drop_identity", "fold_batchnorm", "fuse_gelu", "fuse_layernorm", "fuse_sum", "fuse_activation"
   std::vector<std::string> removed_nodes;  // nodes gone from the graph
   std::string target_node;                 // node that absorbed them ("" when the nodes were simply dropped)
   std::string description;                 // one line for people

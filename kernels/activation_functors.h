@@ -50,4 +50,27 @@ struct HardSwishFn {
     return x * (y < 0.f ? 0.f : (y > 1.f ? 1.f : y));
   }
 };
+// Erf and GELU (layers/gelu.cpp). erf counts 1 FLOP, as one transcendental (like tanh).
+struct ErfFn {
+  static constexpr int kFlops = 1;  // one transcendental
+  DNNCOST_HD float operator()(float x) const { return erff(x); }
+};
+// GELU, approximate = "none": x * 0.5 * (1 + erf(x / sqrt(2))), the form PyTorch's exporter writes at opsets < 20
+// (Div, Erf, Add, Mul, Mul): divide (here a multiply by 1/sqrt(2)), erf, add, multiply, multiply.
+struct GeluErfFn {
+  static constexpr int kFlops = 5;
+  DNNCOST_HD float operator()(float x) const { return x * 0.5f * (1.f + erff(x * 0.70710678118654752f)); }
+};
+// GELU, approximate = "tanh": 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))): cube (one pow), multiply,
+// add, multiply, tanh, add, multiply, multiply. A cube written as x * x * x is one FLOP more
+// (kGeluTanhCubeByMultiplies).
+struct GeluTanhFn {
+  static constexpr int kFlops = 8;
+  DNNCOST_HD float operator()(float x) const {
+    const float inner = 0.7978845608028654f * (x + 0.044715f * (x * x * x));
+    return 0.5f * x * (1.f + tanhf(inner));
+  }
+};
+constexpr int kGeluTanhCubeByMultiplies = 1;  // x * x * x is two multiplies where Pow(x, 3) is one
+
 }  // namespace dnncost

@@ -3,11 +3,14 @@
 //   then clip to [0, 1] in place). Clip's bounds must be known at plan time (attributes before opset 11,
 //   constant inputs from 11); run-time bounds run the reference.
 //   PRelu with a constant slope as oneDNN PReLU (the slope, broadcast to X, reordered once).
+//   Gelu as one oneDNN eltwise (gelu_erf, or gelu_tanh for approximate = "tanh"). Erf alone has no oneDNN eltwise:
+//   it runs the reference loop.
 #include <algorithm>
 #include <limits>
 
 #include "kernels/cpu/cpu_kernel.h"
 #include "layers/activation.h"
+#include "layers/gelu.h"
 
 namespace dnncost::cpu {
 namespace {
@@ -39,12 +42,8 @@ class EltwiseChainKernel : public CpuKernel {
   std::vector<std::unordered_map<int, memory>> args_;
 };
 
-std::unique_ptr<CpuKernel> make_eltwise(const KernelRequest& r) {
-  if (!r.runtime_float(0) || !r.only_first_output()) return nullptr;
-  const ActivationParams* p = r.parsed<ActivationParams>();
-  if (!p || p->bounds_at_run_time) return nullptr;
-  const std::vector<EltwiseStep> chain =
-      eltwise_chain(activation_op_type(p->function.kind), p->function.alpha, p->function.beta);
+// The chain as one kernel on input 0 in its producer's layout, in place.
+std::unique_ptr<CpuKernel> make_chain(const KernelRequest& r, const std::vector<EltwiseStep>& chain) {
   if (chain.empty()) return nullptr;
   const memory::desc& md = r.layouts[0];
   auto k = std::make_unique<EltwiseChainKernel>();
@@ -61,6 +60,20 @@ std::unique_ptr<CpuKernel> make_eltwise(const KernelRequest& r) {
   k->output_layouts[0] = md;
   k->in_place_input = 0;
   return k;
+}
+
+std::unique_ptr<CpuKernel> make_eltwise(const KernelRequest& r) {
+  if (!r.runtime_float(0) || !r.only_first_output()) return nullptr;
+  const ActivationParams* p = r.parsed<ActivationParams>();
+  if (!p || p->bounds_at_run_time) return nullptr;
+  return make_chain(r, eltwise_chain(activation_op_type(p->function.kind), p->function.alpha, p->function.beta));
+}
+
+std::unique_ptr<CpuKernel> make_gelu(const KernelRequest& r) {
+  if (!r.runtime_float(0) || !r.only_first_output()) return nullptr;
+  const GeluParams* p = r.parsed<GeluParams>();
+  if (!p) return nullptr;
+  return make_chain(r, {{p->tanh ? dnnl::algorithm::eltwise_gelu_tanh : dnnl::algorithm::eltwise_gelu_erf, 0.f, 0.f}});
 }
 
 // `s` with leading 1s up to `rank` dims.
@@ -101,6 +114,7 @@ DNNCOST_REGISTER_CPU_KERNEL("HardSwish", make_eltwise);
 DNNCOST_REGISTER_CPU_KERNEL("Clip", make_eltwise);
 DNNCOST_REGISTER_CPU_KERNEL("HardSigmoid", make_eltwise);
 DNNCOST_REGISTER_CPU_KERNEL("PRelu", make_prelu);
+DNNCOST_REGISTER_CPU_KERNEL("Gelu", make_gelu);
 
 }  // namespace
 }  // namespace dnncost::cpu

@@ -3,15 +3,18 @@
 //     with global statistics, scale and shift, in place when the input dies here. spatial = 0 (opsets < 9),
 //     training mode and the training outputs run the reference.
 //   LRN across channels with an odd size (oneDNN's window is symmetric; ONNX's even-size window is not).
+//   LayerNormalization as oneDNN layer normalization (inference: statistics computed, not given; scale and
+//     shift from the constant Scale and B) on the plain input viewed as [rows, row_size], in place when the input
+//     dies here. The optional outputs Mean and InvStdDev, or Scale / B computed at run time, run the reference.
 #include <cstring>
 
 #include "kernels/cpu/cpu_kernel.h"
 #include "layers/batchnorm.h"
+#include "layers/layernorm.h"
 #include "layers/lrn.h"
 
 namespace dnncost::cpu {
 namespace {
-
 
 // A constant 1-D float tensor of `n` elements, copied into memory the kernel owns.
 memory channel_vector(const KernelRequest& r, size_t i, int64_t n) {
@@ -78,8 +81,34 @@ std::unique_ptr<CpuKernel> make_lrn(const KernelRequest& r) {
   return k;
 }
 
+std::unique_ptr<CpuKernel> make_layernorm(const KernelRequest& r) {
+  const LayerNormParams* p = r.parsed<LayerNormParams>();
+  if (!p || !r.runtime_float(0) || !r.only_first_output() || p->rows == 0 || p->row_size == 0) return nullptr;
+  const memory scale = channel_vector(r, 1, p->row_size);
+  const memory shift = p->has_bias ? channel_vector(r, 2, p->row_size) : memory();
+  if (!scale || (p->has_bias && !shift)) return nullptr;
+  const memory::desc view = plain_desc({p->rows, p->row_size});
+  auto flags = dnnl::normalization_flags::use_scale;
+  if (p->has_bias) flags = flags | dnnl::normalization_flags::use_shift;
+  const dnnl::layer_normalization_forward::desc desc(dnnl::prop_kind::forward_inference, view, p->epsilon, flags);
+  const dnnl::layer_normalization_forward::primitive_desc pd(desc, user_scratchpad_attr(), r.engine);
+  auto k = std::make_unique<PrimitiveKernel>();
+  k->set_primitive(dnnl::layer_normalization_forward(pd), pd);
+  k->input_layouts.assign(r.input_count(), memory::desc());
+  k->input_layouts[0] = plain_desc(r.input(0).shape);
+  k->output_layouts.assign(r.step.outputs.size(), memory::desc());
+  k->output_layouts[0] = plain_desc(r.output(0).shape);
+  k->in_place_input = 0;
+  k->arg_input(DNNL_ARG_SRC, 0, view);
+  k->arg_output(DNNL_ARG_DST, 0, view);
+  k->arg_weight(DNNL_ARG_SCALE, scale);
+  if (p->has_bias) k->arg_weight(DNNL_ARG_SHIFT, shift);
+  return k;
+}
+
 DNNCOST_REGISTER_CPU_KERNEL("BatchNormalization", make_batchnorm);
 DNNCOST_REGISTER_CPU_KERNEL("LRN", make_lrn);
+DNNCOST_REGISTER_CPU_KERNEL("LayerNormalization", make_layernorm);
 
 }  // namespace
 }  // namespace dnncost::cpu

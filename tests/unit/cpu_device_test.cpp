@@ -476,6 +476,47 @@ TEST(CpuDevice, SoftmaxMatchesRef) {
   }
 }
 
+TEST(CpuDevice, LayerNormMatchesRef) {
+  SKIP_WITHOUT_CPU_DEVICE();
+  unsigned seed = 750;
+  struct LnCase {
+    Shape x;
+    int64_t axis;
+    bool bias;
+  };
+  for (const LnCase& c : {LnCase{{2, 7, 5, 24}, -1, true}, LnCase{{3, 4, 10}, -2, false}, LnCase{{6, 33}, 1, true}}) {
+    GraphBuilder b(17);
+    std::string x = b.input(random_tensor(c.x, seed++, -3.f, 5.f));
+    // After a convolution for the 4-D case: its blocked output is reordered to the plain rows LayerNorm reads.
+    const bool after_conv = c.x.size() == 4;
+    if (after_conv) x = b.node("Conv", {x, b.weight(random_tensor({c.x[1], c.x[1], 1, 1}, seed++))});
+    const int64_t a = c.axis < 0 ? c.axis + static_cast<int64_t>(c.x.size()) : c.axis;
+    const Shape normalized(c.x.begin() + a, c.x.end());
+    std::vector<std::string> inputs = {x, b.weight(random_tensor(normalized, seed++, 0.5f, 1.5f))};
+    if (c.bias) inputs.push_back(b.weight(random_tensor(normalized, seed++)));
+    b.output(b.node("LayerNormalization", inputs, {{"axis", attr_int(c.axis)}, {"epsilon", attr_float(1e-5f)}}));
+    expect_parity(run_both(b), "LayerNormalization " + shape_str(c.x) + " axis " + std::to_string(c.axis),
+                  after_conv ? 2 : 1);
+  }
+}
+
+TEST(CpuDevice, GeluMatchesRefAndErfRunsTheReference) {
+  SKIP_WITHOUT_CPU_DEVICE();
+  unsigned seed = 780;
+  for (const std::string approximate : {"none", "tanh"}) {
+    for (const Shape& shape : {Shape{2, 13, 5, 7}, Shape{3, 37}}) {
+      GraphBuilder b(20);
+      std::string x = b.input(random_tensor(shape, seed++, -5.f, 5.f));
+      if (shape.size() == 4) x = b.node("Conv", {x, b.weight(random_tensor({13, 13, 1, 1}, seed++))});
+      b.output(b.node("Gelu", {x}, {{"approximate", attr_string(approximate)}}));
+      expect_parity(run_both(b), "Gelu " + approximate + " " + shape_str(shape), shape.size() == 4 ? 2 : 1);
+    }
+  }
+  GraphBuilder b(13);
+  b.output(b.node("Erf", {b.input(random_tensor({4, 19}, seed++, -3.f, 3.f))}));
+  expect_parity(run_both(b), "Erf", 0);
+}
+
 TEST(CpuDevice, GemmAndMatMulMatchRef) {
   SKIP_WITHOUT_CPU_DEVICE();
   unsigned seed = 800;
