@@ -2,6 +2,7 @@
 // Gelu (approximate "none" and "tanh") and Not (bool). One grid-stride kernel per functor of kernels/math_functors.h,
 // activation_functors.h and compare_functors.h (the ref path's math), in place when the input dies here. The decision
 // is kernels/cuda/math_unary_plan.h.
+#include "kernels/activation_functors.h"
 #include "kernels/compare_functors.h"
 #include "kernels/cuda/math_unary_plan.h"
 #include "kernels/cuda/own_kernel.h"
@@ -63,7 +64,13 @@ class UnaryMathKernel : public OwnKernel {
         return launch<float, Index>(stream, NegFn{});
       case UnaryMathOp::kAbs:
         return launch<float, Index>(stream, AbsFn{});
-      default:
+      case UnaryMathOp::kErf:
+        return launch<float, Index>(stream, ErfFn{});
+      case UnaryMathOp::kGeluErf:
+        return launch<float, Index>(stream, GeluErfFn{});
+      case UnaryMathOp::kGeluTanh:
+        return launch<float, Index>(stream, GeluTanhFn{});
+      case UnaryMathOp::kNot:
         return;
     }
   }
@@ -99,6 +106,8 @@ DNNCOST_REGISTER_CUDA_KERNEL("Log", guarded_factory(make_unary_math));
 DNNCOST_REGISTER_CUDA_KERNEL("Reciprocal", guarded_factory(make_unary_math));
 DNNCOST_REGISTER_CUDA_KERNEL("Neg", guarded_factory(make_unary_math));
 DNNCOST_REGISTER_CUDA_KERNEL("Abs", guarded_factory(make_unary_math));
+DNNCOST_REGISTER_CUDA_KERNEL("Erf", guarded_factory(make_unary_math));
+DNNCOST_REGISTER_CUDA_KERNEL("Gelu", guarded_factory(make_unary_math));
 DNNCOST_REGISTER_CUDA_KERNEL("Not", guarded_factory(make_unary_math));
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "kernels/cuda/plan_common.h"
+#include "layers/gelu.h"
 #include "layers/step.h"
 
 namespace dnncost::cuda {
@@ -66,6 +67,12 @@ inline bool plan_unary_math(const StepView& s, UnaryMathConfig* c, std::string* 
   } else if (op == "Abs") {
     c->op = UnaryMathOp::kAbs;
     integers = true;
+  } else if (op == "Erf") {
+    c->op = UnaryMathOp::kErf;
+  } else if (op == "Gelu") {
+    const GeluParams* p = s.parsed<GeluParams>();
+    if (!p) return refuse(why, "not a Gelu layer");
+    c->op = p->tanh ? UnaryMathOp::kGeluTanh : UnaryMathOp::kGeluErf;
   } else if (op == "Not") {
     c->op = UnaryMathOp::kNot;
     boolean = true;

@@ -13,6 +13,7 @@
 #include "engine/cuda/cuda_options.h"
 #include "kernels/cuda/conv_plan.h"
 #include "engine/memory_cap.h"
+#include "engine/passes.h"
 #include "engine/session.h"
 #include "tests/unit/expect_error.h"
 #include "tests/unit/op_test_util.h"
@@ -42,16 +43,20 @@ struct CudaRun {
   bool graph = false;
 };
 
-CudaRun run_both(const GraphBuilder& b, const std::string& math = "fp32") {
-  Plan plan(b.graph(), bind_tensors(b.graph(), b.feeds()));
+// The ref device on `reference` (the graph as imported) and the cuda device on `executed` (the same graph, or what the
+// passes made of it), fed the same tensors.
+CudaRun run_both(const Graph& reference, const Graph& executed, const std::vector<std::shared_ptr<const Tensor>>& feeds,
+                 const std::string& math = "fp32") {
+  Plan ref_plan(reference, bind_tensors(reference, feeds));
+  Plan plan(executed, bind_tensors(executed, feeds));
   CudaRun r;
-  RefSession ref(plan);
-  r.ref = ref.run(b.feeds());
+  RefSession ref(ref_plan);
+  r.ref = ref.run(feeds);
   DeviceSpec spec = parse_device("cuda");
   spec.math = math;
   std::unique_ptr<Session> cuda = make_session(plan, spec);
-  r.cuda = cuda->run(b.feeds());
-  const std::vector<Tensor> again = cuda->run(b.feeds());
+  r.cuda = cuda->run(feeds);
+  const std::vector<Tensor> again = cuda->run(feeds);
   for (size_t k = 0; k < again.size(); ++k) EXPECT_EQ(rel_l2(again[k], r.cuda[k]), 0.0) << "second run differs";
   r.memory = cuda->memory();
   for (size_t i = 0; i < plan.steps().size(); ++i) r.implementations.push_back(cuda->step_algorithm(i));
@@ -62,6 +67,10 @@ CudaRun run_both(const GraphBuilder& b, const std::string& math = "fp32") {
   }
 #endif
   return r;
+}
+
+CudaRun run_both(const GraphBuilder& b, const std::string& math = "fp32") {
+  return run_both(b.graph(), b.graph(), b.feeds(), math);
 }
 
 std::string describe(const CudaRun& r) {
@@ -367,6 +376,51 @@ TEST(CudaDevice, DecomposedTransformerBlockRunsOnTheGpuInEveryMathMode) {
     const CudaRun r = run_both(b, math);
     expect_parity(r, "decomposed transformer block in " + math, bound);
     EXPECT_EQ(r.fallbacks, 0) << math << describe(r);
+  }
+}
+
+// The same block as the cuda device runs it: the passes fuse the decomposed LayerNorm and GELU into
+// LayerNormalization and Gelu nodes (dnncost's own kernels); checked against ref on the graph as imported.
+TEST(CudaDevice, FusedTransformerBlockRunsOnTheGpuInEveryMathMode) {
+  SKIP_WITHOUT_GPU();
+  const AttentionSizes z;
+  GraphBuilder b(13);
+  const std::string x = b.input(random_tensor({z.n, z.s, z.e()}, 1));
+  const std::string ln = decomposed_layer_norm(b, attention(b, x, z, 10), z.e(), 20);
+  b.output(mlp(b, ln, z.e(), 30, [&](const std::string& h) { return decomposed_gelu(b, h); }));
+  const OptimizedGraph fused = optimize(b.graph(), PassOptions::for_device("cuda"));
+  std::map<std::string, int> ops;
+  for (const Node& n : fused.graph->nodes) ++ops[n.op_type];
+  EXPECT_EQ(ops["LayerNormalization"], 1);
+  EXPECT_EQ(ops["Gelu"], 1);
+  for (const auto& [math, bound] : kMathBounds) {
+    const CudaRun r = run_both(b.graph(), *fused.graph, b.feeds(), math);
+    expect_parity(r, "fused transformer block in " + math, bound);
+    EXPECT_EQ(r.fallbacks, 0) << math << describe(r);
+  }
+}
+
+// LayerNormalization and Gelu (both approximations) as opset-17/20 exports write them, post-norm as BERT.
+TEST(CudaDevice, LayerNormalizationAndGeluNodesRunOnTheGpu) {
+  SKIP_WITHOUT_GPU();
+  const AttentionSizes z;
+  for (bool tanh : {false, true}) {
+    GraphBuilder b(17);
+    const std::string x = b.input(random_tensor({z.n, z.s, z.e()}, 1));
+    const auto layer_norm = [&](const std::string& v, unsigned seed) {
+      return b.node("LayerNormalization",
+                    {v, b.weight(random_tensor({z.e()}, seed, 0.5f, 1.5f)), b.weight(random_tensor({z.e()}, seed + 1))},
+                    {{"epsilon", attr_float(1e-12f)}});
+    };
+    const std::string a = layer_norm(attention(b, x, z, 10), 20);
+    const std::map<std::string, Attribute> approximate = {{"approximate", attr_string(tanh ? "tanh" : "none")}};
+    b.output(layer_norm(mlp(b, a, z.e(), 30, [&](const std::string& h) { return b.node("Gelu", {h}, approximate); }),
+                        40));
+    for (const auto& [math, bound] : kMathBounds) {
+      const CudaRun r = run_both(b, math);
+      expect_parity(r, std::string("LayerNormalization + Gelu ") + (tanh ? "tanh" : "none") + " in " + math, bound);
+      EXPECT_EQ(r.fallbacks, 0) << math << describe(r);
+    }
   }
 }
 

@@ -13,6 +13,7 @@
 #include <memory>
 #include <type_traits>
 
+#include "kernels/activation_functors.h"
 #include "kernels/compare_functors.h"
 #include "kernels/cuda/activation_plan.h"
 #include "kernels/cuda/broadcast_ops_plan.h"
@@ -22,6 +23,7 @@
 #include "kernels/cuda/data_movement_plan.h"
 #include "kernels/cuda/elementwise_plan.h"
 #include "kernels/cuda/instancenorm_plan.h"
+#include "kernels/cuda/layernorm_plan.h"
 #include "kernels/cuda/math_unary_plan.h"
 #include "kernels/cuda/maxunpool_plan.h"
 #include "kernels/cuda/reduce_plan.h"
@@ -719,6 +721,69 @@ TEST(CudaReduce, ReduceMeanOverAxisSets) {
   check_reduce_mean(noop);
 }
 
+// LayerNormalization: the kernel's arithmetic on the host (each of T threads a strided slice of the row, partial sums
+// in double, then the partials; in another order on the GPU), for Y, Mean and InvStdDev.
+void check_layer_norm(const SingleOp& op, int64_t rows, int64_t row_size) {
+  const PlannedOp p = plan_op(op);
+  cuda::LayerNormConfig c;
+  std::string why;
+  ASSERT_TRUE(cuda::plan_layer_norm(p.view(), &c, &why)) << why;
+  EXPECT_EQ(c.rows, rows);
+  EXPECT_EQ(c.row_size, row_size);
+  EXPECT_EQ(c.mean_output, op.outputs > 1);
+  EXPECT_EQ(c.inv_std_output, op.outputs > 2);
+  const cuda::LaunchGeometry g = cuda::layer_norm_geometry(c);
+  EXPECT_EQ(g.blocks, rows);
+  EXPECT_GE(g.threads, 32);
+  EXPECT_LE(g.threads, cuda::kThreadsPerBlock);
+  EXPECT_TRUE(cuda::layer_norm_int32(c, g));
+  const size_t threads = static_cast<size_t>(g.threads);
+  const float* x = p.input(0).data<float>();
+  const float* scale = p.input(1).data<float>();
+  const float* bias = c.has_bias ? p.input(2).data<float>() : nullptr;
+  Tensor y(DType::kFloat32, p.ref[0].shape());
+  std::vector<float> mean(static_cast<size_t>(rows)), inv_std(static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * row_size;
+    std::vector<double> partial(threads, 0.0);
+    for (int64_t i = 0; i < row_size; ++i) partial[static_cast<size_t>(i) % threads] += xr[i];
+    double sum = 0;
+    for (double v : partial) sum += v;
+    const double m = sum / static_cast<double>(row_size);
+    std::fill(partial.begin(), partial.end(), 0.0);
+    for (int64_t i = 0; i < row_size; ++i) partial[static_cast<size_t>(i) % threads] += (xr[i] - m) * (xr[i] - m);
+    double squares = 0;
+    for (double v : partial) squares += v;
+    LayerNormStats st;
+    st.mean = static_cast<float>(m);
+    st.std = std::sqrt(static_cast<float>(squares / static_cast<double>(row_size)) + c.epsilon);
+    for (int64_t i = 0; i < row_size; ++i)
+      y.data<float>()[r * row_size + i] = layer_norm_apply(xr[i], st, scale[i], bias ? bias[i] : 0.f);
+    mean[static_cast<size_t>(r)] = st.mean;
+    inv_std[static_cast<size_t>(r)] = 1.f / st.std;
+  }
+  EXPECT_LT(rel_l2(y, p.ref[0]), 1e-6);
+  if (c.mean_output) EXPECT_LT(rel_l2(Tensor::from_float(mean, p.ref[1].shape()), p.ref[1]), 1e-6);
+  if (c.inv_std_output) EXPECT_LT(rel_l2(Tensor::from_float(inv_std, p.ref[2].shape()), p.ref[2]), 1e-6);
+}
+
+TEST(CudaLayerNorm, RowsOfEveryAxisWithAndWithoutBiasAndStatistics) {
+  const Tensor x = random_tensor({2, 5, 48}, 31, -3.f, 5.f);
+  check_layer_norm({"LayerNormalization", {}, {in(x), weight(random_tensor({48}, 32)), weight(random_tensor({48}, 33))}},
+                   10, 48);
+  check_layer_norm({"LayerNormalization", {{"epsilon", attr_float(1e-3f)}}, {in(x), weight(random_tensor({48}, 34))}},
+                   10, 48);
+  check_layer_norm({"LayerNormalization",
+                    {{"axis", attr_int(1)}},
+                    {in(x), in(random_tensor({5, 48}, 35)), in(random_tensor({5, 48}, 36))},
+                    3},
+                   2, 240);
+  // A row longer than a block (ViT-H's 1280) and one shorter than a warp.
+  check_layer_norm({"LayerNormalization", {}, {in(random_tensor({3, 1280}, 37)), weight(random_tensor({1280}, 38))}, 2},
+                   3, 1280);
+  check_layer_norm({"LayerNormalization", {}, {in(random_tensor({7, 5}, 39)), weight(random_tensor({5}, 40))}}, 7, 5);
+}
+
 // --- one-operand math, comparisons, logic, Where, Pow, Expand -------------------------------------------------
 
 // A bool tensor of a fixed pseudo-random pattern (about a third false).
@@ -785,6 +850,15 @@ void check_unary_math(const SingleOp& op, cuda::UnaryMathOp want) {
     case cuda::UnaryMathOp::kNot:
       y = emulate_unary<uint8_t>(p, c.elements, NotFn{});
       break;
+    case cuda::UnaryMathOp::kErf:
+      y = emulate_unary<float>(p, c.elements, ErfFn{});
+      break;
+    case cuda::UnaryMathOp::kGeluErf:
+      y = emulate_unary<float>(p, c.elements, GeluErfFn{});
+      break;
+    case cuda::UnaryMathOp::kGeluTanh:
+      y = emulate_unary<float>(p, c.elements, GeluTanhFn{});
+      break;
     default:
       FAIL() << "no emulation of " << cuda::unary_math_name(c.op);
   }
@@ -804,6 +878,9 @@ TEST(CudaUnaryMath, EveryOpAndElementTypeMatchesRef) {
     check_unary_math({"Abs", {}, {in(v)}}, cuda::UnaryMathOp::kAbs);
   }
   check_unary_math({"Not", {}, {in(bools({3, 11}, 1))}}, cuda::UnaryMathOp::kNot);
+  check_unary_math({"Erf", {}, {in(x)}}, cuda::UnaryMathOp::kErf);
+  check_unary_math({"Gelu", {}, {in(x)}}, cuda::UnaryMathOp::kGeluErf);
+  check_unary_math({"Gelu", {{"approximate", attr_string("tanh")}}, {in(x)}}, cuda::UnaryMathOp::kGeluTanh);
   // Not a one-operand math op: the plan says so.
   const PlannedOp p = plan_op({"Relu", {}, {in(x)}});
   cuda::UnaryMathConfig c;
@@ -1105,8 +1182,9 @@ TEST(CudaKernelFactories, UnsupportedConfigurationsFallBackToTheHost) {
 }
 
 TEST(CudaKernelFactories, TransformerOpsAreRegisteredWithTheirImplementations) {
-  for (const char* op : {"Sqrt", "Exp", "Log", "Reciprocal", "Neg", "Abs", "Not", "Equal", "Less", "Greater",
-                         "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Where", "Pow", "Expand"})
+  for (const char* op : {"Sqrt", "Exp", "Log", "Reciprocal", "Neg", "Abs", "Not", "Erf", "Gelu", "LayerNormalization",
+                         "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Where",
+                         "Pow", "Expand"})
     EXPECT_NE(cuda::KernelRegistry::instance().find(op), nullptr) << op;
   const Tensor x = random_tensor({2, 3, 4}, 1);
   struct Case {
@@ -1117,6 +1195,12 @@ TEST(CudaKernelFactories, TransformerOpsAreRegisteredWithTheirImplementations) {
   };
   const std::vector<Case> cases = {
       {{"Sqrt", {}, {in(x)}}, "dnncost unary<Sqrt>", 0, 0},
+      {{"Erf", {}, {in(x)}}, "dnncost unary<Erf>", 0, 0},
+      {{"Gelu", {{"approximate", attr_string("tanh")}}, {in(x)}}, "dnncost unary<GeluTanh>", 0, 0},
+      {{"LayerNormalization", {}, {in(x), weight(random_tensor({4}, 3)), weight(random_tensor({4}, 4))}},
+       "dnncost layer_norm (block per row, double statistics)",
+       0,
+       2},
       {{"Neg", {}, {in(typed_iota(DType::kInt64, {5}))}}, "dnncost unary<Neg>", 0, 0},
       {{"Less", {}, {in(x), weight(Tensor::from_float({0.f}, {}))}}, "dnncost broadcast_compare<Less>", -1, 1},
       {{"Where", {}, {weight(bools({3, 4}, 1)), in(x), weight(Tensor::from_float({-1e9f}, {}))}},
@@ -1392,6 +1476,9 @@ TEST(CudaKernelsGpu, TransformerElementwiseOps) {
   const Tensor positive = random_tensor({2, 3, 33, 7}, 92, 0.01f, 9.f);
   for (const char* op : {"Sqrt", "Log", "Reciprocal"}) check_on_gpu({op, {}, {in(positive)}}, false);
   check_on_gpu({"Exp", {}, {in(x)}}, false);
+  check_on_gpu({"Erf", {}, {in(x)}}, false);
+  check_on_gpu({"Gelu", {}, {in(x)}}, false);
+  check_on_gpu({"Gelu", {{"approximate", attr_string("tanh")}}, {in(x)}}, false);
   for (const char* op : {"Neg", "Abs"}) {
     check_on_gpu({op, {}, {in(x)}}, true);
     check_on_gpu({op, {}, {in(typed_iota(DType::kInt64, {5, 9}))}}, true);
@@ -1423,6 +1510,19 @@ TEST(CudaKernelsGpu, TransformerElementwiseOps) {
   check_on_gpu({"Expand", {}, {in(random_tensor({3, 1}, 98)), weight(int64s({2, 3, 4}))}}, true);
   check_on_gpu({"Expand", {}, {in(typed_iota(DType::kInt64, {4})), weight(int64s({3, 1, 4}))}}, true);
   check_on_gpu({"Expand", {}, {in(bools({1, 6}, 6)), weight(int64s({5, 6}))}}, true);
+}
+TEST(CudaKernelsGpu, LayerNormalization) {
+  DNNCOST_SKIP_WITHOUT_GPU();
+  const Tensor x = random_tensor({4, 50, 768}, 101, -3.f, 5.f);  // ViT-B/16's rows at batch 4 (50 tokens)
+  check_on_gpu({"LayerNormalization", {}, {in(x), weight(random_tensor({768}, 102)), weight(random_tensor({768}, 103))}},
+               false);
+  check_on_gpu({"LayerNormalization",
+                {{"axis", attr_int(1)}, {"epsilon", attr_float(1e-3f)}},
+                {in(random_tensor({3, 7, 40}, 104)), in(random_tensor({7, 40}, 105))},
+                3},
+               false);  // Scale at run time, no B, Mean and InvStdDev
+  check_on_gpu({"LayerNormalization", {}, {in(random_tensor({5, 1280}, 106)), weight(random_tensor({1280}, 107))}},
+               false);
 }
 #endif  // DNNCOST_HAVE_CUDA
 
