@@ -2,8 +2,8 @@
 // one-operand index table (stride 0 along the broadcast dims; kernels/cuda/broadcast_ops_plan.h), elements of 1, 2, 4
 // or 8 bytes moved as unsigned integers. The 'shape' input is known at plan time (the layer requires it).
 #include "kernels/cuda/broadcast_ops_plan.h"
-#include "kernels/cuda/own_kernel.h"
 #include "kernels/cuda/elementwise.cuh"
+#include "kernels/cuda/own_kernel.h"
 
 namespace dnncost::cuda {
 namespace {

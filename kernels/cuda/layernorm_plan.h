@@ -46,7 +46,9 @@ inline bool plan_layer_norm(const StepView& s, LayerNormConfig* c, std::string* 
 
 // One block per row (a power of two threads, at most kThreadsPerBlock, no more than the row needs); blocks loop over
 // rows grid-stride beyond kMaxGridBlocks.
-inline LaunchGeometry layer_norm_geometry(const LayerNormConfig& c) { return block_per_row_geometry(c.rows, c.row_size); }
+inline LaunchGeometry layer_norm_geometry(const LayerNormConfig& c) {
+  return block_per_row_geometry(c.rows, c.row_size);
+}
 
 // int32 indices when every offset (row * row_size + i, i < row_size + blockDim) and every row index a block reaches
 // (row + gridDim) stays below 2^31.

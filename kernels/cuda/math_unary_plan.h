@@ -79,11 +79,12 @@ inline bool plan_unary_math(const StepView& s, UnaryMathConfig* c, std::string* 
   } else {
     return refuse(why, "not a one-operand math op");
   }
-  if (s.input_count() != 1 || !s.present(0) || !s.only_first_output()) return refuse(why, "expects one input, one output");
+  if (s.input_count() != 1 || !s.present(0) || !s.only_first_output())
+    return refuse(why, "expects one input, one output");
   c->dtype = s.input(0).dtype;
-  const bool type_ok = boolean ? c->dtype == DType::kBool
-                               : c->dtype == DType::kFloat32 ||
-                                     (integers && (c->dtype == DType::kInt64 || c->dtype == DType::kInt32));
+  const bool type_ok =
+      boolean ? c->dtype == DType::kBool
+              : c->dtype == DType::kFloat32 || (integers && (c->dtype == DType::kInt64 || c->dtype == DType::kInt32));
   if (!type_ok) return refuse(why, "element type " + dtype_name(c->dtype));
   if (s.output(0).dtype != c->dtype || s.output(0).shape != s.input(0).shape)
     return refuse(why, "the output differs from the input in type or shape");

@@ -11,10 +11,10 @@
 #include <sstream>
 
 #include "engine/cuda/cuda_options.h"
-#include "kernels/cuda/conv_plan.h"
 #include "engine/memory_cap.h"
 #include "engine/passes.h"
 #include "engine/session.h"
+#include "kernels/cuda/conv_plan.h"
 #include "tests/unit/expect_error.h"
 #include "tests/unit/op_test_util.h"
 
@@ -301,11 +301,11 @@ TEST(CudaDevice, GemmAndMatMulMatchRef) {
   }
 }
 
-// One pre-norm transformer block as PyTorch's opset-13 exports write it: Q, K, V projections, heads split by Reshape and
-// Transpose, Q K^T (a strided batched GEMM over N * H), the scaling, GPT-2's causal mask by Where, Softmax over the last
-// axis, the product with V, the output projection and residual, LayerNorm decomposed into ReduceMean, Sub, Pow, Sqrt,
-// Div, Mul, Add, and an MLP with GELU decomposed into Div, Erf, Add, Mul, Mul. Every step on the GPU, within each math
-// mode's bound.
+// One pre-norm transformer block as PyTorch's opset-13 exports write it: Q, K, V projections, heads split by Reshape
+// and Transpose, Q K^T (a strided batched GEMM over N * H), the scaling, GPT-2's causal mask by Where, Softmax over the
+// last axis, the product with V, the output projection and residual, LayerNorm decomposed into ReduceMean, Sub, Pow,
+// Sqrt, Div, Mul, Add, and an MLP with GELU decomposed into Div, Erf, Add, Mul, Mul. Every step on the GPU, within each
+// math mode's bound.
 struct AttentionSizes {
   int64_t n = 2, s = 9, heads = 4, d = 8;
   int64_t e() const { return heads * d; }
@@ -328,9 +328,8 @@ std::string attention(GraphBuilder& b, const std::string& x, const AttentionSize
   Tensor causal(DType::kBool, {1, 1, z.s, z.s});
   for (int64_t i = 0; i < z.s; ++i)
     for (int64_t j = 0; j < z.s; ++j) causal.data<uint8_t>()[i * z.s + j] = j <= i ? 1 : 0;
-  const std::string masked =
-      b.node("Where", {b.weight(causal), scores,
-                       b.weight(Tensor::from_float({-std::numeric_limits<float>::infinity()}, {}))});
+  const std::string masked = b.node(
+      "Where", {b.weight(causal), scores, b.weight(Tensor::from_float({-std::numeric_limits<float>::infinity()}, {}))});
   const std::string probs = b.node("Softmax", {masked}, {{"axis", attr_int(-1)}});
   const std::string context = b.node("MatMul", {probs, v});  // [N, H, S, D]
   const std::string merged = b.node("Reshape", {b.node("Transpose", {context}, {{"perm", attr_ints({0, 2, 1, 3})}}),
@@ -341,8 +340,8 @@ std::string attention(GraphBuilder& b, const std::string& x, const AttentionSize
 std::string decomposed_layer_norm(GraphBuilder& b, const std::string& x, int64_t e, unsigned seed) {
   const std::string mean = b.node("ReduceMean", {x}, {{"axes", attr_ints({-1})}});
   const std::string d = b.node("Sub", {x, mean});
-  const std::string var = b.node("ReduceMean", {b.node("Pow", {d, b.weight(Tensor::from_float({2.f}, {}))})},
-                                 {{"axes", attr_ints({-1})}});
+  const std::string var =
+      b.node("ReduceMean", {b.node("Pow", {d, b.weight(Tensor::from_float({2.f}, {}))})}, {{"axes", attr_ints({-1})}});
   const std::string std_dev = b.node("Sqrt", {b.node("Add", {var, b.weight(Tensor::from_float({1e-5f}, {}))})});
   const std::string normalized = b.node("Div", {d, std_dev});
   return b.node("Add", {b.node("Mul", {normalized, b.weight(random_tensor({e}, seed, 0.5f, 1.5f))}),
@@ -414,8 +413,8 @@ TEST(CudaDevice, LayerNormalizationAndGeluNodesRunOnTheGpu) {
     };
     const std::string a = layer_norm(attention(b, x, z, 10), 20);
     const std::map<std::string, Attribute> approximate = {{"approximate", attr_string(tanh ? "tanh" : "none")}};
-    b.output(layer_norm(mlp(b, a, z.e(), 30, [&](const std::string& h) { return b.node("Gelu", {h}, approximate); }),
-                        40));
+    b.output(
+        layer_norm(mlp(b, a, z.e(), 30, [&](const std::string& h) { return b.node("Gelu", {h}, approximate); }), 40));
     for (const auto& [math, bound] : kMathBounds) {
       const CudaRun r = run_both(b, math);
       expect_parity(r, std::string("LayerNormalization + Gelu ") + (tanh ? "tanh" : "none") + " in " + math, bound);

@@ -23,11 +23,11 @@
 #include "kernels/cuda/data_movement_plan.h"
 #include "kernels/cuda/elementwise_plan.h"
 #include "kernels/cuda/instancenorm_plan.h"
+#include "kernels/cuda/launch_geometry.h"
 #include "kernels/cuda/layernorm_plan.h"
 #include "kernels/cuda/math_unary_plan.h"
 #include "kernels/cuda/maxunpool_plan.h"
 #include "kernels/cuda/reduce_plan.h"
-#include "kernels/cuda/launch_geometry.h"
 #include "kernels/math_functors.h"
 #include "kernels/normalization_math.h"
 #include "tests/unit/op_test_util.h"
@@ -773,8 +773,8 @@ void check_layer_norm(const SingleOp& op, int64_t rows, int64_t row_size) {
 
 TEST(CudaLayerNorm, RowsOfEveryAxisWithAndWithoutBiasAndStatistics) {
   const Tensor x = random_tensor({2, 5, 48}, 31, -3.f, 5.f);
-  check_layer_norm({"LayerNormalization", {}, {in(x), weight(random_tensor({48}, 32)), weight(random_tensor({48}, 33))}},
-                   10, 48);
+  check_layer_norm(
+      {"LayerNormalization", {}, {in(x), weight(random_tensor({48}, 32)), weight(random_tensor({48}, 33))}}, 10, 48);
   check_layer_norm({"LayerNormalization", {{"epsilon", attr_float(1e-3f)}}, {in(x), weight(random_tensor({48}, 34))}},
                    10, 48);
   check_layer_norm({"LayerNormalization",
@@ -955,8 +955,8 @@ TEST(CudaCompare, ComparisonsAndLogicMatchRefWithBroadcasting) {
   const Tensor i64 = typed_iota(DType::kInt64, {4, 6});
   check_compare<int64_t>({"Equal", {}, {in(i64), in(typed_iota(DType::kInt64, {6}))}}, -1);
   check_compare<int64_t>({"Greater", {}, {in(i64), weight(Tensor::from_int64({0}, {1}))}}, -1);
-  check_compare<int32_t>({"LessOrEqual", {}, {in(typed_iota(DType::kInt32, {3, 1})), in(typed_iota(DType::kInt32, {4}))}},
-                         -1);
+  check_compare<int32_t>(
+      {"LessOrEqual", {}, {in(typed_iota(DType::kInt32, {3, 1})), in(typed_iota(DType::kInt32, {4}))}}, -1);
   check_compare<uint8_t>({"And", {}, {in(bools({2, 5, 7}, 1)), in(bools({5, 1}, 2))}}, 0);
   check_compare<uint8_t>({"Or", {}, {in(bools({5, 1}, 3)), in(bools({2, 5, 7}, 4))}}, 1);
   check_compare<uint8_t>({"Xor", {}, {in(bools({6}, 5)), in(bools({6}, 6))}}, 0);
@@ -1186,9 +1186,11 @@ TEST(CudaKernelFactories, UnsupportedConfigurationsFallBackToTheHost) {
 }
 
 TEST(CudaKernelFactories, TransformerOpsAreRegisteredWithTheirImplementations) {
-  for (const char* op : {"Sqrt", "Exp", "Log", "Reciprocal", "Neg", "Abs", "Not", "Erf", "Gelu", "LayerNormalization",
-                         "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Xor", "Where",
-                         "Pow", "Expand"})
+  for (const char* op : {"Sqrt",  "Exp",  "Log",     "Reciprocal",  "Neg",
+                         "Abs",   "Not",  "Erf",     "Gelu",        "LayerNormalization",
+                         "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
+                         "And",   "Or",   "Xor",     "Where",       "Pow",
+                         "Expand"})
     EXPECT_NE(cuda::KernelRegistry::instance().find(op), nullptr) << op;
   const Tensor x = random_tensor({2, 3, 4}, 1);
   struct Case {
@@ -1212,7 +1214,9 @@ TEST(CudaKernelFactories, TransformerOpsAreRegisteredWithTheirImplementations) {
        1,
        2},
       {{"Pow", {}, {in(x), weight(Tensor::from_float({2.f}, {}))}}, "dnncost broadcast_binary<Pow>", 0, 1},
-      {{"Expand", {}, {in(random_tensor({3, 1}, 2)), weight(int64s({2, 3, 4}))}}, "dnncost broadcast_copy<Expand>", -1,
+      {{"Expand", {}, {in(random_tensor({3, 1}, 2)), weight(int64s({2, 3, 4}))}},
+       "dnncost broadcast_copy<Expand>",
+       -1,
        0},
   };
   for (const Case& c : cases) {
@@ -1225,9 +1229,9 @@ TEST(CudaKernelFactories, TransformerOpsAreRegisteredWithTheirImplementations) {
   }
   // Configurations the kernels do not read fall back to the host.
   EXPECT_EQ(build_cuda_kernel(plan_op({"Equal", {}, {in(bools({4}, 1)), in(bools({4}, 2))}})), nullptr);
-  EXPECT_EQ(
-      build_cuda_kernel(plan_op({"Pow", {}, {in(typed_iota(DType::kInt64, {4})), weight(Tensor::from_int64({2}, {}))}})),
-      nullptr);
+  EXPECT_EQ(build_cuda_kernel(
+                plan_op({"Pow", {}, {in(typed_iota(DType::kInt64, {4})), weight(Tensor::from_int64({2}, {}))}})),
+            nullptr);
 }
 
 // --- on the GPU (skipped without one) ------------------------------------------------------------------------------
@@ -1496,7 +1500,8 @@ TEST(CudaKernelsGpu, TransformerElementwiseOps) {
     check_on_gpu({op, {}, {in(a), in(b)}}, true);
   check_on_gpu({"Equal", {}, {in(typed_iota(DType::kInt64, {4, 6})), in(typed_iota(DType::kInt64, {6}))}}, true);
   check_on_gpu({"Less", {}, {in(typed_iota(DType::kInt32, {3, 1})), in(typed_iota(DType::kInt32, {4}))}}, true);
-  for (const char* op : {"And", "Or", "Xor"}) check_on_gpu({op, {}, {in(bools({2, 5, 7}, 2)), in(bools({5, 1}, 3))}}, true);
+  for (const char* op : {"And", "Or", "Xor"})
+    check_on_gpu({op, {}, {in(bools({2, 5, 7}, 2)), in(bools({5, 1}, 3))}}, true);
   const int64_t s = 33;
   Tensor causal(DType::kBool, {1, 1, s, s});
   for (int64_t i = 0; i < s; ++i)
@@ -1518,8 +1523,8 @@ TEST(CudaKernelsGpu, TransformerElementwiseOps) {
 TEST(CudaKernelsGpu, LayerNormalization) {
   DNNCOST_SKIP_WITHOUT_GPU();
   const Tensor x = random_tensor({4, 50, 768}, 101, -3.f, 5.f);  // ViT-B/16's rows at batch 4 (50 tokens)
-  check_on_gpu({"LayerNormalization", {}, {in(x), weight(random_tensor({768}, 102)), weight(random_tensor({768}, 103))}},
-               false);
+  check_on_gpu(
+      {"LayerNormalization", {}, {in(x), weight(random_tensor({768}, 102)), weight(random_tensor({768}, 103))}}, false);
   check_on_gpu({"LayerNormalization",
                 {{"axis", attr_int(1)}, {"epsilon", attr_float(1e-3f)}},
                 {in(random_tensor({3, 7, 40}, 104)), in(random_tensor({7, 40}, 105))},
