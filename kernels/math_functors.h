@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <type_traits>
 
 #include "kernels/elementwise_functors.h"
@@ -54,9 +55,18 @@ struct AbsFn {
   }
 };
 
+// A double truncated toward zero into the integer type T; NaN and values outside T's range give T's minimum (what x86's
+// conversion instruction, and so numpy there, gives) instead of C++'s undefined behaviour.
+template <typename T>
+DNNCOST_HD T truncate_to(double v) {
+  const double lowest = static_cast<double>(std::numeric_limits<T>::min());  // -2^(bits-1), exact in double
+  return (v >= lowest && v < -lowest) ? static_cast<T>(v) : std::numeric_limits<T>::min();
+}
+
 // Pow: base^exponent, in the base's type. A float base uses powf with the exponent converted to float (x^2 with an
 // int64 exponent 2 is powf(x, 2.f)). An integer base with a non-negative integer exponent is exact (repeated
-// squaring, wrapping on overflow as numpy does); otherwise it is computed in double and truncated toward zero.
+// squaring, wrapping on overflow as numpy does); otherwise it is computed in double and truncated toward zero
+// (truncate_to).
 struct PowFn {
   static constexpr int kFlops = 1;
   template <typename TB, typename TE>
@@ -65,7 +75,7 @@ struct PowFn {
       return powf(base, static_cast<float>(exponent));
     } else if constexpr (std::is_integral_v<TE>) {
       if constexpr (std::is_signed_v<TE>) {
-        if (exponent < 0) return static_cast<TB>(pow(static_cast<double>(base), static_cast<double>(exponent)));
+        if (exponent < 0) return truncate_to<TB>(pow(static_cast<double>(base), static_cast<double>(exponent)));
       }
       TB result = 1, factor = base;
       for (auto e = exponent; e > 0; e /= 2) {
@@ -74,7 +84,7 @@ struct PowFn {
       }
       return result;
     } else {
-      return static_cast<TB>(pow(static_cast<double>(base), static_cast<double>(exponent)));
+      return truncate_to<TB>(pow(static_cast<double>(base), static_cast<double>(exponent)));
     }
   }
 };

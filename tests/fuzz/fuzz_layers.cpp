@@ -56,14 +56,16 @@ class ByteReader {
 
 const char* const kIntAttrs[] = {"axis", "group", "keepdims", "to", "transA", "transB", "size", "ceil_mode",
                                  "count_include_pad", "storage_order", "allowzero", "start", "end", "broadcast",
-                                 "noop_with_empty_axes", "training_mode", "spatial", "value_int"};
+                                 "noop_with_empty_axes", "training_mode", "spatial", "value_int", "fmod", "upper"};
 const char* const kIntsAttrs[] = {"kernel_shape", "strides", "pads", "dilations", "axes", "perm", "split",
                                   "output_padding", "output_shape", "starts", "ends", "shape", "paddings",
                                   "value_ints"};
 const char* const kFloatAttrs[] = {"alpha", "beta", "bias", "epsilon", "momentum", "min", "max", "value_float"};
-const char* const kStringAttrs[] = {"auto_pad", "mode"};
-const char* const kStringValues[] = {"NOTSET", "SAME_UPPER", "SAME_LOWER", "VALID", "constant", "reflect",
-                                     "edge", "", "wrap"};
+const char* const kStringAttrs[] = {"auto_pad", "mode", "equation", "reduction"};
+const char* const kStringValues[] = {"NOTSET",   "SAME_UPPER", "SAME_LOWER",      "VALID",         "constant",
+                                     "reflect",  "edge",       "",                "wrap",          "none",
+                                     "add",      "ij,jk->ik",  "...ii->...i",     "ba",            "a,b,c",
+                                     "abc->",    "i,i",        "...ij,...jk",     "Ab, bA -> A",   "ij->k"};
 
 template <size_t N>
 const char* pick_name(ByteReader& r, const char* const (&names)[N]) {

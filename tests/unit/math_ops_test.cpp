@@ -109,6 +109,10 @@ TEST(Pow, IntegerBaseIsExact) {
   EXPECT_EQ(values<int64_t>(r.outputs[0]), (std::vector<int64_t>{81, -8, 1000000000000000LL, 1}));
   auto f = run_single_op({"Pow", {}, {in(int32s({4, 9})), in(Tensor::from_float({0.5f, 2.f}, {2}))}});
   EXPECT_EQ(values<int32_t>(f.outputs[0]), (std::vector<int32_t>{2, 81}));
+  // Beyond the integer range (or NaN) gives the type's minimum, as numpy on x86, not undefined behaviour.
+  const int32_t lowest = std::numeric_limits<int32_t>::min();
+  auto big = run_single_op({"Pow", {}, {in(int32s({10, -1})), in(Tensor::from_float({20.f, 0.5f}, {2}))}});
+  EXPECT_EQ(values<int32_t>(big.outputs[0]), (std::vector<int32_t>{lowest, lowest}));
 }
 
 TEST(Pow, MixedTypesNeedOpset12) {
