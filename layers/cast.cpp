@@ -1,7 +1,9 @@
 // Cast: converts every element to the type in `to` (an int since opset 6, a type name such as "FLOAT" in
 // opset 1). Supported: float32/float64/float16/bfloat16, int8/16/32/64, uint8/16/32/64, bool, with the
 // semantics of layers/element_convert.h (float -> float rounds to nearest even, float -> int truncates toward
-// zero). Strings (and float8, which dnncost has no type for) are an error. FLOPs 0.
+// zero). Strings (and float8 or the int4 types of opset 21, which dnncost has no type for) are an error. The
+// `saturate` attribute (opset 19, 0 or 1) only changes conversions to float8, so every supported target ignores it.
+// FLOPs 0.
 #include <sstream>
 
 #include "layers/element_convert.h"
@@ -34,6 +36,12 @@ class Cast : public Layer {
                                                   "uint64, bool");
     DNNCOST_LAYER_EXPECT(dtype_convertible(in[0].dtype),
                          "input type " << dtype_name(in[0].dtype) << " cannot be cast by dnncost");
+    if (attrs().has("saturate")) {
+      DNNCOST_LAYER_EXPECT(ctx().opset >= 19,
+                           "attribute 'saturate' exists from opset 19 on; this model uses opset " << ctx().opset);
+      const int64_t saturate = attrs().get_int("saturate");
+      DNNCOST_LAYER_EXPECT(saturate == 0 || saturate == 1, "saturate is " << saturate << ", expected 0 or 1");
+    }
     to_ = to;
     return {{to, in[0].shape}};
   }

@@ -78,9 +78,10 @@ class Concat : public DataMovementLayer, public ParsedAttributes<ConcatSplitPara
   std::vector<int64_t> block_bytes_;  // bytes of one input per outer index (its dims from the axis on)
 };
 
-// Split (opset 1, 2, 11, 13): axis defaults to 0. The sizes come from the 'split' attribute (opset 2-12) or
+// Split (opset 1, 2, 11, 13, 18): axis defaults to 0. The sizes come from the 'split' attribute (opset 2-12) or
 // from the optional input 'split' (opset 1 and 13+), which must be known at plan time; without them the axis
-// is cut into as many equal parts as the node has outputs.
+// is cut into as many equal parts as the node has outputs. Opset 18's num_outputs (instead of the split input;
+// it must equal the node's output count) cuts parts of ceil(size / num_outputs), the last one smaller.
 class Split : public DataMovementLayer, public ParsedAttributes<ConcatSplitParams> {
  public:
   using DataMovementLayer::DataMovementLayer;
@@ -98,6 +99,8 @@ class Split : public DataMovementLayer, public ParsedAttributes<ConcatSplitParam
     const bool split_input = in.size() > 1 && in[1].present;
     if (split_input) {
       DNNCOST_LAYER_EXPECT(!attrs().has("split"), "has both a 'split' attribute and a 'split' input; expected one");
+      DNNCOST_LAYER_EXPECT(!attrs().has("num_outputs"),
+                           "has both a 'split' input and the 'num_outputs' attribute; expected one");
       DNNCOST_LAYER_EXPECT(ctx().opset == 1 || ctx().opset >= 13,
                            "Split-" << ctx().opset << " takes the split sizes as the 'split' attribute, "
                                     << "not as an input (the input exists in opset 1 and from opset 13)");
@@ -107,6 +110,21 @@ class Split : public DataMovementLayer, public ParsedAttributes<ConcatSplitParam
           ctx().opset < 13,
           "the 'split' attribute was replaced by the 'split' input in opset 13 (model opset " << ctx().opset << ")");
       sizes_ = attrs().get_ints("split");
+    } else if (attrs().has("num_outputs")) {
+      const int64_t parts = attrs().get_int("num_outputs");
+      DNNCOST_LAYER_EXPECT(ctx().opset >= 18,
+                           "attribute 'num_outputs' exists from opset 18 on; this model uses opset " << ctx().opset);
+      DNNCOST_LAYER_EXPECT(parts == n_out, "num_outputs is " << parts << " but the node has " << n_out
+                                                             << " outputs; expected them equal");
+      const int64_t chunk = dim / parts + (dim % parts != 0 ? 1 : 0);  // ceil
+      DNNCOST_LAYER_EXPECT(chunk * (parts - 1) <= dim, "cannot split axis "
+                                                           << axis_ << " of size " << dim << " (input shape "
+                                                           << shape_str(in[0].shape) << ") into " << parts
+                                                           << " parts of " << chunk << " (ceil(" << dim << " / "
+                                                           << parts << ")) and a smaller last one: the first "
+                                                           << parts - 1 << " already need " << chunk * (parts - 1));
+      sizes_.assign(static_cast<size_t>(parts), chunk);
+      sizes_.back() = dim - chunk * (parts - 1);
     } else {
       DNNCOST_LAYER_EXPECT(dim % n_out == 0, "cannot split axis " << axis_ << " of size " << dim << " (input shape "
                                                                   << shape_str(in[0].shape) << ") into " << n_out

@@ -1,9 +1,11 @@
-// Pad: constant, reflect or edge padding of any element type; negative pads crop. FLOPs 0 (data movement).
+// Pad: constant, reflect, edge or (opset 19) wrap padding of any element type; negative pads crop. FLOPs 0 (data
+// movement).
 //
 // Opset forms: opset 1 reads the `paddings` attribute, opsets 2-10 `pads`, both with the float `value`
 // attribute; opset 11+ reads pads from input 1 (constant at plan time) and the optional scalar constant_value
-// from input 2 at forward time. Negative pads crop first and padding is then applied to the kept extent (as
-// onnxruntime does), so reflect/edge mirror or repeat the cropped data.
+// from input 2 at forward time; opset 18+ may name the padded axes in input 3 (constant at plan time; negative
+// counts from the end), pads then holding begin and end of those axes only. Negative pads crop first and padding
+// is then applied to the kept extent (as onnxruntime does), so reflect/edge/wrap mirror or repeat the cropped data.
 #include <cstring>
 #include <sstream>
 
@@ -28,8 +30,12 @@ class Pad : public PlanTimeInputLayer, public ParsedAttributes<PadParams> {
       mode_ = PadMode::kReflect;
     else if (mode == "edge")
       mode_ = PadMode::kEdge;
+    else if (mode == "wrap" && ctx().opset >= 19)
+      mode_ = PadMode::kWrap;
+    else if (mode == "wrap")
+      fail("mode 'wrap' exists from opset 19 on; this model uses opset " + std::to_string(ctx().opset));
     else
-      fail("mode '" + mode + "' is not supported; expected 'constant', 'reflect' or 'edge'");
+      fail("mode '" + mode + "' is not supported; expected 'constant', 'reflect', 'edge' or (opset 19+) 'wrap'");
 
     std::vector<int64_t> pads;
     const DType dtype = in.empty() ? DType::kUndefined : in[0].dtype;
@@ -48,8 +54,9 @@ class Pad : public PlanTimeInputLayer, public ParsedAttributes<PadParams> {
       use_attribute_fill_ = true;
       parsed_.value = value;
     } else {
-      expect_inputs(in, 2, 3);
+      expect_inputs(in, 2, 4);
       pads = plan_time_ints(in[1], "input 'pads'");
+      if (in.size() > 3 && in[3].present) pads = pads_of_all_axes(pads, in[3], in[0].rank());
       if (in.size() > 2 && in[2].present) {
         DNNCOST_LAYER_EXPECT(in[2].dtype == dtype, "input 'constant_value' must have the data's element type "
                                                        << dtype_name(dtype) << ", got " << dtype_name(in[2].dtype));
@@ -84,8 +91,9 @@ class Pad : public PlanTimeInputLayer, public ParsedAttributes<PadParams> {
                                "reflect pads " << p.pad_begin << " (begin) and " << pad_end << " (end) on axis " << a
                                                << " must be smaller than the dimension " << p.extent
                                                << " (after cropping)");
-        } else if (mode_ == PadMode::kEdge) {
-          DNNCOST_LAYER_EXPECT(p.extent > 0, "edge padding on axis " << a << " needs a non-empty dimension, got 0");
+        } else if (mode_ == PadMode::kEdge || mode_ == PadMode::kWrap) {
+          DNNCOST_LAYER_EXPECT(p.extent > 0, (mode_ == PadMode::kEdge ? "edge" : "wrap")
+                                                 << " padding on axis " << a << " needs a non-empty dimension, got 0");
         }
       }
       out_shape[a] = p.extent + p.pad_begin + pad_end;
@@ -94,6 +102,32 @@ class Pad : public PlanTimeInputLayer, public ParsedAttributes<PadParams> {
     parsed_.pads = pads;
     parsed_.value_attribute = use_attribute_fill_;
     return {{dtype, out_shape}};
+  }
+
+  // Opset 18's axes input: pads holds begin and end of the listed axes only; returns them for every axis (0 for
+  // the unlisted ones).
+  std::vector<int64_t> pads_of_all_axes(const std::vector<int64_t>& pads, const ValueDesc& axes_in,
+                                        int64_t rank) const {
+    DNNCOST_LAYER_EXPECT(ctx().opset >= 18,
+                         "input 'axes' exists from opset 18 on; this model uses opset " << ctx().opset);
+    const std::vector<int64_t> axes = plan_time_ints(axes_in, "input 'axes'");
+    const int64_t n = static_cast<int64_t>(axes.size());
+    DNNCOST_LAYER_EXPECT(static_cast<int64_t>(pads.size()) == 2 * n,
+                         "pads has " << pads.size() << " values, expected " << 2 * n
+                                     << " (begin and end for each of the " << n << " axes in input 'axes')");
+    std::vector<int64_t> full(static_cast<size_t>(2 * rank), 0);
+    std::vector<bool> seen(static_cast<size_t>(rank), false);
+    for (int64_t i = 0; i < n; ++i) {
+      const int64_t axis = axes[i];
+      DNNCOST_LAYER_EXPECT(axis >= -rank && axis < rank,
+                           "axis " << axis << " in input 'axes' is out of range for a " << rank << "-D input");
+      const int64_t a = axis < 0 ? axis + rank : axis;
+      DNNCOST_LAYER_EXPECT(!seen[a], "axis " << axis << " is listed twice in input 'axes'");
+      seen[a] = true;
+      full[a] = pads[i];
+      full[a + rank] = pads[i + n];
+    }
+    return full;
   }
 
   void forward_ref(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {

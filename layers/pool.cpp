@@ -149,9 +149,9 @@ class WindowedPool : public Layer {
     return v;
   }
 
-  // Output size and pads of every spatial axis from kernel_shape, strides, pads, auto_pad, ceil_mode and (MaxPool
-  // only) dilations. Fails unless every window overlaps the input. ceil_mode applies to explicit pads only: the
-  // auto_pad output sizes are fixed by their formulas.
+  // Output size and pads of every spatial axis from kernel_shape, strides, pads, auto_pad, ceil_mode and (MaxPool,
+  // AveragePool from opset 19) dilations. Fails unless every window overlaps the input. ceil_mode applies to explicit
+  // pads only: the auto_pad output sizes are fixed by their formulas.
   PoolGeometry resolve_geometry(const ValueDesc& x, bool has_dilations) const {
     const size_t r = static_cast<size_t>(x.rank()) - 2;
     PoolGeometry g;
@@ -320,7 +320,8 @@ class MaxPool : public WindowedPool, public ParsedAttributes<PoolParams> {
 
 // AveragePool: mean over each window, dividing by the taps inside the input (count_include_pad = 0, default)
 // or inside the input and its explicit pads (count_include_pad = 1). count_include_pad from opset 7, ceil_mode
-// from 10; dilations (opset 19) are not read.
+// from 10, dilations from 19 (the taps of a window are `dilation` apart, as MaxPool's; the divisor counts the
+// taps, not the positions they span).
 class AveragePool : public WindowedPool, public ParsedAttributes<PoolParams> {
  public:
   using WindowedPool::WindowedPool;
@@ -335,10 +336,9 @@ class AveragePool : public WindowedPool, public ParsedAttributes<PoolParams> {
     count_include_pad_ = attrs().get_int("count_include_pad", 0);
     DNNCOST_LAYER_EXPECT(count_include_pad_ == 0 || count_include_pad_ == 1,
                          "count_include_pad is " << count_include_pad_ << ", expected 0 or 1");
-    geometry_ = resolve_geometry(in[0], false);
+    geometry_ = resolve_geometry(in[0], true);
     parsed_ = params_of(geometry_, false);
     parsed_.count_include_pad = count_include_pad_ == 1;
-    parsed_.unapplied_dilations = attrs().has("dilations");
     return {{DType::kFloat32, pooled_shape(in[0], geometry_)}};
   }
 

@@ -16,9 +16,6 @@ struct PoolParams {
   // split against the output size; the extra end a ceil_mode window reaches is not in them.
   Shape kernel, strides, dilations, pads_begin, pads_end;
   bool count_include_pad = false;  // AveragePool: the divisor counts the explicit pads
-  // AveragePool with the opset-19 dilations attribute, which the layer does not apply: the devices leave such a
-  // step to the reference.
-  bool unapplied_dilations = false;
 };
 
 }  // namespace dnncost

@@ -45,7 +45,7 @@ const char* const kNoPerLayer = "no per-layer pass for this network (profile wit
 // The per-layer breakdown: the 12 slowest layers' shares of the network's time, MACs and memory, and the rest.
 void figure_layers(Page& p, const Model& m) {
   const std::string title = "Per-layer breakdown: " + m.key;
-  if (!m.per_layer) return p.missing_figure("fig-layers-" + m.key, title, kNoPerLayer);
+  if (!m.per_layer) return p.missing_figure("fig-layers-" + html_id(m.key), title, kNoPerLayer);
   const json& r = *m.per_layer->record;
   const json& layers = r["per_layer"]["layers"];
   double total_ms = 0, total_macs = 0, total_mem = 0;
@@ -94,7 +94,7 @@ void figure_layers(Page& p, const Model& m) {
   else
     c.notes.push_back(
         "memory shares need per-layer weight and activation bytes (records before they existed lack them)");
-  p.figure("fig-layers-" + m.key, title, render(c), false,
+  p.figure("fig-layers-" + html_id(m.key), title, render(c), false,
            "The " + std::to_string(shown) + " slowest of " + std::to_string(order.size()) + " layers at batch " +
                std::to_string(m.per_layer->batch) + " (per-layer pass: layer sum " +
                fmt("%.3f", num_at(r, {"per_layer", "layer_sum_ms"})) + " ms vs " +
@@ -105,7 +105,7 @@ void figure_layers(Page& p, const Model& m) {
 // The roofline: each layer's FLOPs per byte against the FLOP rate it achieved, under the device's measured peaks.
 void figure_roofline(Page& p, const Study& st, const Model& m) {
   const std::string title = "Roofline: " + m.key;
-  if (!m.per_layer) return p.missing_figure("fig-roofline-" + m.key, title, kNoPerLayer);
+  if (!m.per_layer) return p.missing_figure("fig-roofline-" + html_id(m.key), title, kNoPerLayer);
   const json& layers = (*m.per_layer->record)["per_layer"]["layers"];
   XYChart rc;
   rc.title = title;
@@ -135,7 +135,7 @@ void figure_roofline(Page& p, const Study& st, const Model& m) {
   for (size_t i = 0; i < rc.series.size(); ++i) rc.series[i].color = palette_color(i);
   const double peak = num_at(st.peaks, {"gflops"}), bw = num_at(st.peaks, {"gbs"});
   if (rc.series.empty()) {
-    return p.missing_figure("fig-roofline-" + m.key, title, "no layer with both FLOPs and a measured time");
+    return p.missing_figure("fig-roofline-" + html_id(m.key), title, "no layer with both FLOPs and a measured time");
   }
   if (peak > 0 && bw > 0) {
     const double ridge = peak / bw;
@@ -156,7 +156,7 @@ void figure_roofline(Page& p, const Study& st, const Model& m) {
         "predates them)");
   }
   if (skipped) rc.notes.push_back(std::to_string(skipped) + " layers without FLOPs are not drawn");
-  p.figure("fig-roofline-" + m.key, title, render(rc), false,
+  p.figure("fig-roofline-" + html_id(m.key), title, render(rc), false,
            "Each point is one layer at batch " + std::to_string(m.per_layer->batch) +
                ": its FLOPs over the bytes it reads and writes, against the FLOP rate it achieved in the per-layer "
                "pass. Points far below the roof are neither compute- nor bandwidth-bound on this device. The memory "
@@ -167,7 +167,7 @@ void figure_roofline(Page& p, const Study& st, const Model& m) {
 
 // One network: its measurements per batch size, its per-layer breakdown and its roofline.
 void model_section(Page& p, const Study& st, const Model& m) {
-  p.html << "<section class=\"model\" id=\"model-" << esc(m.key) << "\"><h3 class=\"model-title\">" << esc(m.title)
+  p.html << "<section class=\"model\" id=\"model-" << html_id(m.key) << "\"><h3 class=\"model-title\">" << esc(m.title)
          << (m.title != m.key ? " (" + esc(m.key) + ")" : "") << "</h3>\n";
   p.html << "<p>" << esc(m.path) << ": " << compact_number(m.params) << " parameters, "
          << fmt("%.3f", m.flops_per_image / 1e9) << " GFLOPs per image";

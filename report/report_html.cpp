@@ -99,7 +99,9 @@ void page_head(Page& p, const ReportInputs& in, const Study& st) {
   if (!in.generated_at.empty()) h << "; generated " << esc(in.generated_at);
   h << ".</p>\n";
   h << "<nav><b>Contents</b><ul><li><a href=\"#study\">The study's figures</a></li><li><a href=\"#findings\">The "
-       "four findings, measured here</a></li><li><a href=\"#models\">Per network: layers and roofline</a></li>"
+       "four findings, measured here</a></li>";
+  if (!swept_dim(st).empty()) h << "<li><a href=\"#sequence\">Token models: cost and time vs sequence length</a></li>";
+  h << "<li><a href=\"#models\">Per network: layers and roofline</a></li>"
        "<li><a href=\"#records\">Records and method</a></li></ul></nav>\n";
 }
 
@@ -173,6 +175,7 @@ std::string build_report_html(const ReportInputs& in, ReportSummary* summary) {
   const detail::StudyFits fits = detail::study_figures(p, in, st);
   const std::vector<detail::Finding> fs = detail::findings(st, fits);
   detail::findings_section(p, fs);
+  detail::sequence_figures(p, st);
   detail::network_sections(p, st);
   detail::records_section(p, in, st);
   p.html << detail::kDrawCheck << "\n</body></html>\n";

@@ -33,6 +33,10 @@ struct ReportSummary {
 // The titles of the study's figures, in order (each is an <h3> of the report, drawn or marked missing).
 const std::vector<std::string>& study_figure_titles();
 
+// The titles of the token models' figures (operations and time vs a swept symbolic dimension), drawn only when the
+// records hold a network measured at several sizes of one dimension (profile --dim seq=128,256,...).
+const std::vector<std::string>& sequence_figure_titles();
+
 std::string build_report_html(const ReportInputs& in, ReportSummary* summary = nullptr);
 
 // A record's model name: the folder of "…/<name>/model.onnx", else the file stem ("resnet50.onnx" ->

@@ -51,8 +51,13 @@ struct Config {
   double power_w = NAN, dynamic_w = NAN, energy_per_image_j = NAN;  // power.avg_w etc. when a sensor measured
 };
 
+// One network at one binding of its symbolic dimensions (profile --dim): records that differ in `dims` are different
+// configurations. `key` is the network's name followed by the binding ("bert_base seq=128"), `network` the name alone
+// (what the manifest and eval records are looked up by).
 struct Model {
-  std::string key, path, title;
+  std::string key, network, path, title;
+  std::map<std::string, int64_t> dims;  // the record's "dims" ({} without --dim)
+  std::string dims_text;                // "seq=128" ("" without --dim)
   std::map<int64_t, Config> by_batch;
   double params = NAN, flops_per_image = NAN;
   std::optional<Accuracy> accuracy;
@@ -77,6 +82,11 @@ struct Study {
 
 // The records of the plotted device (in.device, else the one with the most ok profile records), grouped.
 Study build_study(const ReportInputs& in);
+
+// A record's dims as "seq=128 heads=4" (names in order), "" when it has none; `dims` receives them.
+std::string record_dims(const json& r, std::map<std::string, int64_t>* dims = nullptr);
+// `text` made fit for an HTML id: every character outside [A-Za-z0-9_-] becomes '-'.
+std::string html_id(const std::string& text);
 
 // The configuration of a model at the reference batch (or its largest batch when there is no common one).
 const Config* at_ref(const Study& st, const Model& m);
@@ -127,6 +137,14 @@ struct Finding {
 std::vector<Finding> findings(const Study& st, const StudyFits& fits);
 // The section of the four findings, each with its verdict and evidence.
 void findings_section(Page& p, const std::vector<Finding>& fs);
+
+// The section of the token models' figures (report/sequence_figures.cpp): operations (attention products and the
+// rest) and time against a swept symbolic dimension, one series per network. Writes nothing when no network was
+// measured at two or more values of one dimension; returns whether it wrote the section.
+bool sequence_figures(Page& p, const Study& st);
+// The symbolic dimension swept for the most networks (two or more sizes each, the other dimensions fixed), "" when
+// none is.
+std::string swept_dim(const Study& st);
 
 // The section of the per-network breakdowns, one per network (report/network_sections.cpp).
 void network_sections(Page& p, const Study& st);

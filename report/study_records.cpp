@@ -2,6 +2,7 @@
 // listed, power and device peaks picked up, accuracy from eval records else the zoo manifest's published top-1,
 // networks ordered by operations per image, and the reference batch; plus model_key() (report/report_html.h).
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <map>
 #include <set>
@@ -29,6 +30,25 @@ std::string str_at(const json& j, std::initializer_list<const char*> path) {
   if (p->is_string()) return p->get<std::string>();
   if (p->is_number()) return p->dump();
   return "";
+}
+
+std::string record_dims(const json& r, std::map<std::string, int64_t>* dims) {
+  std::string text;
+  if (!r.is_object() || !r.contains("dims") || !r["dims"].is_object()) return text;
+  for (auto it = r["dims"].begin(); it != r["dims"].end(); ++it) {
+    if (!it.value().is_number_integer()) continue;
+    const int64_t v = it.value().get<int64_t>();
+    if (dims) (*dims)[it.key()] = v;
+    text += (text.empty() ? "" : " ") + it.key() + "=" + std::to_string(v);
+  }
+  return text;
+}
+
+std::string html_id(const std::string& text) {
+  std::string id = text;
+  for (char& c : id)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-') c = '-';
+  return id;
 }
 
 bool has_schema(const json& r, const std::string& prefix) {
@@ -103,7 +123,10 @@ Study build_study(const ReportInputs& in) {
   std::map<std::string, Model> models;
   for (const json& r : in.records) {
     if (!has_schema(r, "dnncost.profile/") || str_at(r, {"device", "kind"}) != st.device) continue;
-    const std::string key = model_key(str_at(r, {"model"}));
+    const std::string network = model_key(str_at(r, {"model"}));
+    std::map<std::string, int64_t> dims;
+    const std::string dims_text = record_dims(r, &dims);
+    const std::string key = dims_text.empty() ? network : network + " " + dims_text;
     const int64_t batch = static_cast<int64_t>(num_at(r, {"batch"}));
     if (str_at(r, {"status"}) != "ok") {
       st.failures.push_back(key + " batch " + std::to_string(batch) + ": " + str_at(r, {"status"}) + " (" +
@@ -112,6 +135,9 @@ Study build_study(const ReportInputs& in) {
     }
     Model& m = models[key];
     m.key = key;
+    m.network = network;
+    m.dims = dims;
+    m.dims_text = dims_text;
     m.path = str_at(r, {"model"});
     Config c;  // a later record of the same configuration replaces an earlier one
     c.batch = batch;
@@ -163,13 +189,14 @@ Study build_study(const ReportInputs& in) {
     const Config& first = m.by_batch.begin()->second;
     m.params = first.params;
     m.flops_per_image = first.flops / static_cast<double>(first.batch);
-    auto mt = measured.find(m.key);
+    auto mt = measured.find(m.network);
     if (mt != measured.end())
       m.accuracy = mt->second.second;
-    else if (published.count(m.key))
-      m.accuracy = published.at(m.key);
-    m.title = titles.count(m.key) ? titles.at(m.key) : m.key;
-    m.in_study = in_study.count(m.key) != 0;
+    else if (published.count(m.network))
+      m.accuracy = published.at(m.network);
+    m.title = titles.count(m.network) ? titles.at(m.network) : m.network;
+    if (!m.dims_text.empty()) m.title += " " + m.dims_text;
+    m.in_study = in_study.count(m.network) != 0;
     for (const auto& bc : m.by_batch) {
       if (bc.second.record->contains("per_layer")) {
         m.per_layer = &bc.second;
@@ -178,8 +205,19 @@ Study build_study(const ReportInputs& in) {
     }
     st.models.push_back(m);
   }
-  std::sort(st.models.begin(), st.models.end(), [](const Model& a, const Model& b) {
-    return a.flops_per_image < b.flops_per_image || (a.flops_per_image == b.flops_per_image && a.key < b.key);
+  // Networks by operations per image (a network measured at several dims by its smallest), then its bindings in
+  // the order of their sizes.
+  std::map<std::string, double> network_flops;
+  for (const Model& m : st.models) {
+    auto it = network_flops.find(m.network);
+    if (it == network_flops.end() || m.flops_per_image < it->second) network_flops[m.network] = m.flops_per_image;
+  }
+  std::sort(st.models.begin(), st.models.end(), [&](const Model& a, const Model& b) {
+    const double fa = network_flops.at(a.network), fb = network_flops.at(b.network);
+    if (fa != fb) return fa < fb;
+    if (a.network != b.network) return a.network < b.network;
+    if (a.dims != b.dims) return a.dims < b.dims;
+    return a.key < b.key;
   });
   for (size_t i = 0; i < st.models.size(); ++i) {
     st.models[i].color = palette_color(i);

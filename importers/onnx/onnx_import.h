@@ -9,7 +9,7 @@
 namespace dnncost {
 
 // Highest default-domain opset whose operator forms dnncost implements.
-constexpr int64_t kMaxSupportedOpset = 17;
+constexpr int64_t kMaxSupportedOpset = 21;
 
 // Loads a model file. Throws ModelError (naming the file, and the node where one is at fault) for a
 // missing, unreadable, truncated, non-ONNX or unsupported file. External data is read from files under the

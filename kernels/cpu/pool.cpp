@@ -2,7 +2,8 @@
 // (1-D to 3-D, dilated max pooling included) in the layout of the input. ceil_mode becomes extra padding at the
 // end of an axis; AveragePool with count_include_pad = 1 whose last window reaches into that extra padding runs
 // the reference (oneDNN would count the extra padding in the divisor, ONNX does not). MaxPool with the Indices
-// output, integer inputs and opset-19 AveragePool dilations run the reference too.
+// output, integer inputs and dilated AveragePool (opset 19; oneDNN's divisor with dilations is not checked against
+// ONNX's) run the reference too.
 #include <algorithm>
 
 #include "kernels/cpu/cpu_kernel.h"
@@ -17,7 +18,8 @@ std::unique_ptr<CpuKernel> make_pool(const KernelRequest& r) {
   const Shape& x = r.input(0).shape;
   const Shape& y = r.output(0).shape;
   if (x.size() < 3 || x.size() > 5 || y.size() != x.size()) return nullptr;
-  if (p->unapplied_dilations) return nullptr;
+  const bool dilated = std::any_of(p->dilations.begin(), p->dilations.end(), [](int64_t d) { return d != 1; });
+  if (dilated && !p->max) return nullptr;
   const size_t rank = x.size() - 2;
   const bool max = p->max;
 

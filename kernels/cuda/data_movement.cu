@@ -101,6 +101,7 @@ std::unique_ptr<CudaKernel> make_pad(const KernelRequest& r) {
   if (c.fill_input >= 0) k->fill_operand = k->take_input(r, static_cast<size_t>(c.fill_input));
   const char* mode = c.table.mode == PadMode::kReflect ? "reflect"
                      : c.table.mode == PadMode::kEdge  ? "edge"
+                     : c.table.mode == PadMode::kWrap  ? "wrap"
                                                        : "constant";
   k->implementation = std::string("dnncost pad<") + mode + ">";
   k->details["layouts"] = "NCHW (row-major)";

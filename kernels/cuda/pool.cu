@@ -129,7 +129,10 @@ std::unique_ptr<CudaKernel> make_pool(const KernelRequest& r) {
   const Shape& x = r.input(0).shape;
   const Shape& y = r.output(0).shape;
   if (x.size() < 3 || x.size() > 5 || y.size() != x.size()) return nullptr;
-  if (pool->unapplied_dilations) return nullptr;  // opset-19 AveragePool dilations: the reference runs them
+  // Dilated AveragePool (opset 19): the window kernel would take its windows from the reference's function, but it
+  // has not been run on a GPU with dilations yet: the reference runs it.
+  if (!pool->max && std::any_of(pool->dilations.begin(), pool->dilations.end(), [](int64_t d) { return d != 1; }))
+    return nullptr;
   const size_t rank = x.size() - 2;
   const bool max = pool->max, include_pad = pool->count_include_pad;
   const std::vector<int64_t>& kernel = pool->kernel;

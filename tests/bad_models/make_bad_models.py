@@ -352,20 +352,20 @@ def unsupported_ops_and_opsets(c):
     c.add("custom_domain_relu", "a node named like a supported op, but of another domain", info(path),
           contains=["custom_domain_relu.onnx", "node 'custom_relu' (com.example::Relu)"])
 
-    for opset in (18, 99):
+    for opset in (22, 99):
         name = f"opset_{opset}"
         path = c.write_model(name, one_node_model(helper.make_node("Relu", ["X"], ["Y"], name="relu1"), opset=opset))
         c.add(name, f"default-domain opset {opset}, newer than dnncost supports", info(path),
-              contains=[name + ".onnx", f"opset {opset}", "1 to 17"], also_run=True)
+              contains=[name + ".onnx", f"opset {opset}", "1 to 21"], also_run=True)
     path = c.write_model("opset_0", one_node_model(helper.make_node("Relu", ["X"], ["Y"], name="relu1"), opset=0))
     c.add("opset_0", "default-domain opset version 0 (versions start at 1)", info(path),
-          contains=["opset_0.onnx", "opset 0", "1 to 17"])
+          contains=["opset_0.onnx", "opset 0", "1 to 21"])
     m = one_node_model(helper.make_node("Relu", ["X"], ["Y"], name="relu1"))
     del m.opset_import[:]
     m.opset_import.append(helper.make_opsetid("com.example", 1))
     path = c.write_model("opset_only_custom", m)
     c.add("opset_only_custom", "imports only a custom domain's opset", info(path),
-          contains=["opset_only_custom.onnx", "default-domain", "1 to 17"])
+          contains=["opset_only_custom.onnx", "default-domain", "1 to 21"])
     m = one_node_model(helper.make_node("Relu", ["X"], ["Y"], name="relu1"))
     m.ir_version = 0
     path = c.write_model("ir_version_missing", m)

@@ -11,6 +11,9 @@ Runs `dnncost info MODEL_DIR/model.onnx --batch 1 --json WORK_DIR/info.json` and
     BatchNorm after a bias-free Conv: BN's weight and bias 2C go, the Conv gains a bias C; 2C after a Conv with a
     bias); totals.params is at most that (dnncost's own BatchNorm folding can only remove params);
   - the per-layer MACs and params add up to the totals;
+  - every layer has a cost role, totals.macs_by_role is the per-role sum of the layers' MACs, and, on a network
+    without products of two run-time operands, its convolution and projection_mlp are meta.json's Conv2d and Linear
+    forward-hook counts (macs_batch1_conv, macs_batch1_linear);
   - the terminal output has the line "MACs   <N with grouped digits>", e.g. "MACs   4,089,184,256".
 Prints one PASS/FAIL line per check; exits 1 when a check fails or dnncost fails.
 """
@@ -103,6 +106,22 @@ def main():
     check_equal("sum of per-layer params", layer_params, totals["params"], "totals.params")
     check(totals["flops"] >= 2 * totals["macs"],
           f"totals.flops {grouped(totals['flops'])} >= 2 * MACs (1 MAC = 2 FLOPs, plus the other operations)")
+
+    # Cost roles (docs/COSTS.md "Cost roles"): the sums by role are the layers' sums, and on a network without products
+    # of two run-time operands (the CNNs) the convolutions and the projections are PyTorch's Conv2d and Linear counts.
+    roles = ("attention_scores", "attention_context", "activation_products", "projection_mlp", "convolution", "other")
+    by_role = totals.get("macs_by_role", {})
+    check(sorted(by_role) == sorted(roles), f"totals.macs_by_role has every role: {sorted(by_role)}")
+    check(all(layer.get("role") in roles for layer in info["layers"]), "every layer has a role")
+    for role in roles:
+        layer_sum = sum(layer["macs"] for layer in info["layers"] if layer.get("role") == role)
+        check_equal(f"macs_by_role.{role}", by_role.get(role, -1), layer_sum, f"the MACs of the '{role}' layers")
+    products = sum(by_role.get(r, 0) for r in ("attention_scores", "attention_context", "activation_products"))
+    if products == 0 and "macs_batch1_conv" in meta and "macs_batch1_linear" in meta:
+        check_equal("convolution MACs", by_role.get("convolution", -1), meta["macs_batch1_conv"],
+                    "the forward-hook count of Conv2d")
+        check_equal("projection and MLP MACs", by_role.get("projection_mlp", -1), meta["macs_batch1_linear"],
+                    "the forward-hook count of Linear")
 
     want = args.macs if args.macs is not None else hook_macs
     pattern = re.compile(r"^MACs\s+" + re.escape(grouped(want)) + r"(\s|$)", re.MULTILINE)

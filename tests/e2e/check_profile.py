@@ -70,6 +70,12 @@ def main():
             fail("layer_sum_ms is not the sum of the layers' medians")
         if sum(l["flops"] for l in layers) != r["costs"]["flops"]:
             fail("per-layer FLOPs do not add up to the total")
+        by_role = r["costs"]["macs_by_role"]
+        for role, macs in by_role.items():
+            if sum(l["macs"] for l in layers if l["role"] == role) != macs:
+                fail(f"costs.macs_by_role.{role} {macs} is not the sum of its layers' MACs")
+        if sum(by_role.values()) != r["costs"]["macs"] or by_role["convolution"] == 0:
+            fail(f"costs.macs_by_role {by_role} does not add up to {r['costs']['macs']} MACs or has no convolution")
         fit = r["fit_time_vs_flops"]["overall"]
         if not fit["valid"] or not (0 <= fit["r2"] <= 1):
             fail(f"bad overall fit {fit}")

@@ -1,7 +1,7 @@
 // Structure-aware libFuzzer target for the layers: the input bytes choose a small graph directly (no protobuf),
 // so every input reaches shape inference: one to three nodes of any registered op, inputs that are graph inputs
 // (small random shapes), initializers (float, int64 or int32, with edge values such as 0, -1, 2^62, INT64_MIN)
-// or absent, attributes of the names layers read (right or wrong type, edge values), and an opset from 1 to 17.
+// or absent, attributes of the names layers read (right or wrong type, edge values), and an opset from 1 to 21.
 // The graph is planned with small limits and, when small, run once on `ref`; then the graph passes run and their
 // graph must plan and run too (tests/fuzz/fuzz_common.h).
 //
@@ -56,7 +56,8 @@ class ByteReader {
 
 const char* const kIntAttrs[] = {"axis", "group", "keepdims", "to", "transA", "transB", "size", "ceil_mode",
                                  "count_include_pad", "storage_order", "allowzero", "start", "end", "broadcast",
-                                 "noop_with_empty_axes", "training_mode", "spatial", "value_int", "fmod", "upper"};
+                                 "noop_with_empty_axes", "training_mode", "spatial", "value_int", "fmod", "upper",
+                                 "num_outputs", "saturate"};
 const char* const kIntsAttrs[] = {"kernel_shape", "strides", "pads", "dilations", "axes", "perm", "split",
                                   "output_padding", "output_shape", "starts", "ends", "shape", "paddings",
                                   "value_ints"};
@@ -131,7 +132,7 @@ Graph random_graph(ByteReader& r, const std::vector<std::string>& ops) {
   Graph g;
   g.path = "fuzz_layers.onnx";
   g.ir_version = 8;
-  g.opset = 1 + static_cast<int64_t>(r.pick(17));
+  g.opset = 1 + static_cast<int64_t>(r.pick(21));  // 1 to kMaxSupportedOpset
   std::vector<std::string> values;  // names a node may read
   const size_t n_inputs = 1 + r.pick(3);
   for (size_t i = 0; i < n_inputs; ++i) {

@@ -12,6 +12,10 @@ usage: check_report.py DNNCOST WORK_DIR [--keep-html PATH]
 3. No manifest and no eval record: the accuracy figures say there is no accuracy data.
 4. A JSON Lines file with a cut last line still gives a report, with a warning.
 5. No records at all is an error (exit 2).
+6. Records that differ only in "dims" (profile --dim seq=...): each binding is its own configuration (its own
+   section, labelled "tok_s seq=128", with its own numbers), and the token models' figures are drawn: operations
+   split into attention products and the rest, with the fitted exponents (2 and 1), and time vs sequence length;
+   a network whose records lack macs_by_role is drawn unsplit and said so. Without dims they are absent.
 """
 import html.parser
 import json
@@ -23,6 +27,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 RECORDS = os.path.join(HERE, "records", "profile.jsonl")
 POWER_RECORDS = os.path.join(HERE, "records", "profile_power.jsonl")
+DIMS_RECORDS = os.path.join(HERE, "records", "profile_dims.jsonl")
 EVAL = os.path.join(HERE, "records", "tiny_a.eval.json")
 MANIFEST = os.path.join(HERE, "manifest.json")
 STUDY_TITLES = [
@@ -37,6 +42,7 @@ STUDY_TITLES = [
     "Top-1 accuracy vs images per second",
     "Top-1 accuracy per parameter (information density)",
 ]
+SEQUENCE_TITLES = ["Operations vs sequence length: attention products and the rest", "Time vs sequence length"]
 MODELS = ["tiny_a", "tiny_b", "tiny_c", "tiny_d"]
 
 
@@ -114,6 +120,13 @@ def parse(path):
         text = f.read()
     page = Page()
     page.feed(text)
+    ids = re.findall(r'\bid="([^"]*)"', text)
+    dup = sorted({i for i in ids if ids.count(i) > 1})
+    if dup:
+        fail(f"{path}: element ids used more than once: {dup}")
+    bad = [i for i in ids if not re.fullmatch(r"[A-Za-z0-9_-]+", i)]
+    if bad:
+        fail(f"{path}: element ids with spaces or other characters: {bad}")
     return text, page
 
 
@@ -137,6 +150,9 @@ def full_report(dnncost, work):
     for t in STUDY_TITLES:
         if t not in by_title:
             fail(f"no figure titled '{t}' (figures: {[f['title'] for f in page.figures]})")
+    for t in SEQUENCE_TITLES:
+        if t in by_title or "Token models" in text:
+            fail(f"records without dims have a token models' figure '{t}'")
     for f in page.figures:
         if f["svgs"] != 1:
             fail(f"figure '{f['title']}' has {f['svgs']} SVG charts, expected 1")
@@ -246,6 +262,51 @@ def cut_line(dnncost, work):
     print("cut and empty record files: ok")
 
 
+def with_dims(dnncost, work):
+    out = os.path.join(work, "dims.html")
+    report(dnncost, [DIMS_RECORDS, "--zoo-manifest", MANIFEST], out)
+    text, page = parse(out)
+    check_text_clean(page, "report with dims")
+    by_title = {f["title"]: f for f in page.figures}
+    for t in SEQUENCE_TITLES:
+        if t not in by_title or by_title[t]["missing"]:
+            fail(f"with dims: no drawn figure '{t}' (figures: {sorted(by_title)})")
+    configs = [f"tok_s seq={s}" for s in (64, 128, 256, 512)] + [f"tok_m seq={s}" for s in (64, 128, 256, 512)] + \
+        ["tok_old seq=64", "tok_old seq=128", "tok_fix seq=128"]
+    sections = re.findall(r'<h3 class="model-title">([^<]*)</h3>', text)
+    if sorted(sections) != sorted(configs):
+        fail(f"with dims: per-network sections {sections}, expected one per binding {configs}")
+    for c in configs:
+        if f"Per-layer breakdown: {c}" not in by_title:
+            fail(f"with dims: no breakdown figure for '{c}'")
+    n_figures = len(STUDY_TITLES) + len(SEQUENCE_TITLES) + 2 * len(configs)
+    if page.svgs != n_figures or len(page.figures) != n_figures:
+        fail(f"with dims: {page.svgs} SVG charts in {len(page.figures)} figures, expected {n_figures}")
+    visible = "".join(page.text)
+    # Each binding keeps its own numbers: tok_s at batch 1, seq 512: 2 x (2 x 512^2 x 64 + 12 x 512 x 64^2) MACs.
+    macs = 2 * (2 * 512 * 512 * 64 + 12 * 512 * 64 * 64)
+    ms = 10.0 * 2 * macs / 1e9 + 1.0
+    section = text[text.index('id="model-tok_s-seq-512"'):]
+    section = section[:section.index("</section>")]
+    if f"<tr><td>1</td><td>{ms:.3f}</td>" not in section:
+        fail(f"with dims: the section of tok_s seq=512 does not have batch 1 at {ms:.3f} ms")
+    for needle in ("tok_s (batch 1): attention MACs ∝ seq^2.00, the rest ∝ seq^1.00",
+                   "tok_m (batch 1): attention MACs ∝ seq^2.00, the rest ∝ seq^1.00",
+                   "tok_s: QKᵀ + AV", "tok_m: the rest", "tok_old: all MACs",
+                   "tok_old (batch 1): its records have no costs.macs_by_role",
+                   "tok_s (batch 1): time ∝ seq^", "Token models: cost and time vs sequence length"):
+        if needle not in visible:
+            fail(f"with dims: the page does not say '{needle}'")
+    if "tok_fix: " in visible or "tok_fix (batch" in visible:
+        fail("with dims: tok_fix, measured at one seq only, is drawn as a series")
+    # Attention share at seq 512 for tok_s: 2 s^2 d / (2 s^2 d + 12 s d^2) = 2 * 512 / (2 * 512 + 12 * 64) = 57.1 %.
+    if "attention 57.1 % of the MACs at seq=512" not in visible:
+        fail("with dims: tok_s's attention share at seq=512 is not 57.1 %")
+    if 'href="#sequence"' not in text:
+        fail("with dims: the contents do not link the token models' section")
+    print(f"with dims: ok ({len(configs)} configurations, {page.svgs} charts)")
+
+
 def main():
     dnncost, work = sys.argv[1:3]
     os.makedirs(work, exist_ok=True)
@@ -253,6 +314,7 @@ def main():
     with_power(dnncost, work)
     no_accuracy(dnncost, work)
     cut_line(dnncost, work)
+    with_dims(dnncost, work)
     print("PASS")
 
 

@@ -3,7 +3,8 @@
 
 usage: check_report_browser.py DNNCOST WORK_DIR
 
-The report is made from the fixed records of this folder, then loaded with
+The report is made from the fixed records of this folder (profile.jsonl, the token models' profile_dims.jsonl and
+the eval record), then loaded with
   chromium --headless --disable-gpu --no-sandbox --dump-dom --enable-logging=stderr --v=0
 The page's own scripts record JavaScript errors (data-js-errors) and, after loading, count the SVG charts
 whose drawing box is not empty (data-charts-drawn of data-charts). Checks: every chart draws, no JavaScript
@@ -19,7 +20,8 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SKIP = 77
-EXPECTED_CHARTS = 18  # 10 study figures + 2 per network x 4 networks (as in check_report.py)
+# 10 study figures + 2 token models' figures + 2 per configuration x (4 networks + 11 bindings of seq)
+EXPECTED_CHARTS = 10 + 2 + 2 * (4 + 11)
 
 
 def fail(msg):
@@ -56,6 +58,7 @@ def main():
     browser = chromium()
     page = os.path.join(work, "browser_report.html")
     p = subprocess.run([dnncost, "report", os.path.join(HERE, "records", "profile.jsonl"),
+                        os.path.join(HERE, "records", "profile_dims.jsonl"),
                         os.path.join(HERE, "records", "tiny_a.eval.json"), "--zoo-manifest",
                         os.path.join(HERE, "manifest.json"), "--out", page, "--quiet"],
                        capture_output=True, text=True, timeout=120)

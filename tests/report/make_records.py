@@ -10,6 +10,12 @@ tiny_c have published top-1 in the manifest; tiny_d has none. tiny_c batch 8 ran
 record is from another device (cpu). No record in profile.jsonl has power numbers (their power objects say RAPL is
 absent); profile_power.jsonl has the same records with a sensor's numbers: avg power 60 W + 0.5 W per image of the
 batch + 0.5 W per GFLOP per image, idle 20 W, energy per image = power x per-image time.
+
+profile_dims.jsonl: token models measured with --dim seq=64,128,256,512 (records that differ only in "dims"), on
+`ref`, without power or per-layer pass. Per sequence, layers x (attention products 2 * seq^2 * d MACs + the rest
+12 * seq * d^2 MACs), in costs.macs_by_role; time = 10 ms per GFLOP + 1 ms as above. tok_s (d 64, 2 layers) at
+batch 1 and 2, tok_m (d 128, 4 layers) at batch 1; tok_old at seq 64 and 128 has no macs_by_role (a record made
+before dnncost summed MACs by role); tok_fix was measured at seq=128 only (not a sweep).
 """
 import json
 import os
@@ -89,6 +95,33 @@ def profile(name, batch, kind="ref", with_layers=False):
     return r
 
 
+TOKEN_MODELS = {"tok_s": (64, 2), "tok_m": (128, 4), "tok_old": (64, 2), "tok_fix": (64, 2)}  # name: (d, layers)
+
+
+def token_profile(name, seq, batch):
+    d, layers = TOKEN_MODELS[name]
+    attention = layers * 2 * seq * seq * d * batch
+    rest = layers * 12 * seq * d * d * batch
+    params = layers * 12 * d * d
+    r = profile("tiny_a", batch)
+    macs = attention + rest
+    ms = 10.0 * 2 * macs / 1e9 + 1.0
+    r.update(model=f"models/{name}/model.onnx", graph={"producer": "test", "opset": 13, "name": name},
+             dims={"seq": seq}, per_image_ms=ms / batch, images_per_s=1000.0 * batch / ms,
+             achieved_gflops=2 * macs / (ms * 1e6))
+    r["costs"] = dict(r["costs"], params=params, macs=macs, flops=2 * macs + layers * 5 * seq * seq * batch,
+                      weight_bytes=4 * params)
+    if name != "tok_old":
+        r["costs"]["macs_by_role"] = {"attention_scores": attention // 2, "attention_context": attention // 2,
+                                      "activation_products": 0, "projection_mlp": rest, "convolution": 0, "other": 0}
+        r["costs"]["flops_by_role"] = {k: 2 * v for k, v in r["costs"]["macs_by_role"].items()}
+        r["costs"]["flops_by_role"]["other"] = layers * 5 * seq * seq * batch
+    r["latency"] = {k: (v * ms / r["latency"]["median_ms"] if k.endswith("_ms") else v)
+                    for k, v in r["latency"].items()}
+    r["latency"]["timed_s"] = 2 * ms / 1000
+    return r
+
+
 def main():
     os.makedirs("records", exist_ok=True)
     recs = [profile(name, b, with_layers=(b == 1 and name != "tiny_d")) for name in MODELS for b in (1, 2, 4)]
@@ -105,6 +138,13 @@ def main():
         for r in recs:
             if r["status"] == "ok" and r["device"]["kind"] == "ref":
                 r = dict(r, power=power(r["graph"]["name"], r["batch"], r["latency"]["median_ms"]))
+            f.write(json.dumps(r, separators=(",", ":")) + "\n")
+    with open("records/profile_dims.jsonl", "w") as f:
+        recs = [token_profile("tok_s", seq, b) for seq in (64, 128, 256, 512) for b in (1, 2)]
+        recs += [token_profile("tok_m", seq, 1) for seq in (64, 128, 256, 512)]
+        recs += [token_profile("tok_old", seq, 1) for seq in (64, 128)]
+        recs.append(token_profile("tok_fix", 128, 1))
+        for r in recs:
             f.write(json.dumps(r, separators=(",", ":")) + "\n")
     ev = {"schema": "dnncost.eval/1", "tool": {"name": "dnncost", "version": "0.1.0"},
           "model": "models/tiny_a/model.onnx", "device": "ref", "batch": 16, "images_dir": "val",

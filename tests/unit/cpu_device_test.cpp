@@ -302,6 +302,23 @@ TEST(CpuDevice, PoolingMatchesRef) {
   }
 }
 
+// Dilated AveragePool (opset 19) runs the reference on cpu (oneDNN's divisor with dilations is not ONNX's checked
+// one); the result still matches it, with and without count_include_pad.
+TEST(CpuDevice, DilatedAveragePoolRunsTheReference) {
+  SKIP_WITHOUT_CPU_DEVICE();
+  for (int include_pad = 0; include_pad <= 1; ++include_pad) {
+    GraphBuilder b(19);
+    b.output(b.node("AveragePool", {b.input(random_tensor({1, 6, 11, 12}, 31))},
+                    {{"kernel_shape", attr_ints({3, 2})},
+                     {"dilations", attr_ints({2, 3})},
+                     {"pads", attr_ints({1, 1, 2, 1})},
+                     {"count_include_pad", attr_int(include_pad)}}));
+    const CpuRun r = run_both(b);
+    expect_parity(r, "dilated AveragePool", 0);
+    EXPECT_EQ(r.fallbacks, 1);
+  }
+}
+
 // Pooling in the blocked layout a convolution leaves (no reorder between them).
 TEST(CpuDevice, PoolingAfterConvStaysBlocked) {
   SKIP_WITHOUT_CPU_DEVICE();

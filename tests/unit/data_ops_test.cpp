@@ -155,7 +155,52 @@ TEST(DataOpsPad, WrongPadCountAndOverCropAreErrors) {
   expect_model_error({"Pad", {}, {in(iota({2, 3})), weight(int64s({1, 1}))}}, {"pads has 2 values, expected 4"});
   expect_model_error({"Pad", {}, {in(iota({3})), weight(int64s({-2, -2}))}}, {"crop more than the dimension 3"});
   expect_model_error({"Pad", {{"mode", attr_string("wrap")}}, {in(iota({3})), weight(int64s({1, 1}))}},
-                     {"mode 'wrap' is not supported"});
+                     {"mode 'wrap' exists from opset 19 on; this model uses opset 17"});
+  expect_model_error({"Pad", {{"mode", attr_string("circular")}}, {in(iota({3})), weight(int64s({1, 1}))}, 1, 19},
+                     {"mode 'circular' is not supported", "(opset 19+) 'wrap'"});
+}
+
+TEST(DataOpsPad, WrapRepeatsPeriodicallyFromOpset19) {
+  // numpy.pad([1, 2, 3], (2, 4), mode="wrap"): the pads may be longer than the dimension.
+  SingleOp op{"Pad", {{"mode", attr_string("wrap")}}, {in(floats({1, 2, 3}, {3})), weight(int64s({2, 4}))}, 1, 19};
+  auto r = run_single_op(op);
+  EXPECT_EQ(values<float>(r.outputs[0]), (std::vector<float>{2, 3, 1, 2, 3, 1, 2, 3, 1}));
+  // numpy.pad(arange(6).reshape(2, 3), ((1, 0), (1, 2)), mode="wrap")
+  SingleOp op2{"Pad", {{"mode", attr_string("wrap")}}, {in(iota({2, 3})), weight(int64s({1, 1, 0, 2}))}, 1, 21};
+  auto r2 = run_single_op(op2);
+  ASSERT_EQ(r2.outputs[0].shape(), (Shape{3, 6}));
+  EXPECT_EQ(values<float>(r2.outputs[0]), (std::vector<float>{5, 3, 4, 5, 3, 4, 2, 0, 1, 2, 0, 1, 5, 3, 4, 5, 3, 4}));
+  EXPECT_EQ(r2.cost.flops, 0);
+}
+
+TEST(DataOpsPad, AxesInputFromOpset18PadsTheListedAxesOnly) {
+  // 2x3 input; axes [-1]: pads [begin, end] = [1, 2] of the last axis only; constant_value absent (zero).
+  SingleOp op{"Pad", {}, {in(iota({2, 3})), weight(int64s({1, 2})), absent(), weight(int64s({-1}))}, 1, 18};
+  auto r = run_single_op(op);
+  ASSERT_EQ(r.outputs[0].shape(), (Shape{2, 6}));
+  EXPECT_EQ(values<float>(r.outputs[0]), (std::vector<float>{0, 0, 1, 2, 0, 0, 0, 3, 4, 5, 0, 0}));
+  EXPECT_EQ(r.cost.params, 0);  // pads and axes are initializers, not parameters
+  // The same with both axes listed in reverse order: pads are [begin of 1, begin of 0, end of 1, end of 0].
+  SingleOp both{"Pad",
+                {{"mode", attr_string("edge")}},
+                {in(iota({2, 3})), weight(int64s({0, 1, 1, 0})), absent(), weight(int64s({1, 0}))},
+                1,
+                18};
+  auto rb = run_single_op(both);
+  ASSERT_EQ(rb.outputs[0].shape(), (Shape{3, 4}));
+  EXPECT_EQ(values<float>(rb.outputs[0]), (std::vector<float>{0, 1, 2, 2, 0, 1, 2, 2, 3, 4, 5, 5}));
+}
+
+TEST(DataOpsPad, AxesInputErrors) {
+  expect_model_error({"Pad", {}, {in(iota({2, 3})), weight(int64s({1, 2})), absent(), weight(int64s({1}))}, 1, 17},
+                     {"input 'axes' exists from opset 18 on"});
+  expect_model_error({"Pad", {}, {in(iota({2, 3})), weight(int64s({1, 2, 3})), absent(), weight(int64s({1}))}, 1, 18},
+                     {"pads has 3 values, expected 2", "1 axes in input 'axes'"});
+  expect_model_error(
+      {"Pad", {}, {in(iota({2, 3})), weight(int64s({1, 2, 0, 0})), absent(), weight(int64s({1, -1}))}, 1, 18},
+      {"axis -1 is listed twice in input 'axes'"});
+  expect_model_error({"Pad", {}, {in(iota({2, 3})), weight(int64s({1, 2})), absent(), weight(int64s({2}))}, 1, 18},
+                     {"axis 2 in input 'axes' is out of range for a 2-D input"});
 }
 
 TEST(DataOpsPad, PadsComputedAtRunTimeAreAnError) {
@@ -496,6 +541,24 @@ TEST(DataOpsCast, Opset1TypeNameAndUnsupportedTargets) {
   expect_model_error({"Cast", {{"to", attr_string("COMPLEX64")}}, {in(floats({1}, {1}))}, 1, 1},
                      {"cast target 'to' = COMPLEX64"});
   expect_model_error({"Cast", {}, {in(floats({1}, {1}))}}, {"missing required attribute 'to'"});
+}
+
+TEST(DataOpsCast, SaturateFromOpset19IsAcceptedAndChangesNoSupportedTarget) {
+  // saturate only concerns float8 targets: a float -> int8 cast still wraps as without it.
+  for (int64_t saturate : {0, 1}) {
+    SingleOp op{"Cast",
+                {{"to", attr_int(static_cast<int64_t>(DType::kInt32))}, {"saturate", attr_int(saturate)}},
+                {in(floats({-2.7f, 3.5f}, {2}))},
+                1,
+                19};
+    EXPECT_EQ(run_single_op(op).outputs[0].to_int64_vector(), (std::vector<int64_t>{-2, 3}));
+  }
+  expect_model_error({"Cast", {{"to", attr_int(1)}, {"saturate", attr_int(1)}}, {in(floats({1}, {1}))}, 1, 18},
+                     {"attribute 'saturate' exists from opset 19 on"});
+  expect_model_error({"Cast", {{"to", attr_int(1)}, {"saturate", attr_int(2)}}, {in(floats({1}, {1}))}, 1, 19},
+                     {"saturate is 2, expected 0 or 1"});
+  // The int4 types of opset 21 (UINT4 = 21, INT4 = 22) are not dnncost types.
+  expect_model_error({"Cast", {{"to", attr_int(22)}}, {in(floats({1}, {1}))}, 1, 21}, {"cast target 'to' = 22"});
 }
 
 // ------------------------------------------------------------------------------------- shape subgraphs fold

@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "engine/passes.h"
+#include "layers/registry.h"
 #include "tests/unit/op_test_util.h"
 
 namespace dnncost::testing {
@@ -64,8 +65,9 @@ std::vector<Tensor> run_ref(const Net& n, const Graph& g) {
 
 // Optimizes with every pass, expects `records` records of `pass`, the outputs within `bound` of the imported graph's
 // and the same FLOPs, MACs and params as imported.
-OptimizedGraph fuse_and_check(const Net& n, const std::string& pass, size_t records, double bound) {
-  OptimizedGraph opt = optimize(n.g, PassOptions::all());
+OptimizedGraph fuse_and_check(const Net& n, const std::string& pass, size_t records, double bound,
+                              const PassOptions& options = PassOptions::all()) {
+  OptimizedGraph opt = optimize(n.g, options);
   size_t found = 0;
   for (const PassRecord& r : opt.log) found += r.pass == pass;
   EXPECT_EQ(found, records);
@@ -220,6 +222,136 @@ TEST(FuseGelu, TanhFormWithPowCube) {
   Net wrong_power = gelu_tanh_net(true);
   wrong_power.g.nodes[0].attributes["value"] = attr_tensor(Tensor::from_float({2.f}, {}));
   EXPECT_TRUE(optimize(wrong_power.g, PassOptions::all()).log.empty());
+}
+
+// ---- fuse_layernorm ------------------------------------------------------------------------------------------
+
+// The decomposition runs Pow and Sqrt (layers of their own, another part of the project).
+#define SKIP_WITHOUT_POW_AND_SQRT()                                                                             \
+  do {                                                                                                          \
+    if (!LayerRegistry::instance().has("Pow") || !LayerRegistry::instance().has("Sqrt"))                        \
+      GTEST_SKIP() << "the decomposed LayerNorm needs the Pow and Sqrt layers, which this build does not have"; \
+  } while (0)
+
+struct LnForm {
+  Shape x = {2, 3, 8};
+  std::vector<int64_t> axes = {-1};
+  Shape scale = {8};
+  bool bias = true;
+  bool square_by_mul = false;       // Mul(d, d) instead of Pow(d, 2)
+  bool scale_via_identity = false;  // torch.onnx's Identity of a merged initializer
+  float epsilon = 1e-5f;
+  float power = 2.f;
+};
+
+// x -> ReduceMean -> Sub -> Pow(2) -> ReduceMean -> Add(eps) -> Sqrt -> Div -> Mul(scale) [-> Add(B)], in torch's
+// order (symbolic_opset9.native_layer_norm).
+Net layernorm_net(const LnForm& f) {
+  Net n;
+  n.input("x", f.x);
+  const std::map<std::string, Attribute> axes{{"axes", attr_ints(f.axes)}};
+  n.node("ReduceMean", "mean", {"x"}, {"m"}, axes);
+  n.node("Sub", "sub", {"x", "m"}, {"d"});
+  if (f.square_by_mul) {
+    n.node("Mul", "square", {"d", "d"}, {"p"});
+  } else {
+    n.constant("two", f.power);
+    n.node("Pow", "square", {"d", "two"}, {"p"});
+  }
+  n.node("ReduceMean", "variance", {"p"}, {"v"}, axes);
+  n.constant("eps", f.epsilon);
+  n.node("Add", "add_eps", {"v", "eps"}, {"ve"});
+  n.node("Sqrt", "sqrt", {"ve"}, {"s"});
+  n.node("Div", "div", {"d", "s"}, {"q"});
+  n.weight("ln.weight", random_tensor(f.scale, 5, 0.5f, 1.5f));
+  std::string scale = "ln.weight";
+  if (f.scale_via_identity) {
+    n.node("Identity", "scale_copy", {"ln.weight"}, {"ln2.weight"});
+    scale = "ln2.weight";
+  }
+  n.node("Mul", "mul_scale", {"q", scale}, {f.bias ? "qs" : "y"});
+  if (f.bias) {
+    n.weight("ln.bias", random_tensor(f.scale, 6));
+    n.node("Add", "add_bias", {"qs", "ln.bias"}, {"y"});
+  }
+  n.output("y");
+  return n;
+}
+
+TEST(FuseLayerNorm, TorchDecompositionBecomesOneLayerNormalization) {
+  SKIP_WITHOUT_POW_AND_SQRT();
+  const Net n = layernorm_net({});
+  const OptimizedGraph opt = fuse_and_check(n, "fuse_layernorm", 1, 1e-6);
+  ASSERT_EQ(opt.graph->nodes.size(), 1u);
+  const Node& ln = opt.graph->nodes[0];
+  EXPECT_EQ(ln.op_type, "LayerNormalization");
+  EXPECT_EQ(ln.name, "mean");
+  EXPECT_EQ(ln.inputs, (std::vector<std::string>{"x", "ln.weight", "ln.bias"}));
+  EXPECT_EQ(ln.outputs, std::vector<std::string>{"y"});
+  EXPECT_EQ(ln.attributes.at("axis").i, -1);
+  EXPECT_EQ(ln.attributes.at("epsilon").f, 1e-5f);
+  EXPECT_EQ(opt.log.at(0).removed_nodes.size(),
+            10u);  // 8 operation nodes (the first ReduceMean is the LayerNorm), 2 Constants
+  // 7n + 4R, n = 48 elements in R = 6 rows; Scale and B are 16 params as imported (the Mul's and Add's initializers).
+  const Cost executed = totals(n, *opt.graph);
+  EXPECT_EQ(executed.flops, 7 * 48 + 4 * 6);
+  EXPECT_EQ(executed.params, 16);
+}
+
+TEST(FuseLayerNorm, OtherFormsOfTheSameLayerNorm) {
+  SKIP_WITHOUT_POW_AND_SQRT();
+  LnForm mul;
+  mul.square_by_mul = true;
+  EXPECT_EQ(fuse_and_check(layernorm_net(mul), "fuse_layernorm", 1, 1e-6).graph->nodes.size(), 1u);
+  LnForm no_bias;
+  no_bias.bias = false;
+  const Net nb = layernorm_net(no_bias);
+  const OptimizedGraph opt = fuse_and_check(nb, "fuse_layernorm", 1, 1e-6);
+  EXPECT_EQ(opt.graph->nodes.at(0).inputs.size(), 2u);
+  EXPECT_EQ(totals(nb, *opt.graph).flops, 6 * 48 + 4 * 6);
+  LnForm positive;  // axes [2] of a rank-3 input: the last dim, known from the shapes
+  positive.axes = {2};
+  fuse_and_check(layernorm_net(positive), "fuse_layernorm", 1, 1e-6);
+  LnForm two_dims;  // over the last two dims, Scale [3, 8] with a leading 1
+  two_dims.axes = {-2, -1};
+  two_dims.scale = {1, 3, 8};
+  const OptimizedGraph two = fuse_and_check(layernorm_net(two_dims), "fuse_layernorm", 1, 1e-6);
+  EXPECT_EQ(two.graph->nodes.at(0).attributes.at("axis").i, -2);
+  LnForm identity;  // kept when drop_identity does not run: the Scale is found behind it
+  identity.scale_via_identity = true;
+  PassOptions fuse_only;
+  fuse_only.fuse_layernorm = true;
+  const OptimizedGraph id = fuse_and_check(layernorm_net(identity), "fuse_layernorm", 1, 1e-6, fuse_only);
+  EXPECT_EQ(id.graph->nodes.back().inputs.at(1), "ln2.weight");
+}
+
+TEST(FuseLayerNorm, NotFusedWhenItIsNotThatLayerNorm) {
+  SKIP_WITHOUT_POW_AND_SQRT();
+  LnForm fourth;
+  fourth.power = 4.f;
+  fuse_and_check(layernorm_net(fourth), "fuse_layernorm", 0, 0);
+  LnForm middle;  // axes [1] are not the trailing dims
+  middle.axes = {1};
+  middle.scale = {3, 1};
+  fuse_and_check(layernorm_net(middle), "fuse_layernorm", 0, 0);
+  LnForm per_row;  // a Scale that also varies along the rows ([3, 8] for a LayerNorm over the last dim)
+  per_row.scale = {3, 8};
+  fuse_and_check(layernorm_net(per_row), "fuse_layernorm", 0, 0);
+  // x - mean is read by a third node; the variance is a graph output.
+  Net read = layernorm_net({});
+  read.node("Relu", "relu", {"d"}, {"r"});
+  read.output("r");
+  fuse_and_check(read, "fuse_layernorm", 0, 0);
+  Net out = layernorm_net({});
+  out.output("v");
+  fuse_and_check(out, "fuse_layernorm", 0, 0);
+  // keepdims = 0: x - mean broadcasts the means of the rows along the last dim instead ([8, 8, 8] - [8, 8]).
+  LnForm square;
+  square.x = {8, 8, 8};
+  Net flat = layernorm_net(square);
+  flat.g.nodes[0].attributes["keepdims"] = attr_int(0);
+  flat.g.nodes[4].attributes["keepdims"] = attr_int(0);
+  fuse_and_check(flat, "fuse_layernorm", 0, 0);
 }
 
 }  // namespace

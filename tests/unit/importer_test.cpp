@@ -226,8 +226,8 @@ TEST(Importer, OpsetDetection) {
   missing.clear_opset_import();
   EXPECT_CONTAINS(parse_error(missing), "imports no opset");
 
-  EXPECT_CONTAINS(parse_error(relu_model(18)), "opset 18");
-  EXPECT_CONTAINS(parse_error(relu_model(18)), "1 to 17");
+  EXPECT_CONTAINS(parse_error(relu_model(22)), "opset 22");
+  EXPECT_CONTAINS(parse_error(relu_model(22)), "1 to 21");
   EXPECT_CONTAINS(parse_error(relu_model(0)), "opset 0");
 
   onnx::ModelProto only_custom = relu_model();

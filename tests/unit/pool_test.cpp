@@ -268,6 +268,33 @@ TEST(Pool, AveragePool2dMatchesNaiveFormulaAndCost) {
   }
 }
 
+TEST(Pool, AveragePoolDilationsFromOpset19MatchNaiveFormula) {
+  const Tensor x = random_tensor({1, 3, 9, 10}, 8);
+  for (int include_pad = 0; include_pad <= 1; ++include_pad) {
+    // rows: 9 + 1 + 2 = 12 padded, extent (3 - 1) * 2 + 1 = 5, stride 2 -> 4; columns: 10 + 0 + 1 = 11 padded,
+    // extent (2 - 1) * 3 + 1 = 4, stride 1 -> 8.
+    SingleOp op{"AveragePool",
+                {{"kernel_shape", attr_ints({3, 2})},
+                 {"strides", attr_ints({2, 1})},
+                 {"dilations", attr_ints({2, 3})},
+                 {"pads", attr_ints({1, 0, 2, 1})},
+                 {"count_include_pad", attr_int(include_pad)}},
+                {in(x)}};
+    op.opset = 19;
+    auto r = run_single_op(op);
+    ASSERT_EQ(r.outputs[0].shape(), (Shape{1, 3, 4, 8}));
+    const Tensor want = naive_pool2d(x, {4, 8}, {3, 2}, {2, 1}, {2, 3}, {1, 0, 2, 1}, false, include_pad == 1);
+    EXPECT_LT(rel_l2(r.outputs[0], want), 1e-6) << "count_include_pad " << include_pad;
+    EXPECT_EQ(r.cost.flops, 3 * 4 * 8 * 6);  // 5 adds and 1 divide per output: the taps, not the span
+  }
+  // Hand-checked 1-D case: taps x[o], x[o + 2] of 1 2 3 4 5 -> (1 + 3) / 2, (2 + 4) / 2, (3 + 5) / 2.
+  SingleOp op{"AveragePool",
+              {{"kernel_shape", attr_ints({2})}, {"dilations", attr_ints({2})}},
+              {in(Tensor::from_float({1, 2, 3, 4, 5}, {1, 1, 5}))}};
+  op.opset = 21;
+  EXPECT_EQ(values(run_single_op(op).outputs[0]), (std::vector<float>{2, 3, 4}));
+}
+
 // ---- Global pools ----------------------------------------------------------------------------------------
 
 TEST(Pool, GlobalPoolsValuesShapesAndCost) {

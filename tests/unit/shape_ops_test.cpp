@@ -193,6 +193,40 @@ TEST(ShapeOpsSplit, Errors) {
   expect_model_error(negative, {"negative size"});
 }
 
+TEST(ShapeOpsSplit, NumOutputsFromOpset18LastPartSmaller) {
+  SingleOp op{"Split", {{"axis", attr_int(1)}, {"num_outputs", attr_int(3)}}, {in(iota_float({2, 7}))}, 3};
+  op.opset = 18;
+  auto r = run_single_op(op);
+  ASSERT_EQ(r.outputs.size(), 3u);
+  EXPECT_EQ(r.outputs[0].shape(), (Shape{2, 3}));  // ceil(7 / 3)
+  EXPECT_EQ(r.outputs[1].shape(), (Shape{2, 3}));
+  ASSERT_EQ(r.outputs[2].shape(), (Shape{2, 1}));
+  EXPECT_EQ(floats_of(r.outputs[1]), (std::vector<float>{3, 4, 5, 10, 11, 12}));
+  EXPECT_EQ(floats_of(r.outputs[2]), (std::vector<float>{6, 13}));
+  expect_no_arithmetic(r);
+  SingleOp even{"Split", {{"num_outputs", attr_int(2)}}, {in(iota_float({4}))}, 2};
+  even.opset = 21;
+  auto e = run_single_op(even);
+  EXPECT_EQ(floats_of(e.outputs[1]), (std::vector<float>{2, 3}));
+}
+
+TEST(ShapeOpsSplit, NumOutputsErrors) {
+  SingleOp count{"Split", {{"num_outputs", attr_int(3)}}, {in(iota_float({6}))}, 2};
+  count.opset = 18;
+  expect_model_error(count, {"num_outputs is 3 but the node has 2 outputs"});
+  SingleOp early{"Split", {{"num_outputs", attr_int(2)}}, {in(iota_float({6}))}, 2};
+  early.opset = 17;
+  expect_model_error(early, {"'num_outputs' exists from opset 18 on"});
+  SingleOp both{
+      "Split", {{"num_outputs", attr_int(2)}}, {in(iota_float({4})), weight(Tensor::from_int64({2, 2}, {2}))}, 2};
+  both.opset = 18;
+  expect_model_error(both, {"both a 'split' input and the 'num_outputs' attribute"});
+  // 5 in 4 parts of ceil(5 / 4) = 2 leaves nothing valid for the last one.
+  SingleOp short_last{"Split", {{"num_outputs", attr_int(4)}}, {in(iota_float({5}))}, 4};
+  short_last.opset = 18;
+  expect_model_error(short_last, {"cannot split axis 0 of size 5", "into 4 parts of 2"});
+}
+
 TEST(ShapeOpsSplit, SizesInputMustBeKnownAtPlanTime) {
   const std::string msg = plan_error_with_runtime_second_input("Split", 13, {4}, {2});
   EXPECT_NE(msg.find("node 'node0' (Split)"), std::string::npos) << msg;

@@ -7,6 +7,7 @@
 
 #include "engine/memory_plan.h"
 #include "importers/onnx/onnx_import.h"
+#include "metrics/cost_roles.h"
 #include "tools/dnncost/commands.h"
 #include "tools/dnncost/dim_option.h"
 #include "tools/dnncost/format.h"
@@ -20,6 +21,32 @@ nlohmann::json cost_json(const Cost& c) {
           {"flops", c.flops},             {"bytes_read", c.bytes_read},
           {"bytes_written", c.bytes_written}, {"weight_bytes", c.weight_bytes},
           {"activation_bytes", c.activation_bytes}};
+}
+
+// Totals of a plan with its MACs and FLOPs summed by cost role (metrics/cost_roles.h).
+nlohmann::json totals_json(const Plan& plan, const RoleTotals& by_role) {
+  nlohmann::json j = cost_json(plan.totals());
+  j["macs_by_role"] = macs_by_role_json(by_role);
+  j["flops_by_role"] = flops_by_role_json(by_role);
+  j["input_bytes"] = plan.input_bytes();
+  j["layers"] = plan.steps().size();
+  j["folded_nodes"] = plan.folded().size();
+  return j;
+}
+
+// "MACs and FLOPs by role": one row per role that has layers, with its share of the totals.
+std::string role_table(const Plan& plan, const RoleTotals& by_role) {
+  const Cost& t = plan.totals();
+  TextTable table({"role", "layers", "MACs", "MACs %", "FLOPs", "FLOPs %"}, {true, false, false, false, false, false});
+  for (CostRole r : all_cost_roles()) {
+    const size_t k = static_cast<size_t>(r);
+    if (by_role.layers[k] == 0) continue;
+    table.add({cost_role_label(r), grouped(by_role.layers[k]), grouped(by_role.macs[k]),
+               percent(t.macs ? static_cast<double>(by_role.macs[k]) / static_cast<double>(t.macs) : 0.0),
+               grouped(by_role.flops[k]),
+               percent(t.flops ? static_cast<double>(by_role.flops[k]) / static_cast<double>(t.flops) : 0.0)});
+  }
+  return table.str();
 }
 
 nlohmann::json value_json(const PlanValue& v) {
@@ -135,10 +162,8 @@ nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std:
   for (int id : plan.input_ids()) j["inputs"].push_back(value_json(plan.values()[id]));
   j["outputs"] = nlohmann::json::array();
   for (int id : plan.output_ids()) j["outputs"].push_back(value_json(plan.values()[id]));
-  nlohmann::json totals = cost_json(t);
-  totals["input_bytes"] = plan.input_bytes();
-  totals["layers"] = plan.steps().size();
-  totals["folded_nodes"] = plan.folded().size();
+  const std::vector<CostRole> roles = cost_roles(plan);
+  nlohmann::json totals = totals_json(plan, role_totals(plan, roles));
   totals["imported_nodes"] = passes && passes->imported ? passes->imported->graph().nodes.size() : g.nodes.size();
   totals["executed_nodes"] = g.nodes.size();
   j["totals"] = totals;
@@ -156,11 +181,7 @@ nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std:
   }
   j["pass_notes"] = passes ? passes->notes : std::vector<std::string>{};
   const Plan& imported = passes && passes->imported ? *passes->imported : plan;
-  nlohmann::json imported_totals = cost_json(imported.totals());
-  imported_totals["input_bytes"] = imported.input_bytes();
-  imported_totals["layers"] = imported.steps().size();
-  imported_totals["folded_nodes"] = imported.folded().size();
-  j["imported_totals"] = imported_totals;
+  j["imported_totals"] = totals_json(imported, role_totals(imported, cost_roles(imported)));
   j["notes"] = notes;
   j["folded"] = nlohmann::json::array();
   for (const Node* n : plan.folded()) j["folded"].push_back({{"name", n->name}, {"op", n->op_type}});
@@ -172,6 +193,7 @@ nlohmann::json info_json(const Plan& plan, int64_t batch, const std::vector<std:
     l["name"] = s.node->name;
     l["op"] = s.node->op_type;
     l["executed_op"] = executed_op_label(*s.node);
+    l["role"] = cost_role_name(roles[i]);
     l["absorbed_nodes"] = absorbed_nodes(passes, *s.node);
     l["inputs"] = nlohmann::json::array();
     for (int id : s.inputs) {
@@ -220,19 +242,21 @@ std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::s
   }
   for (const auto& n : notes) os << "  note: " << n << "\n";
   os << "\n";
-  TextTable table({"#", "layer", "op", "output shape", "params", "MACs", "FLOPs", "bytes r+w", "FLOPs %"},
-                  {false, true, true, true, false, false, false, false, false});
+  const std::vector<CostRole> roles = cost_roles(plan);
+  TextTable table({"#", "layer", "op", "role", "output shape", "params", "MACs", "FLOPs", "bytes r+w", "FLOPs %"},
+                  {false, true, true, true, true, false, false, false, false, false});
   for (size_t i = 0; i < plan.steps().size(); ++i) {
     const PlanStep& s = plan.steps()[i];
     std::string name = s.node->name;
     if (name.size() > 40) name = name.substr(0, 18) + "..." + name.substr(name.size() - 19);
-    table.add({std::to_string(i), name, executed_op_label(*s.node), output_shapes(plan, s), si(s.cost.params),
-               si(s.cost.macs), si(s.cost.flops), bytes_str(s.cost.bytes_read + s.cost.bytes_written),
+    table.add({std::to_string(i), name, executed_op_label(*s.node), cost_role_short(roles[i]), output_shapes(plan, s),
+               si(s.cost.params), si(s.cost.macs), si(s.cost.flops),
+               bytes_str(s.cost.bytes_read + s.cost.bytes_written),
                percent(t.flops ? static_cast<double>(s.cost.flops) / static_cast<double>(t.flops) : 0.0)});
   }
   table.add_rule();
-  table.add({"", "total", std::to_string(plan.steps().size()) + " layers", "", si(t.params), si(t.macs), si(t.flops),
-             bytes_str(t.bytes_read + t.bytes_written), "100.0%"});
+  table.add({"", "total", std::to_string(plan.steps().size()) + " layers", "", "", si(t.params), si(t.macs),
+             si(t.flops), bytes_str(t.bytes_read + t.bytes_written), "100.0%"});
   os << table.str() << "\n";
   if (passes) {
     os << "passes: " << passes->mode;
@@ -277,6 +301,8 @@ std::string info_table(const Plan& plan, int64_t batch, const std::vector<std::s
   if (imported_nodes != g.nodes.size()) os << g.nodes.size() << " after the passes, ";
   os << plan.folded().size() << " folded at plan time (shape subgraphs, constants), " << plan.steps().size()
      << " layers run\n";
+  os << "\nMACs and FLOPs by role (attention: MatMul/Gemm/Einsum of two run-time operands; docs/COSTS.md):\n"
+     << role_table(plan, role_totals(plan, roles));
   if (session) os << "\n" << device_steps_table(plan, *session);
   return os.str();
 }

@@ -20,6 +20,7 @@
 #include "engine/cuda/cuda_device.h"
 #include "engine/session.h"
 #include "importers/onnx/onnx_import.h"
+#include "metrics/cost_roles.h"
 #include "metrics/device_peaks.h"
 #include "metrics/fit.h"
 #include "core/host_info.h"
@@ -87,11 +88,15 @@ std::vector<std::shared_ptr<const Tensor>> random_inputs(const Plan& plan, unsig
   return out;
 }
 
-nlohmann::json cost_totals_json(const Plan& plan) {
+// The plan's totals, with MACs and FLOPs summed by cost role (metrics/cost_roles.h).
+nlohmann::json cost_totals_json(const Plan& plan, const std::vector<CostRole>& roles) {
   const Cost& c = plan.totals();
+  const RoleTotals by_role = role_totals(plan, roles);
   return {{"params", c.params},
           {"macs", c.macs},
           {"flops", c.flops},
+          {"macs_by_role", macs_by_role_json(by_role)},
+          {"flops_by_role", flops_by_role_json(by_role)},
           {"bytes_read", c.bytes_read},
           {"bytes_written", c.bytes_written},
           {"weight_bytes", c.weight_bytes},
@@ -297,7 +302,8 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
   request.dims = dims;
   const Plan plan(*executed.graph, bind_inputs(*executed.graph, request).binding);
   record["passes"] = {{"mode", passes.name()}, {"changes", executed.log.size()}};
-  record["costs"] = cost_totals_json(plan);
+  const std::vector<CostRole> roles = cost_roles(plan);
+  record["costs"] = cost_totals_json(plan, roles);
   progress(opt.quiet, label + ": allocating");
   std::unique_ptr<Session> session = make_session(plan, spec);
   session->set_inputs(random_inputs(plan, opt.seed));
@@ -401,6 +407,7 @@ void measure(const Graph& g, const ProfileOptions& opt, const DeviceSpec& spec, 
                       {"name", s.node->name},
                       {"op", s.node->op_type},
                       {"executed_op", executed_op_label(*s.node)},
+                      {"role", cost_role_name(roles[i])},
                       {"median_ms", ms},
                       {"share", sum > 0 ? ms / sum : 0.0},
                       {"flops", s.cost.flops},

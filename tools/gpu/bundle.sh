@@ -42,8 +42,18 @@ if [ -f "$build/conformance/node/cases.json" ]; then
 else
   /usr/bin/python3 "$here/../../tests/conformance/generate_node_tests.py" "$out/conformance" $ops > /dev/null
 fi
+# The cases of the current onnx (the venv of scripts/setup.sh; tests/CMakeLists.txt DNNCOST_CONFORMANCE_CURRENT_OPS).
+current_ops=$(sed -n '/^set(DNNCOST_CONFORMANCE_CURRENT_OPS/,/)/p' "$here/../../tests/CMakeLists.txt" |
+  sed 's/set(DNNCOST_CONFORMANCE_CURRENT_OPS//; s/)//' | tr -s ' \n' ' ')
+if [ -f "$build/conformance/node_current/cases.json" ]; then
+  cp -r "$build/conformance/node_current" "$out/conformance_current"
+else
+  /usr/bin/python3 "$here/../../tests/conformance/generate_node_tests.py" --python \
+    "${DNNCOST_VENV_PYTHON:-/opt/dnncost-venv/bin/python}" --tag current --max-opset 21 "$out/conformance_current" \
+    $current_ops > /dev/null
+fi
 cp "$here/../../tests/conformance/excluded.txt" "$out/conformance_excluded.txt"
-echo "$ops" > "$out/conformance_ops.txt"
+echo "$ops $current_ops" | tr -s ' ' '\n' | sed '/^$/d' | sort -u | tr '\n' ' ' > "$out/conformance_ops.txt"
 du -sh "$out"
 ls "$out" "$out/lib"
 # The device tool carries at most 64 MiB with the working tree.

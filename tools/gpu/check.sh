@@ -209,7 +209,10 @@ if cr=$(find_bin dnncost_conformance) && [ -f "$bin/conformance/cases.json" ]; t
   pass=0 fail=0 failed_ops=""
   # Every op in one process first (one CUDA context and library load instead of one per op); only when that
   # process dies (a signal, a time-out: no summary line) is each op run on its own, to name the one that crashed.
-  timeout 150 "$cr" "$bin/conformance" --device cuda --excluded "$bin/conformance_excluded.txt" \
+  # Debian's onnx cases, and the current onnx's (newer opsets, newer ops) when bundle.sh packed them.
+  sets=("$bin/conformance")
+  [ -f "$bin/conformance_current/cases.json" ] && sets+=("$bin/conformance_current")
+  timeout 150 "$cr" "${sets[@]}" --device cuda --excluded "$bin/conformance_excluded.txt" \
     > "$log/conformance_cuda.log" 2>&1
   rc=$?
   if [ $rc = 77 ]; then
@@ -222,7 +225,7 @@ if cr=$(find_bin dnncost_conformance) && [ -f "$bin/conformance/cases.json" ]; t
   else
     echo "--- the one-process run exited $rc without a summary; each op on its own:" >> "$log/conformance_cuda.log"
     for op in $(cat "$bin/conformance_ops.txt"); do
-      timeout 60 "$cr" "$bin/conformance" --op "$op" --device cuda --excluded "$bin/conformance_excluded.txt" \
+      timeout 60 "$cr" "${sets[@]}" --op "$op" --device cuda --excluded "$bin/conformance_excluded.txt" \
         >> "$log/conformance_cuda.log" 2>&1
       rc=$?
       if [ $rc = 0 ]; then pass=$((pass + 1)); else fail=$((fail + 1)); failed_ops+=" $op($rc)"; fi
