@@ -5,12 +5,16 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <functional>
+#include <limits>
 #include <sstream>
 
 #include "engine/cuda/cuda_options.h"
-#include "kernels/cuda/conv_plan.h"
 #include "engine/memory_cap.h"
+#include "engine/passes.h"
 #include "engine/session.h"
+#include "kernels/cuda/conv_plan.h"
 #include "tests/unit/expect_error.h"
 #include "tests/unit/op_test_util.h"
 
@@ -39,16 +43,20 @@ struct CudaRun {
   bool graph = false;
 };
 
-CudaRun run_both(const GraphBuilder& b, const std::string& math = "fp32") {
-  Plan plan(b.graph(), bind_tensors(b.graph(), b.feeds()));
+// The ref device on `reference` (the graph as imported) and the cuda device on `executed` (the same graph, or what the
+// passes made of it), fed the same tensors.
+CudaRun run_both(const Graph& reference, const Graph& executed, const std::vector<std::shared_ptr<const Tensor>>& feeds,
+                 const std::string& math = "fp32") {
+  Plan ref_plan(reference, bind_tensors(reference, feeds));
+  Plan plan(executed, bind_tensors(executed, feeds));
   CudaRun r;
-  RefSession ref(plan);
-  r.ref = ref.run(b.feeds());
+  RefSession ref(ref_plan);
+  r.ref = ref.run(feeds);
   DeviceSpec spec = parse_device("cuda");
   spec.math = math;
   std::unique_ptr<Session> cuda = make_session(plan, spec);
-  r.cuda = cuda->run(b.feeds());
-  const std::vector<Tensor> again = cuda->run(b.feeds());
+  r.cuda = cuda->run(feeds);
+  const std::vector<Tensor> again = cuda->run(feeds);
   for (size_t k = 0; k < again.size(); ++k) EXPECT_EQ(rel_l2(again[k], r.cuda[k]), 0.0) << "second run differs";
   r.memory = cuda->memory();
   for (size_t i = 0; i < plan.steps().size(); ++i) r.implementations.push_back(cuda->step_algorithm(i));
@@ -59,6 +67,10 @@ CudaRun run_both(const GraphBuilder& b, const std::string& math = "fp32") {
   }
 #endif
   return r;
+}
+
+CudaRun run_both(const GraphBuilder& b, const std::string& math = "fp32") {
+  return run_both(b.graph(), b.graph(), b.feeds(), math);
 }
 
 std::string describe(const CudaRun& r) {
@@ -286,6 +298,159 @@ TEST(CudaDevice, GemmAndMatMulMatchRef) {
     GraphBuilder b;
     b.output(b.node("MatMul", {b.input(random_tensor(as, 1)), b.input(random_tensor(bs, 2))}));
     expect_parity(run_both(b), "MatMul " + shape_str(as) + " x " + shape_str(bs));
+  }
+}
+
+// One pre-norm transformer block as PyTorch's opset-13 exports write it: Q, K, V projections, heads split by Reshape
+// and Transpose, Q K^T (a strided batched GEMM over N * H), the scaling, GPT-2's causal mask by Where, Softmax over the
+// last axis, the product with V, the output projection and residual, LayerNorm decomposed into ReduceMean, Sub, Pow,
+// Sqrt, Div, Mul, Add, and an MLP with GELU decomposed into Div, Erf, Add, Mul, Mul. Every step on the GPU, within each
+// math mode's bound.
+struct AttentionSizes {
+  int64_t n = 2, s = 9, heads = 4, d = 8;
+  int64_t e() const { return heads * d; }
+};
+
+std::string attention(GraphBuilder& b, const std::string& x, const AttentionSizes& z, unsigned seed) {
+  const int64_t e = z.e();
+  const auto proj = [&](const std::string& in, unsigned k) {
+    return b.node("MatMul", {in, b.weight(random_tensor({e, e}, seed + k, -0.3f, 0.3f))});
+  };
+  const std::string heads_shape = b.weight(Tensor::from_int64({z.n, z.s, z.heads, z.d}, {4}));
+  const auto split = [&](const std::string& v, std::vector<int64_t> perm) {
+    return b.node("Transpose", {b.node("Reshape", {v, heads_shape})}, {{"perm", attr_ints(std::move(perm))}});
+  };
+  const std::string q = split(proj(x, 1), {0, 2, 1, 3});   // [N, H, S, D]
+  const std::string kt = split(proj(x, 2), {0, 2, 3, 1});  // [N, H, D, S]
+  const std::string v = split(proj(x, 3), {0, 2, 1, 3});
+  const std::string scale = b.weight(Tensor::from_float({std::sqrt(static_cast<float>(z.d))}, {}));
+  const std::string scores = b.node("Div", {b.node("MatMul", {q, kt}), scale});  // [N, H, S, S]
+  Tensor causal(DType::kBool, {1, 1, z.s, z.s});
+  for (int64_t i = 0; i < z.s; ++i)
+    for (int64_t j = 0; j < z.s; ++j) causal.data<uint8_t>()[i * z.s + j] = j <= i ? 1 : 0;
+  const std::string masked = b.node(
+      "Where", {b.weight(causal), scores, b.weight(Tensor::from_float({-std::numeric_limits<float>::infinity()}, {}))});
+  const std::string probs = b.node("Softmax", {masked}, {{"axis", attr_int(-1)}});
+  const std::string context = b.node("MatMul", {probs, v});  // [N, H, S, D]
+  const std::string merged = b.node("Reshape", {b.node("Transpose", {context}, {{"perm", attr_ints({0, 2, 1, 3})}}),
+                                                b.weight(Tensor::from_int64({z.n, z.s, e}, {3}))});
+  return b.node("Add", {proj(merged, 4), x});
+}
+
+std::string decomposed_layer_norm(GraphBuilder& b, const std::string& x, int64_t e, unsigned seed) {
+  const std::string mean = b.node("ReduceMean", {x}, {{"axes", attr_ints({-1})}});
+  const std::string d = b.node("Sub", {x, mean});
+  const std::string var =
+      b.node("ReduceMean", {b.node("Pow", {d, b.weight(Tensor::from_float({2.f}, {}))})}, {{"axes", attr_ints({-1})}});
+  const std::string std_dev = b.node("Sqrt", {b.node("Add", {var, b.weight(Tensor::from_float({1e-5f}, {}))})});
+  const std::string normalized = b.node("Div", {d, std_dev});
+  return b.node("Add", {b.node("Mul", {normalized, b.weight(random_tensor({e}, seed, 0.5f, 1.5f))}),
+                        b.weight(random_tensor({e}, seed + 1))});
+}
+
+std::string decomposed_gelu(GraphBuilder& b, const std::string& h) {
+  const std::string erf = b.node("Erf", {b.node("Div", {h, b.weight(Tensor::from_float({std::sqrt(2.f)}, {}))})});
+  const std::string half = b.node("Mul", {h, b.weight(Tensor::from_float({0.5f}, {}))});
+  return b.node("Mul", {half, b.node("Add", {erf, b.weight(Tensor::from_float({1.f}, {}))})});
+}
+
+std::string mlp(GraphBuilder& b, const std::string& x, int64_t e, unsigned seed,
+                const std::function<std::string(const std::string&)>& gelu) {
+  const std::string h = b.node("Add", {b.node("MatMul", {x, b.weight(random_tensor({e, 4 * e}, seed, -0.3f, 0.3f))}),
+                                       b.weight(random_tensor({4 * e}, seed + 1))});
+  return b.node("Add", {b.node("MatMul", {gelu(h), b.weight(random_tensor({4 * e, e}, seed + 2, -0.2f, 0.2f))}),
+                        b.weight(random_tensor({e}, seed + 3))});
+}
+
+const std::pair<std::string, double> kMathBounds[] = {{"fp32", kMaxRelL2}, {"tf32", 5e-3}, {"fp16", 2e-2}};
+
+TEST(CudaDevice, DecomposedTransformerBlockRunsOnTheGpuInEveryMathMode) {
+  SKIP_WITHOUT_GPU();
+  const AttentionSizes z;
+  GraphBuilder b(13);
+  const std::string x = b.input(random_tensor({z.n, z.s, z.e()}, 1));
+  const std::string ln = decomposed_layer_norm(b, attention(b, x, z, 10), z.e(), 20);
+  b.output(mlp(b, ln, z.e(), 30, [&](const std::string& h) { return decomposed_gelu(b, h); }));
+  for (const auto& [math, bound] : kMathBounds) {
+    const CudaRun r = run_both(b, math);
+    expect_parity(r, "decomposed transformer block in " + math, bound);
+    EXPECT_EQ(r.fallbacks, 0) << math << describe(r);
+  }
+}
+
+// The same block as the cuda device runs it: the passes fuse the decomposed LayerNorm and GELU into
+// LayerNormalization and Gelu nodes (dnncost's own kernels); checked against ref on the graph as imported.
+TEST(CudaDevice, FusedTransformerBlockRunsOnTheGpuInEveryMathMode) {
+  SKIP_WITHOUT_GPU();
+  const AttentionSizes z;
+  GraphBuilder b(13);
+  const std::string x = b.input(random_tensor({z.n, z.s, z.e()}, 1));
+  const std::string ln = decomposed_layer_norm(b, attention(b, x, z, 10), z.e(), 20);
+  b.output(mlp(b, ln, z.e(), 30, [&](const std::string& h) { return decomposed_gelu(b, h); }));
+  const OptimizedGraph fused = optimize(b.graph(), PassOptions::for_device("cuda"));
+  std::map<std::string, int> ops;
+  for (const Node& n : fused.graph->nodes) ++ops[n.op_type];
+  EXPECT_EQ(ops["LayerNormalization"], 1);
+  EXPECT_EQ(ops["Gelu"], 1);
+  for (const auto& [math, bound] : kMathBounds) {
+    const CudaRun r = run_both(b.graph(), *fused.graph, b.feeds(), math);
+    expect_parity(r, "fused transformer block in " + math, bound);
+    EXPECT_EQ(r.fallbacks, 0) << math << describe(r);
+  }
+}
+
+// LayerNormalization and Gelu (both approximations) as opset-17/20 exports write them, post-norm as BERT.
+TEST(CudaDevice, LayerNormalizationAndGeluNodesRunOnTheGpu) {
+  SKIP_WITHOUT_GPU();
+  const AttentionSizes z;
+  for (bool tanh : {false, true}) {
+    GraphBuilder b(17);
+    const std::string x = b.input(random_tensor({z.n, z.s, z.e()}, 1));
+    const auto layer_norm = [&](const std::string& v, unsigned seed) {
+      return b.node("LayerNormalization",
+                    {v, b.weight(random_tensor({z.e()}, seed, 0.5f, 1.5f)), b.weight(random_tensor({z.e()}, seed + 1))},
+                    {{"epsilon", attr_float(1e-12f)}});
+    };
+    const std::string a = layer_norm(attention(b, x, z, 10), 20);
+    const std::map<std::string, Attribute> approximate = {{"approximate", attr_string(tanh ? "tanh" : "none")}};
+    b.output(
+        layer_norm(mlp(b, a, z.e(), 30, [&](const std::string& h) { return b.node("Gelu", {h}, approximate); }), 40));
+    for (const auto& [math, bound] : kMathBounds) {
+      const CudaRun r = run_both(b, math);
+      expect_parity(r, std::string("LayerNormalization + Gelu ") + (tanh ? "tanh" : "none") + " in " + math, bound);
+      EXPECT_EQ(r.fallbacks, 0) << math << describe(r);
+    }
+  }
+}
+
+TEST(CudaDevice, SoftmaxOverTheLastAxisOfAttentionScores) {
+  SKIP_WITHOUT_GPU();
+  for (int64_t opset : {11, 13}) {
+    for (const Shape& x : {Shape{2, 12, 50, 50}, Shape{1, 3, 197, 197}}) {
+      GraphBuilder b(opset);
+      b.output(b.node("Softmax", {b.input(random_tensor(x, 1, -6.f, 6.f))}, {{"axis", attr_int(-1)}}));
+      const CudaRun r = run_both(b);
+      expect_parity(r, "Softmax " + shape_str(x) + " opset " + std::to_string(opset));
+      EXPECT_EQ(r.fallbacks, 0) << describe(r);
+      ASSERT_FALSE(r.implementations.empty());
+      EXPECT_NE(r.implementations[0].find("cuDNN"), std::string::npos) << describe(r);
+    }
+  }
+}
+
+TEST(CudaDevice, AttentionProductsAreStridedBatchedGemms) {
+  SKIP_WITHOUT_GPU();
+  const int64_t n = 2, h = 3, s = 17, d = 8;
+  const std::pair<Shape, Shape> products[] = {{{n, h, s, d}, {n, h, d, s}}, {{n, h, s, s}, {n, h, s, d}}};
+  for (const auto& [as, bs] : products) {
+    for (const auto& [math, bound] : kMathBounds) {
+      GraphBuilder b;
+      b.output(b.node("MatMul", {b.input(random_tensor(as, 1)), b.input(random_tensor(bs, 2))}));
+      const CudaRun r = run_both(b, math);
+      expect_parity(r, "MatMul " + shape_str(as) + " x " + shape_str(bs) + " in " + math, bound);
+      ASSERT_EQ(r.implementations.size(), 1u);
+      EXPECT_NE(r.implementations[0].find("cublasGemmStridedBatchedEx"), std::string::npos) << describe(r);
+    }
   }
 }
 

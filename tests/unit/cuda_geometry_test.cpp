@@ -317,6 +317,43 @@ TEST(CudaGeometry, MatMulParamsCoverFoldedAndBroadcastBatches) {
   EXPECT_FALSE(cg::matmul_params({2, 3}, {4, 5}, {2, 5}, &p));
 }
 
+// Attention's two products ([N, H, S, D] x [N, H, D, S] and [N, H, S, S] x [N, H, S, D]) are one strided batched
+// GEMM over the N * H equal batch dims; projections and MLP layers ([N, S, K] x [K, M] weights) fold the batch into
+// the rows of one plain GEMM.
+TEST(CudaGeometry, MatMulParamsForAttentionProducts) {
+  const int64_t n = 2, h = 3, s = 7, d = 4, k = 8, m = 6;
+  cg::MatMulParams p;
+  ASSERT_TRUE(cg::matmul_params({n, h, s, d}, {n, h, d, s}, {n, h, s, s}, &p));  // Q K^T
+  EXPECT_EQ(p.batch, n * h);
+  EXPECT_EQ(p.m, s);
+  EXPECT_EQ(p.n, s);
+  EXPECT_EQ(p.k, d);
+  EXPECT_EQ(p.stride_a, s * d);
+  EXPECT_EQ(p.stride_b, d * s);
+  EXPECT_EQ(p.stride_y, s * s);
+  check_matmul({n, h, s, d}, {n, h, d, s}, {n, h, s, s});
+  ASSERT_TRUE(cg::matmul_params({n, h, s, s}, {n, h, s, d}, {n, h, s, d}, &p));  // softmax(Q K^T) V
+  EXPECT_EQ(p.batch, n * h);
+  EXPECT_EQ(p.m, s);
+  EXPECT_EQ(p.n, d);
+  EXPECT_EQ(p.k, s);
+  EXPECT_EQ(p.stride_a, s * s);
+  EXPECT_EQ(p.stride_b, s * d);
+  EXPECT_EQ(p.stride_y, s * d);
+  check_matmul({n, h, s, s}, {n, h, s, d}, {n, h, s, d});
+  // Swin's windows: [N * windows, H, S, D] products, the same form with a larger batch.
+  check_matmul({6, h, 5, d}, {6, h, d, 5}, {6, h, 5, 5});
+  for (const Shape& w : {Shape{k, m}, Shape{1, k, m}}) {  // a weight matrix: the batch folds into the rows
+    ASSERT_TRUE(cg::matmul_params({n, s, k}, w, {n, s, m}, &p)) << shape_str(w);
+    EXPECT_EQ(p.batch, 1);
+    EXPECT_EQ(p.m, n * s);
+    EXPECT_EQ(p.n, m);
+    EXPECT_EQ(p.k, k);
+    check_matmul({n, s, k}, w, {n, s, m});
+  }
+  check_matmul({n, h, s, d}, {d, m}, {n, h, s, m});  // a 4-D activation against a weight
+}
+
 TEST(Timing, SampleRepeatedKeepsWhatTheDeviceMeasured) {
   TimingPolicy policy;
   policy.warmup = 2;

@@ -11,17 +11,24 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <type_traits>
 
+#include "kernels/activation_functors.h"
+#include "kernels/compare_functors.h"
 #include "kernels/cuda/activation_plan.h"
+#include "kernels/cuda/broadcast_ops_plan.h"
 #include "kernels/cuda/cast_plan.h"
 #include "kernels/cuda/concat_plan.h"
 #include "kernels/cuda/copy_plan.h"
 #include "kernels/cuda/data_movement_plan.h"
 #include "kernels/cuda/elementwise_plan.h"
 #include "kernels/cuda/instancenorm_plan.h"
+#include "kernels/cuda/launch_geometry.h"
+#include "kernels/cuda/layernorm_plan.h"
+#include "kernels/cuda/math_unary_plan.h"
 #include "kernels/cuda/maxunpool_plan.h"
 #include "kernels/cuda/reduce_plan.h"
-#include "kernels/cuda/launch_geometry.h"
+#include "kernels/math_functors.h"
 #include "kernels/normalization_math.h"
 #include "tests/unit/op_test_util.h"
 
@@ -714,6 +721,364 @@ TEST(CudaReduce, ReduceMeanOverAxisSets) {
   check_reduce_mean(noop);
 }
 
+// LayerNormalization: the kernel's arithmetic on the host (each of T threads a strided slice of the row, partial sums
+// in double, then the partials; in another order on the GPU), for Y, Mean and InvStdDev.
+void check_layer_norm(const SingleOp& op, int64_t rows, int64_t row_size) {
+  const PlannedOp p = plan_op(op);
+  cuda::LayerNormConfig c;
+  std::string why;
+  ASSERT_TRUE(cuda::plan_layer_norm(p.view(), &c, &why)) << why;
+  EXPECT_EQ(c.rows, rows);
+  EXPECT_EQ(c.row_size, row_size);
+  EXPECT_EQ(c.mean_output, op.outputs > 1);
+  EXPECT_EQ(c.inv_std_output, op.outputs > 2);
+  const cuda::LaunchGeometry g = cuda::layer_norm_geometry(c);
+  EXPECT_EQ(g.blocks, rows);
+  EXPECT_GE(g.threads, 32);
+  EXPECT_LE(g.threads, cuda::kThreadsPerBlock);
+  EXPECT_TRUE(cuda::layer_norm_int32(c, g));
+  const size_t threads = static_cast<size_t>(g.threads);
+  const float* x = p.input(0).data<float>();
+  const float* scale = p.input(1).data<float>();
+  const float* bias = c.has_bias ? p.input(2).data<float>() : nullptr;
+  Tensor y(DType::kFloat32, p.ref[0].shape());
+  std::vector<float> mean(static_cast<size_t>(rows)), inv_std(static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* xr = x + r * row_size;
+    std::vector<double> partial(threads, 0.0);
+    for (int64_t i = 0; i < row_size; ++i) partial[static_cast<size_t>(i) % threads] += xr[i];
+    double sum = 0;
+    for (double v : partial) sum += v;
+    const double m = sum / static_cast<double>(row_size);
+    std::fill(partial.begin(), partial.end(), 0.0);
+    for (int64_t i = 0; i < row_size; ++i) partial[static_cast<size_t>(i) % threads] += (xr[i] - m) * (xr[i] - m);
+    double squares = 0;
+    for (double v : partial) squares += v;
+    LayerNormStats st;
+    st.mean = static_cast<float>(m);
+    st.std = std::sqrt(static_cast<float>(squares / static_cast<double>(row_size)) + c.epsilon);
+    for (int64_t i = 0; i < row_size; ++i)
+      y.data<float>()[r * row_size + i] = layer_norm_apply(xr[i], st, scale[i], bias ? bias[i] : 0.f);
+    mean[static_cast<size_t>(r)] = st.mean;
+    inv_std[static_cast<size_t>(r)] = 1.f / st.std;
+  }
+  EXPECT_LT(rel_l2(y, p.ref[0]), 1e-6);
+  if (c.mean_output) {
+    EXPECT_LT(rel_l2(Tensor::from_float(mean, p.ref[1].shape()), p.ref[1]), 1e-6);
+  }
+  if (c.inv_std_output) {
+    EXPECT_LT(rel_l2(Tensor::from_float(inv_std, p.ref[2].shape()), p.ref[2]), 1e-6);
+  }
+}
+
+TEST(CudaLayerNorm, RowsOfEveryAxisWithAndWithoutBiasAndStatistics) {
+  const Tensor x = random_tensor({2, 5, 48}, 31, -3.f, 5.f);
+  check_layer_norm(
+      {"LayerNormalization", {}, {in(x), weight(random_tensor({48}, 32)), weight(random_tensor({48}, 33))}}, 10, 48);
+  check_layer_norm({"LayerNormalization", {{"epsilon", attr_float(1e-3f)}}, {in(x), weight(random_tensor({48}, 34))}},
+                   10, 48);
+  check_layer_norm({"LayerNormalization",
+                    {{"axis", attr_int(1)}},
+                    {in(x), in(random_tensor({5, 48}, 35)), in(random_tensor({5, 48}, 36))},
+                    3},
+                   2, 240);
+  // A row longer than a block (ViT-H's 1280) and one shorter than a warp.
+  check_layer_norm({"LayerNormalization", {}, {in(random_tensor({3, 1280}, 37)), weight(random_tensor({1280}, 38))}, 2},
+                   3, 1280);
+  check_layer_norm({"LayerNormalization", {}, {in(random_tensor({7, 5}, 39)), weight(random_tensor({5}, 40))}}, 7, 5);
+}
+
+// --- one-operand math, comparisons, logic, Where, Pow, Expand -------------------------------------------------
+
+// A bool tensor of a fixed pseudo-random pattern (about a third false).
+Tensor bools(const Shape& s, unsigned seed) {
+  Tensor t(DType::kBool, s);
+  for (int64_t i = 0; i < t.numel(); ++i) t.data<uint8_t>()[i] = ((i * 7 + seed) % 3) != 0 ? 1 : 0;
+  return t;
+}
+
+// The GPU kernel's loop on the host: y[i] = f(i, offset of i in each operand), for every output element, with the
+// table arithmetic of the given index width.
+template <typename Index, typename F>
+void for_each_table_element(const cuda::IndexTable& t, int64_t n, F f) {
+  int64_t offsets[cuda::kMaxTableOperands] = {};
+  for (Index i = 0; i < static_cast<Index>(n); ++i) {
+    for (int k = 0; k < t.operands; ++k) offsets[k] = static_cast<int64_t>(cuda::table_offset<Index>(t, k, i));
+    f(static_cast<int64_t>(i), offsets);
+  }
+}
+
+template <typename T, typename Fn>
+Tensor emulate_unary(const PlannedOp& p, int64_t n, Fn fn) {
+  Tensor y(p.ref[0].dtype(), p.ref[0].shape());
+  const T* x = p.input(0).data<T>();
+  for (int64_t i = 0; i < n; ++i) y.data<T>()[i] = fn(x[i]);
+  return y;
+}
+
+// Plans `op` with plan_unary_math and runs the functor it chose over every element, as the kernel does.
+void check_unary_math(const SingleOp& op, cuda::UnaryMathOp want) {
+  const PlannedOp p = plan_op(op);
+  ASSERT_FALSE(p.folded()) << op.op;
+  cuda::UnaryMathConfig c;
+  std::string why;
+  ASSERT_TRUE(cuda::plan_unary_math(p.view(), &c, &why)) << op.op << ": " << why;
+  EXPECT_EQ(c.op, want) << op.op;
+  ASSERT_EQ(c.elements, p.ref[0].numel());
+  Tensor y;
+  switch (c.op) {
+    case cuda::UnaryMathOp::kSqrt:
+      y = emulate_unary<float>(p, c.elements, SqrtFn{});
+      break;
+    case cuda::UnaryMathOp::kExp:
+      y = emulate_unary<float>(p, c.elements, ExpFn{});
+      break;
+    case cuda::UnaryMathOp::kLog:
+      y = emulate_unary<float>(p, c.elements, LogFn{});
+      break;
+    case cuda::UnaryMathOp::kReciprocal:
+      y = emulate_unary<float>(p, c.elements, ReciprocalFn{});
+      break;
+    case cuda::UnaryMathOp::kNeg:
+    case cuda::UnaryMathOp::kAbs:
+      if (c.dtype == DType::kFloat32)
+        y = c.op == cuda::UnaryMathOp::kNeg ? emulate_unary<float>(p, c.elements, NegFn{})
+                                            : emulate_unary<float>(p, c.elements, AbsFn{});
+      else if (c.dtype == DType::kInt64)
+        y = c.op == cuda::UnaryMathOp::kNeg ? emulate_unary<int64_t>(p, c.elements, NegFn{})
+                                            : emulate_unary<int64_t>(p, c.elements, AbsFn{});
+      else
+        y = c.op == cuda::UnaryMathOp::kNeg ? emulate_unary<int32_t>(p, c.elements, NegFn{})
+                                            : emulate_unary<int32_t>(p, c.elements, AbsFn{});
+      break;
+    case cuda::UnaryMathOp::kNot:
+      y = emulate_unary<uint8_t>(p, c.elements, NotFn{});
+      break;
+    case cuda::UnaryMathOp::kErf:
+      y = emulate_unary<float>(p, c.elements, ErfFn{});
+      break;
+    case cuda::UnaryMathOp::kGeluErf:
+      y = emulate_unary<float>(p, c.elements, GeluErfFn{});
+      break;
+    case cuda::UnaryMathOp::kGeluTanh:
+      y = emulate_unary<float>(p, c.elements, GeluTanhFn{});
+      break;
+    default:
+      FAIL() << "no emulation of " << cuda::unary_math_name(c.op);
+  }
+  expect_same_bytes(y, p.ref[0], op.op + " " + dtype_name(c.dtype));
+}
+
+TEST(CudaUnaryMath, EveryOpAndElementTypeMatchesRef) {
+  const Tensor x = random_tensor({2, 3, 5, 7}, 41, -4.f, 4.f);
+  const Tensor positive = random_tensor({2, 3, 5, 7}, 42, 0.01f, 9.f);
+  check_unary_math({"Sqrt", {}, {in(positive)}}, cuda::UnaryMathOp::kSqrt);
+  check_unary_math({"Exp", {}, {in(x)}}, cuda::UnaryMathOp::kExp);
+  check_unary_math({"Log", {}, {in(positive)}}, cuda::UnaryMathOp::kLog);
+  check_unary_math({"Reciprocal", {}, {in(positive)}}, cuda::UnaryMathOp::kReciprocal);
+  for (DType t : {DType::kFloat32, DType::kInt64, DType::kInt32}) {
+    const Tensor v = t == DType::kFloat32 ? x : typed_iota(t, {4, 9});
+    check_unary_math({"Neg", {}, {in(v)}}, cuda::UnaryMathOp::kNeg);
+    check_unary_math({"Abs", {}, {in(v)}}, cuda::UnaryMathOp::kAbs);
+  }
+  check_unary_math({"Not", {}, {in(bools({3, 11}, 1))}}, cuda::UnaryMathOp::kNot);
+  check_unary_math({"Erf", {}, {in(x)}}, cuda::UnaryMathOp::kErf);
+  check_unary_math({"Gelu", {}, {in(x)}}, cuda::UnaryMathOp::kGeluErf);
+  check_unary_math({"Gelu", {{"approximate", attr_string("tanh")}}, {in(x)}}, cuda::UnaryMathOp::kGeluTanh);
+  // Not a one-operand math op: the plan says so.
+  const PlannedOp p = plan_op({"Relu", {}, {in(x)}});
+  cuda::UnaryMathConfig c;
+  std::string why;
+  EXPECT_FALSE(cuda::plan_unary_math(p.view(), &c, &why));
+  EXPECT_NE(why.find("not a one-operand"), std::string::npos) << why;
+}
+
+// Comparisons and logic: the kernel's loop (two-operand table, bool output) against ref, int32 and int64 indices.
+template <typename T, typename Index>
+Tensor emulate_compare(const PlannedOp& p, const cuda::CompareConfig& c) {
+  Tensor y(DType::kBool, p.ref[0].shape());
+  const T* a = p.input(0).data<T>();
+  const T* b = p.input(1).data<T>();
+  uint8_t* out = y.data<uint8_t>();
+  for_each_table_element<Index>(c.table, c.elements, [&](int64_t i, const int64_t* o) {
+    const T va = a[o[0]], vb = b[o[1]];
+    switch (c.op) {
+      case cuda::CompareOp::kEqual:
+        out[i] = EqualFn{}(va, vb);
+        break;
+      case cuda::CompareOp::kLess:
+        out[i] = LessFn{}(va, vb);
+        break;
+      case cuda::CompareOp::kGreater:
+        out[i] = GreaterFn{}(va, vb);
+        break;
+      case cuda::CompareOp::kLessOrEqual:
+        out[i] = LessOrEqualFn{}(va, vb);
+        break;
+      case cuda::CompareOp::kGreaterOrEqual:
+        out[i] = GreaterOrEqualFn{}(va, vb);
+        break;
+      case cuda::CompareOp::kAnd:
+        if constexpr (std::is_same_v<T, uint8_t>) out[i] = AndFn{}(va, vb);
+        break;
+      case cuda::CompareOp::kOr:
+        if constexpr (std::is_same_v<T, uint8_t>) out[i] = OrFn{}(va, vb);
+        break;
+      case cuda::CompareOp::kXor:
+        if constexpr (std::is_same_v<T, uint8_t>) out[i] = XorFn{}(va, vb);
+        break;
+    }
+  });
+  return y;
+}
+
+template <typename T>
+void check_compare(const SingleOp& op, int expected_in_place) {
+  const PlannedOp p = plan_op(op);
+  ASSERT_FALSE(p.folded()) << op.op;
+  cuda::CompareConfig c;
+  std::string why;
+  ASSERT_TRUE(cuda::plan_compare(p.view(), &c, &why)) << op.op << ": " << why;
+  EXPECT_EQ(c.in_place_input, expected_in_place) << op.op;
+  expect_same_bytes(emulate_compare<T, int32_t>(p, c), p.ref[0], op.op + " (int32 indices)");
+  expect_same_bytes(emulate_compare<T, int64_t>(p, c), p.ref[0], op.op + " (int64 indices)");
+}
+
+TEST(CudaCompare, ComparisonsAndLogicMatchRefWithBroadcasting) {
+  // Values drawn from a few levels, so equal pairs occur.
+  Tensor a = random_tensor({2, 3, 4, 5}, 51, 0.f, 3.f), b = random_tensor({3, 1, 5}, 52, 0.f, 3.f);
+  for (Tensor* t : {&a, &b})
+    for (int64_t i = 0; i < t->numel(); ++i) t->data<float>()[i] = std::floor(t->data<float>()[i]);
+  for (const char* op : {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"})
+    check_compare<float>({op, {}, {in(a), in(b)}}, -1);
+  check_compare<float>({"Less", {}, {in(a), weight(Tensor::from_float({1.f}, {}))}}, -1);
+  const Tensor i64 = typed_iota(DType::kInt64, {4, 6});
+  check_compare<int64_t>({"Equal", {}, {in(i64), in(typed_iota(DType::kInt64, {6}))}}, -1);
+  check_compare<int64_t>({"Greater", {}, {in(i64), weight(Tensor::from_int64({0}, {1}))}}, -1);
+  check_compare<int32_t>(
+      {"LessOrEqual", {}, {in(typed_iota(DType::kInt32, {3, 1})), in(typed_iota(DType::kInt32, {4}))}}, -1);
+  check_compare<uint8_t>({"And", {}, {in(bools({2, 5, 7}, 1)), in(bools({5, 1}, 2))}}, 0);
+  check_compare<uint8_t>({"Or", {}, {in(bools({5, 1}, 3)), in(bools({2, 5, 7}, 4))}}, 1);
+  check_compare<uint8_t>({"Xor", {}, {in(bools({6}, 5)), in(bools({6}, 6))}}, 0);
+  // Equal on bool compares truth values: the host runs it.
+  const PlannedOp p = plan_op({"Equal", {}, {in(bools({4}, 1)), in(bools({4}, 2))}});
+  cuda::CompareConfig c;
+  std::string why;
+  EXPECT_FALSE(cuda::plan_compare(p.view(), &c, &why));
+  EXPECT_NE(why.find("bool"), std::string::npos) << why;
+}
+
+// Where, Pow and Expand: the kernels' loops against ref, int32 and int64 indices.
+template <typename Unit, typename Index>
+Tensor emulate_where(const PlannedOp& p, const cuda::WhereConfig& c) {
+  Tensor y(p.ref[0].dtype(), p.ref[0].shape());
+  const uint8_t* cond = p.input(0).data<uint8_t>();
+  const Unit* x = static_cast<const Unit*>(p.input(1).raw());
+  const Unit* other = static_cast<const Unit*>(p.input(2).raw());
+  Unit* out = static_cast<Unit*>(y.raw());
+  for_each_table_element<Index>(
+      c.table, c.elements, [&](int64_t i, const int64_t* o) { out[i] = SelectFn{}(cond[o[0]], x[o[1]], other[o[2]]); });
+  return y;
+}
+
+template <typename Unit>
+void check_where(const SingleOp& op, int expected_in_place) {
+  const PlannedOp p = plan_op(op);
+  ASSERT_FALSE(p.folded());
+  cuda::WhereConfig c;
+  std::string why;
+  ASSERT_TRUE(cuda::plan_where(p.view(), &c, &why)) << why;
+  EXPECT_EQ(c.element_bytes, sizeof(Unit));
+  EXPECT_EQ(c.in_place_input, expected_in_place);
+  expect_same_bytes(emulate_where<Unit, int32_t>(p, c), p.ref[0], "Where (int32 indices)");
+  expect_same_bytes(emulate_where<Unit, int64_t>(p, c), p.ref[0], "Where (int64 indices)");
+}
+
+TEST(CudaWhere, CausalMaskAndEveryElementSize) {
+  const int64_t s = 9;
+  Tensor causal(DType::kBool, {1, 1, s, s});
+  for (int64_t i = 0; i < s; ++i)
+    for (int64_t j = 0; j < s; ++j) causal.data<uint8_t>()[i * s + j] = j <= i ? 1 : 0;
+  const Tensor scores = random_tensor({2, 4, s, s}, 61, -3.f, 3.f);
+  const Tensor fill = Tensor::from_float({-std::numeric_limits<float>::infinity()}, {});
+  // GPT-2: the scores where the mask holds, else -inf; in place on the scores.
+  check_where<uint32_t>({"Where", {}, {weight(causal), in(scores), weight(fill)}}, 1);
+  check_where<uint32_t>({"Where", {}, {in(bools({2, 1, s, 1}, 1)), weight(fill), in(scores)}}, 2);
+  check_where<uint64_t>(
+      {"Where", {}, {in(bools({3, 1}, 2)), in(typed_iota(DType::kInt64, {3, 4})), in(typed_iota(DType::kInt64, {4}))}},
+      1);
+  check_where<uint8_t>({"Where", {}, {in(bools({5}, 3)), in(bools({5}, 4)), in(bools({1}, 5))}}, 1);
+}
+
+template <typename TE, typename Index>
+Tensor emulate_pow(const PlannedOp& p, const cuda::PowConfig& c) {
+  Tensor y(DType::kFloat32, p.ref[0].shape());
+  const float* base = p.input(0).data<float>();
+  const TE* e = p.input(1).data<TE>();
+  float* out = y.data<float>();
+  for_each_table_element<Index>(c.table, c.elements,
+                                [&](int64_t i, const int64_t* o) { out[i] = PowFn{}(base[o[0]], e[o[1]]); });
+  return y;
+}
+
+template <typename TE>
+void check_pow(const SingleOp& op, int expected_in_place) {
+  const PlannedOp p = plan_op(op);
+  ASSERT_FALSE(p.folded());
+  cuda::PowConfig c;
+  std::string why;
+  ASSERT_TRUE(cuda::plan_pow(p.view(), &c, &why)) << why;
+  EXPECT_EQ(c.in_place_input, expected_in_place);
+  expect_same_bytes(emulate_pow<TE, int32_t>(p, c), p.ref[0], "Pow (int32 indices)");
+  expect_same_bytes(emulate_pow<TE, int64_t>(p, c), p.ref[0], "Pow (int64 indices)");
+}
+
+TEST(CudaPow, FloatBaseWithEachExponentType) {
+  const Tensor x = random_tensor({2, 7, 16}, 71, -2.f, 2.f);
+  check_pow<float>({"Pow", {}, {in(x), weight(Tensor::from_float({2.f}, {}))}}, 0);  // the decomposed LayerNorm
+  check_pow<float>({"Pow", {}, {in(random_tensor({3, 1}, 72, 0.1f, 3.f)), in(random_tensor({4}, 73, -2.f, 2.f))}}, -1);
+  check_pow<int64_t>({"Pow", {}, {in(x), weight(Tensor::from_int64({3}, {1}))}}, 0);
+  Tensor e32(DType::kInt32, {16});
+  for (int64_t i = 0; i < 16; ++i) e32.data<int32_t>()[i] = static_cast<int32_t>(i % 5) - 2;
+  check_pow<int32_t>({"Pow", {}, {in(x), in(e32)}}, 0);
+  // An integer base (shape arithmetic) runs on the host.
+  const PlannedOp p = plan_op({"Pow", {}, {in(typed_iota(DType::kInt64, {4})), weight(Tensor::from_int64({2}, {}))}});
+  cuda::PowConfig c;
+  std::string why;
+  EXPECT_FALSE(cuda::plan_pow(p.view(), &c, &why));
+  EXPECT_NE(why.find("int64"), std::string::npos) << why;
+}
+
+template <typename Unit, typename Index>
+Tensor emulate_expand(const PlannedOp& p, const cuda::ExpandConfig& c) {
+  Tensor y(p.ref[0].dtype(), p.ref[0].shape());
+  const Unit* x = static_cast<const Unit*>(p.input(0).raw());
+  Unit* out = static_cast<Unit*>(y.raw());
+  for_each_table_element<Index>(c.table, c.elements, [&](int64_t i, const int64_t* o) { out[i] = x[o[0]]; });
+  return y;
+}
+
+template <typename Unit>
+void check_expand(const SingleOp& op) {
+  const PlannedOp p = plan_op(op);
+  ASSERT_FALSE(p.folded());
+  cuda::ExpandConfig c;
+  std::string why;
+  ASSERT_TRUE(cuda::plan_expand(p.view(), &c, &why)) << why;
+  EXPECT_EQ(c.element_bytes, sizeof(Unit));
+  EXPECT_EQ(c.table.operands, 1);
+  expect_same_bytes(emulate_expand<Unit, int32_t>(p, c), p.ref[0], "Expand (int32 indices)");
+  expect_same_bytes(emulate_expand<Unit, int64_t>(p, c), p.ref[0], "Expand (int64 indices)");
+}
+
+TEST(CudaExpand, BroadcastCopiesOfEveryElementSize) {
+  check_expand<uint32_t>({"Expand", {}, {in(random_tensor({3, 1}, 81)), weight(int64s({2, 3, 4}))}});
+  check_expand<uint32_t>({"Expand", {}, {in(random_tensor({1, 1, 8}, 82)), weight(int64s({2, 5, 1}))}});
+  check_expand<uint32_t>({"Expand", {}, {in(random_tensor({2, 3}, 83)), weight(int64s({1}))}});  // a plain copy
+  check_expand<uint64_t>({"Expand", {}, {in(typed_iota(DType::kInt64, {4})), weight(int64s({3, 1, 4}))}});
+  check_expand<uint8_t>({"Expand", {}, {in(bools({1, 6}, 1)), weight(int64s({5, 6}))}});
+}
+
 #ifdef DNNCOST_HAVE_CUDA
 }  // namespace
 }  // namespace dnncost::testing
@@ -818,6 +1183,55 @@ TEST(CudaKernelFactories, UnsupportedConfigurationsFallBackToTheHost) {
   EXPECT_EQ(build_cuda_kernel(plan_op({"Cast", {{"to", attr_int(static_cast<int64_t>(DType::kFloat16))}}, {in(x)}})),
             nullptr);
   EXPECT_EQ(build_cuda_kernel(plan_op({"Gather", {}, {in(x), in(Tensor::from_int64({1}, {1}))}})), nullptr);
+}
+
+TEST(CudaKernelFactories, TransformerOpsAreRegisteredWithTheirImplementations) {
+  for (const char* op : {"Sqrt",  "Exp",  "Log",     "Reciprocal",  "Neg",
+                         "Abs",   "Not",  "Erf",     "Gelu",        "LayerNormalization",
+                         "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual",
+                         "And",   "Or",   "Xor",     "Where",       "Pow",
+                         "Expand"})
+    EXPECT_NE(cuda::KernelRegistry::instance().find(op), nullptr) << op;
+  const Tensor x = random_tensor({2, 3, 4}, 1);
+  struct Case {
+    SingleOp op;
+    std::string implementation;
+    int in_place;
+    size_t constants;
+  };
+  const std::vector<Case> cases = {
+      {{"Sqrt", {}, {in(x)}}, "dnncost unary<Sqrt>", 0, 0},
+      {{"Erf", {}, {in(x)}}, "dnncost unary<Erf>", 0, 0},
+      {{"Gelu", {{"approximate", attr_string("tanh")}}, {in(x)}}, "dnncost unary<GeluTanh>", 0, 0},
+      {{"LayerNormalization", {}, {in(x), weight(random_tensor({4}, 3)), weight(random_tensor({4}, 4))}},
+       "dnncost layer_norm (block per row, double statistics)",
+       0,
+       2},
+      {{"Neg", {}, {in(typed_iota(DType::kInt64, {5}))}}, "dnncost unary<Neg>", 0, 0},
+      {{"Less", {}, {in(x), weight(Tensor::from_float({0.f}, {}))}}, "dnncost broadcast_compare<Less>", -1, 1},
+      {{"Where", {}, {weight(bools({3, 4}, 1)), in(x), weight(Tensor::from_float({-1e9f}, {}))}},
+       "dnncost broadcast_select<Where>",
+       1,
+       2},
+      {{"Pow", {}, {in(x), weight(Tensor::from_float({2.f}, {}))}}, "dnncost broadcast_binary<Pow>", 0, 1},
+      {{"Expand", {}, {in(random_tensor({3, 1}, 2)), weight(int64s({2, 3, 4}))}},
+       "dnncost broadcast_copy<Expand>",
+       -1,
+       0},
+  };
+  for (const Case& c : cases) {
+    auto k = build_cuda_kernel(plan_op(c.op));
+    ASSERT_NE(k, nullptr) << c.op.op;
+    EXPECT_EQ(k->implementation, c.implementation);
+    EXPECT_EQ(k->in_place_input, c.in_place) << c.op.op;
+    EXPECT_EQ(k->constants.size(), c.constants) << c.op.op;  // constant operands are uploaded once
+    EXPECT_EQ(k->details.count("layouts"), 1u) << c.op.op;
+  }
+  // Configurations the kernels do not read fall back to the host.
+  EXPECT_EQ(build_cuda_kernel(plan_op({"Equal", {}, {in(bools({4}, 1)), in(bools({4}, 2))}})), nullptr);
+  EXPECT_EQ(build_cuda_kernel(
+                plan_op({"Pow", {}, {in(typed_iota(DType::kInt64, {4})), weight(Tensor::from_int64({2}, {}))}})),
+            nullptr);
 }
 
 // --- on the GPU (skipped without one) ------------------------------------------------------------------------------
@@ -1063,6 +1477,61 @@ TEST(CudaKernelsGpu, MaxUnpoolInstanceNormReduceMean) {
   check_on_gpu({"ReduceMean", {{"axes", attr_ints({1})}, {"keepdims", attr_int(0)}}, {in(x)}},
                false);  // thread per output
   check_on_gpu({"ReduceMean", {}, {in(x)}}, false);
+}
+TEST(CudaKernelsGpu, TransformerElementwiseOps) {
+  DNNCOST_SKIP_WITHOUT_GPU();
+  const Tensor x = random_tensor({2, 3, 33, 7}, 91, -4.f, 4.f);
+  const Tensor positive = random_tensor({2, 3, 33, 7}, 92, 0.01f, 9.f);
+  for (const char* op : {"Sqrt", "Log", "Reciprocal"}) check_on_gpu({op, {}, {in(positive)}}, false);
+  check_on_gpu({"Exp", {}, {in(x)}}, false);
+  check_on_gpu({"Erf", {}, {in(x)}}, false);
+  check_on_gpu({"Gelu", {}, {in(x)}}, false);
+  check_on_gpu({"Gelu", {{"approximate", attr_string("tanh")}}, {in(x)}}, false);
+  for (const char* op : {"Neg", "Abs"}) {
+    check_on_gpu({op, {}, {in(x)}}, true);
+    check_on_gpu({op, {}, {in(typed_iota(DType::kInt64, {5, 9}))}}, true);
+    check_on_gpu({op, {}, {in(typed_iota(DType::kInt32, {5, 9}))}}, true);
+  }
+  check_on_gpu({"Not", {}, {in(bools({7, 13}, 1))}}, true);
+  Tensor a = random_tensor({2, 3, 4, 5}, 93, 0.f, 3.f), b = random_tensor({3, 1, 5}, 94, 0.f, 3.f);
+  for (Tensor* t : {&a, &b})
+    for (int64_t i = 0; i < t->numel(); ++i) t->data<float>()[i] = std::floor(t->data<float>()[i]);
+  for (const char* op : {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual"})
+    check_on_gpu({op, {}, {in(a), in(b)}}, true);
+  check_on_gpu({"Equal", {}, {in(typed_iota(DType::kInt64, {4, 6})), in(typed_iota(DType::kInt64, {6}))}}, true);
+  check_on_gpu({"Less", {}, {in(typed_iota(DType::kInt32, {3, 1})), in(typed_iota(DType::kInt32, {4}))}}, true);
+  for (const char* op : {"And", "Or", "Xor"})
+    check_on_gpu({op, {}, {in(bools({2, 5, 7}, 2)), in(bools({5, 1}, 3))}}, true);
+  const int64_t s = 33;
+  Tensor causal(DType::kBool, {1, 1, s, s});
+  for (int64_t i = 0; i < s; ++i)
+    for (int64_t j = 0; j < s; ++j) causal.data<uint8_t>()[i * s + j] = j <= i ? 1 : 0;
+  const Tensor scores = random_tensor({2, 4, s, s}, 95, -3.f, 3.f);
+  const Tensor fill = Tensor::from_float({-std::numeric_limits<float>::infinity()}, {});
+  check_on_gpu({"Where", {}, {weight(causal), in(scores), weight(fill)}}, true);
+  check_on_gpu({"Where", {}, {in(bools({2, 1, s, 1}, 4)), weight(fill), in(scores)}}, true);
+  check_on_gpu(
+      {"Where", {}, {in(bools({3, 1}, 5)), in(typed_iota(DType::kInt64, {3, 4})), in(typed_iota(DType::kInt64, {4}))}},
+      true);
+  check_on_gpu({"Pow", {}, {in(x), weight(Tensor::from_float({2.f}, {}))}}, false);
+  check_on_gpu({"Pow", {}, {in(random_tensor({3, 1}, 96, 0.1f, 3.f)), in(random_tensor({4}, 97, -2.f, 2.f))}}, false);
+  check_on_gpu({"Pow", {}, {in(x), weight(Tensor::from_int64({3}, {1}))}}, false);
+  check_on_gpu({"Expand", {}, {in(random_tensor({3, 1}, 98)), weight(int64s({2, 3, 4}))}}, true);
+  check_on_gpu({"Expand", {}, {in(typed_iota(DType::kInt64, {4})), weight(int64s({3, 1, 4}))}}, true);
+  check_on_gpu({"Expand", {}, {in(bools({1, 6}, 6)), weight(int64s({5, 6}))}}, true);
+}
+TEST(CudaKernelsGpu, LayerNormalization) {
+  DNNCOST_SKIP_WITHOUT_GPU();
+  const Tensor x = random_tensor({4, 50, 768}, 101, -3.f, 5.f);  // ViT-B/16's rows at batch 4 (50 tokens)
+  check_on_gpu(
+      {"LayerNormalization", {}, {in(x), weight(random_tensor({768}, 102)), weight(random_tensor({768}, 103))}}, false);
+  check_on_gpu({"LayerNormalization",
+                {{"axis", attr_int(1)}, {"epsilon", attr_float(1e-3f)}},
+                {in(random_tensor({3, 7, 40}, 104)), in(random_tensor({7, 40}, 105))},
+                3},
+               false);  // Scale at run time, no B, Mean and InvStdDev
+  check_on_gpu({"LayerNormalization", {}, {in(random_tensor({5, 1280}, 106)), weight(random_tensor({1280}, 107))}},
+               false);
 }
 #endif  // DNNCOST_HAVE_CUDA
 

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <algorithm>
 #include <map>
+#include <random>
 #include <string>
 
 #include "tests/unit/expect_error.h"
@@ -157,6 +159,45 @@ TEST(Einsum, Float64AndInitializerOperandsAreParams) {
   EXPECT_EQ(r.outputs[0].dtype(), DType::kFloat64);
   expect_values(r.outputs[0], brute_force("ij,j->i", {a, b}), "float64", 1e-12);
   EXPECT_EQ(r.cost.params, 3);  // the initializer operand, as MatMul's
+}
+
+TEST(Einsum, RandomEquationsMatchBruteForce) {
+  // Two or three operands of random letters from "abcd" (repeats make diagonals), sizes 1-3 per letter (an operand
+  // may hold a letter as 1: broadcast), and an explicit output of a random subset in random order.
+  std::mt19937 rng(2024);
+  auto pick = [&](int n) { return static_cast<int>(rng() % static_cast<unsigned>(n)); };
+  for (int trial = 0; trial < 300; ++trial) {
+    const int64_t size[4] = {1 + pick(3), 1 + pick(3), 1 + pick(3), 1 + pick(3)};
+    const int n_ops = 2 + (trial % 5 == 0 ? 1 : 0);
+    std::string equation;
+    std::vector<Tensor> xs;
+    std::string used;
+    for (int k = 0; k < n_ops; ++k) {
+      std::string term;
+      Shape shape;
+      const int rank = pick(4);
+      for (int d = 0; d < rank; ++d) {
+        const int l = pick(4);
+        const bool repeated = term.find(static_cast<char>('a' + l)) != std::string::npos;
+        term += static_cast<char>('a' + l);
+        shape.push_back(!repeated && pick(5) == 0 ? 1 : size[l]);
+        if (used.find(term.back()) == std::string::npos) used += term.back();
+      }
+      // A repeated letter needs one size within its operand.
+      for (size_t d = 0; d < term.size(); ++d)
+        for (size_t e = 0; e < d; ++e)
+          if (term[d] == term[e]) shape[d] = shape[e];
+      equation += (k ? "," : "") + term;
+      xs.push_back(random_tensor(shape, 100 + static_cast<unsigned>(trial * 3 + k)));
+    }
+    std::shuffle(used.begin(), used.end(), rng);
+    const std::string out = used.substr(0, static_cast<size_t>(pick(static_cast<int>(used.size()) + 1)));
+    equation += "->" + out;
+    std::vector<OpInput> inputs;
+    for (const Tensor& t : xs) inputs.push_back(in(t));
+    auto r = einsum(equation, inputs);
+    expect_values(r.outputs[0], brute_force(equation, xs), equation, 1e-4);
+  }
 }
 
 TEST(Einsum, Errors) {
