@@ -204,10 +204,37 @@ void Plan::add_node(const Node& node, const OpContext& ctx, std::set<int>& charg
       outp[i] = results[i].get();
     }
     layer->forward_ref(ins, outp);
+    // Params of the initializers folded here move to the first output (docs/COSTS.md, "Folded nodes"): from
+    // initializers only, the elements of its float, non-scalar ones (scalars and integer tables are data); from
+    // initializers and shapes, those of the inputs the layer counts as params, charged to the output's first reader.
+    int64_t source = 0, carried = 0;
+    if (!layer->shape_only()) {
+      for (size_t i = 0; i < in_ids.size(); ++i) {
+        const int id = in_ids[i];
+        if (id < 0 || params_counted_.count(id)) continue;
+        const PlanValue& v = values_[id];
+        if (all_init && v.from_initializer && dtype_is_float(v.dtype) && shape_numel(v.shape) > 1) {
+          source += v.source_elements;
+          params_counted_.insert(id);
+        } else if (!all_init && v.from_initializer && layer->input_role(i, in_desc[i]) == InputRole::kParam) {
+          carried += v.source_elements;
+          params_counted_.insert(id);
+        } else if (!all_init && v.carried_params > 0) {
+          carried += v.carried_params;
+          params_counted_.insert(id);
+        }
+      }
+    }
     for (size_t i = 0; i < out_ids.size(); ++i) {
       if (out_ids[i] < 0) continue;
       values_[out_ids[i]].constant = results[i];
       values_[out_ids[i]].from_initializer = all_init && !layer->shape_only();
+    }
+    for (int id : out_ids) {
+      if (id < 0) continue;
+      values_[id].source_elements = source;
+      values_[id].carried_params = carried;
+      break;
     }
     folded_.push_back(&node);
     return;
@@ -225,7 +252,14 @@ void Plan::add_node(const Node& node, const OpContext& ctx, std::set<int>& charg
     if (values_[id].from_initializer && !charged.count(id)) {
       charged.insert(id);
       step.cost.weight_bytes += in_desc[i].bytes();
-      if (layer->input_role(i, in_desc[i]) == InputRole::kParam) step.cost.params += in_desc[i].numel();
+    }
+    if (params_counted_.count(id)) continue;
+    if (values_[id].from_initializer && layer->input_role(i, in_desc[i]) == InputRole::kParam) {
+      params_counted_.insert(id);
+      step.cost.params += values_[id].source_elements;
+    } else if (values_[id].carried_params > 0) {
+      params_counted_.insert(id);
+      step.cost.params += values_[id].carried_params;
     }
   }
   for (const auto& od : out_desc) {
@@ -249,6 +283,7 @@ Plan::Plan(const Graph& g, const InputBinding& binding, const PlanLimits& limits
     v.shape = kv.second->shape();
     v.constant = kv.second;
     v.from_initializer = true;
+    v.source_elements = kv.second->numel();
     add_value(std::move(v));
   }
   for (const auto& in : g.inputs) {

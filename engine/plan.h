@@ -59,6 +59,7 @@ class Plan {
   Cost totals_;
   PlanLimits limits_;
   int64_t folded_bytes_ = 0;  // bytes of the values evaluated at plan time so far
+  std::set<int> params_counted_;  // values whose params are counted (in a layer or moved into a folded value)
 };
 
 }  // namespace dnncost

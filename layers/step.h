@@ -23,6 +23,12 @@ struct PlanValue {
   std::shared_ptr<const Tensor> constant;  // known at plan time
   bool from_initializer = false;
   bool graph_input = false;
+  // Params behind a value folded at plan time (engine/plan.cpp): for a value from initializers only, the elements of
+  // the float model initializers it was computed from (a Gather of a bias table counts the table, not the gathered
+  // copy); for a value folded from initializers and shapes (ViT's class token expanded over the batch), the params
+  // its folded node took in, charged to the first layer that reads it.
+  int64_t source_elements = 0;
+  int64_t carried_params = 0;
 };
 
 struct PlanStep {
