@@ -22,6 +22,7 @@ Prints one PASS/FAIL line per check and, with --table, writes a Markdown table o
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -94,7 +95,11 @@ def compare_info(orig, conv):
 
 
 def compare(compare_bin, got, want, bound, log):
+    """(within the bound, "relative L2 error E" or compare_tensors' last line)."""
     proc = run([compare_bin, got, want, "--max-rel-l2", str(bound)], log)
+    found = re.search(r"relative L2 error (\S+)", proc.stdout)
+    if found:
+        return proc.returncode == 0, f"relative L2 error {found.group(1).rstrip(',')} (bound {bound:g})"
     return proc.returncode == 0, proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
 
 
@@ -187,14 +192,15 @@ def main():
                 print(f"{'PASS' if ok_torch else 'FAIL'} {label}: run --device {args.device} vs PyTorch: {torch} "
                       f"({time.monotonic() - start:.1f} s)")
                 failures += (not ok_info) + (not ok_same) + (not ok_torch)
-                rows.append((name, opset, changed, "yes" if ok_info else "no", same.split(":")[-1].strip(),
-                             torch.split(":")[-1].strip()))
+                rows.append((name, opset, changed, "yes" if ok_info else "no",
+                             same.replace("relative L2 error ", "").split(" (")[0],
+                             torch.replace("relative L2 error ", "").split(" (")[0]))
                 if ok_info and ok_same and ok_torch and not args.keep:
                     shutil.rmtree(dst, ignore_errors=True)
     if args.table:
         with open(args.table, "w") as f:
-            f.write(f"| model | opset | ops the converter changed | info totals equal | {args.device} vs original "
-                    "file | vs PyTorch |\n|---|---|---|---|---|---|\n")
+            f.write(f"| model | opset | ops the converter changed | info totals equal | {args.device}: rel. L2 vs the "
+                    "original file | vs PyTorch |\n|---|---|---|---|---|---|\n")
             for row in rows:
                 f.write("| " + " | ".join(str(c) for c in row) + " |\n")
     print(f"check_opsets: {len(names)} models x opsets {args.opsets} on {args.device}: "
