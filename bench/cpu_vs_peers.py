@@ -28,9 +28,36 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_MODELS = ["resnet18", "resnet50", "googlenet", "mobilenet_v2", "vgg16"]
+# A model is its zoo name, and for a token model also its sequence length: NAME@seq=N (bound with --dim seq=N).
+DEFAULT_MODELS = ["resnet18", "resnet50", "googlenet", "mobilenet_v2", "vgg16", "vit_b_16", "swin_t", "convnext_tiny",
+                  "bert_base@seq=128", "gpt2_small@seq=256"]
 TITLES = {"resnet18": "ResNet-18", "resnet50": "ResNet-50", "googlenet": "GoogLeNet", "mobilenet_v2": "MobileNet-V2",
-          "vgg16": "VGG-16", "alexnet": "AlexNet", "inception_v3": "Inception-v3"}
+          "vgg16": "VGG-16", "alexnet": "AlexNet", "inception_v3": "Inception-v3", "vit_b_16": "ViT-B/16",
+          "swin_t": "Swin-T", "convnext_tiny": "ConvNeXt-T", "bert_base": "BERT-base", "gpt2_small": "GPT-2 small"}
+
+
+def split_spec(spec):
+    """'bert_base@seq=128' -> ('bert_base', {'seq': 128}); 'resnet50' -> ('resnet50', {})."""
+    name, _, rest = spec.partition("@")
+    dims = {}
+    for item in filter(None, rest.split(",")):
+        key, _, value = item.partition("=")
+        dims[key] = int(value)
+    return name, dims
+
+
+def manifest_entry(name):
+    with open(os.path.join(ROOT, "tools", "zoo", "manifest.json")) as f:
+        return next(m for m in json.load(f)["models"] if m["name"] == name)
+
+
+def model_input(entry, batch, dims):
+    """The input batch as numpy: image-like floats, or token ids in [0, vocab) of shape [batch, seq]."""
+    import numpy as np
+    if "vocab" in entry:
+        shape = [batch] + [dims[d] if isinstance(d, str) else int(d) for d in entry["input"]]
+        return np.random.default_rng(20240601).integers(0, entry["vocab"], size=shape, dtype=np.int64)
+    return input_batch(batch, entry["input"][-1])
 
 
 def timed_loop(run, warmup, min_iters, min_seconds):
@@ -61,7 +88,7 @@ def worker_ort(args):
     so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     session = ort.InferenceSession(args.worker_model, so, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
-    x = input_batch(args.worker_batch, session.get_inputs()[0].shape[-1])
+    x = model_input(manifest_entry(args.worker_name), args.worker_batch, json.loads(args.worker_dims))
     samples = timed_loop(lambda: session.run(None, {name: x}), args.warmup, args.min_iters, args.min_seconds)
     return {"samples_ms": samples, "version": f"onnxruntime {ort.__version__}"}
 
@@ -71,11 +98,11 @@ def worker_torch(args):
     sys.path.insert(0, os.path.join(ROOT, "tools", "zoo"))
     import export_zoo  # builds the module the zoo's ONNX file was exported from
     torch.set_num_threads(args.threads)
-    with open(os.path.join(ROOT, "tools", "zoo", "manifest.json")) as f:
-        entry = next(m for m in json.load(f)["models"] if m["name"] == args.worker_name)
+    entry = manifest_entry(args.worker_name)
+    torch.manual_seed(0)
     model = export_zoo.build_model(entry)
     model.eval()
-    x = torch.from_numpy(input_batch(args.worker_batch, entry["input"][-1]))
+    x = torch.from_numpy(model_input(entry, args.worker_batch, json.loads(args.worker_dims)))
 
     def run():
         with torch.inference_mode():
@@ -84,7 +111,8 @@ def worker_torch(args):
     return {"samples_ms": samples, "version": f"torch {torch.__version__}"}
 
 
-def run_worker(kind, args, name, batch, python):
+def run_worker(kind, args, spec, batch, python):
+    name, dims = split_spec(spec)
     model = os.path.join(args.models_dir, name, "model.onnx")
     env = dict(os.environ)
     if kind in ("dnncost", "torch"):
@@ -94,7 +122,8 @@ def run_worker(kind, args, name, batch, python):
             records = os.path.join(tmp, "profile.jsonl")
             subprocess.run([args.dnncost, "profile", model, "--device", "cpu", "--threads", str(args.threads), "--batch",
                             str(batch), "--warmup", str(args.warmup), "--min-iters", str(args.min_iters),
-                            "--min-time", str(args.min_seconds), "--json", records, "--quiet", "--no-peaks", "--power", "none"],
+                            "--min-time", str(args.min_seconds), "--json", records, "--quiet", "--no-peaks", "--power", "none"] +
+                           [a for k, v in dims.items() for a in ("--dim", f"{k}={v}")],
                            check=True, capture_output=True, text=True, env=env)
             with open(records) as f:
                 record = json.loads(f.readline())
@@ -102,7 +131,7 @@ def run_worker(kind, args, name, batch, python):
                 "iterations": record["latency"]["iterations"], "version": record["device"]["name"]}
     else:
         cmd = [python, os.path.abspath(__file__), "--worker", kind, "--worker-model", model, "--worker-name", name,
-               "--worker-batch", str(batch), "--threads", str(args.threads), "--warmup", str(args.warmup),
+               "--worker-batch", str(batch), "--worker-dims", json.dumps(dims), "--threads", str(args.threads), "--warmup", str(args.warmup),
                "--min-iters", str(args.min_iters), "--min-seconds", str(args.min_seconds)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env).stdout
     result = json.loads(out.strip().splitlines()[-1])
@@ -155,6 +184,7 @@ def main():
     p.add_argument("--worker-model", help=argparse.SUPPRESS)
     p.add_argument("--worker-name", help=argparse.SUPPRESS)
     p.add_argument("--worker-batch", type=int, help=argparse.SUPPRESS)
+    p.add_argument("--worker-dims", default="{}", help=argparse.SUPPRESS)
     args = p.parse_args()
 
     if args.worker:
@@ -164,7 +194,8 @@ def main():
 
     if not os.access(args.dnncost, os.X_OK):
         sys.exit(f"cpu_vs_peers.py: {args.dnncost} not found: build dnncost first")
-    missing = [m for m in args.models if not os.path.isfile(os.path.join(args.models_dir, m, "EXPORT_COMPLETE"))]
+    names = [split_spec(m)[0] for m in args.models]
+    missing = [m for m in names if not os.path.isfile(os.path.join(args.models_dir, m, "EXPORT_COMPLETE"))]
     if missing:
         subprocess.run([args.dnncost, "zoo", "export"] + missing + ["--models", args.models_dir], check=True)
     tpython = torch_python()
@@ -197,7 +228,9 @@ def main():
     print("|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         m = r["median_ms"]
-        print(f"| {TITLES.get(r['model'], r['model'])} | {r['batch']} | {m['dnncost']:.2f} | {m['ort']:.2f} | "
+        name, dims = split_spec(r["model"])
+        title = TITLES.get(name, name) + "".join(f" {k} {v}" for k, v in dims.items())
+        print(f"| {title} | {r['batch']} | {m['dnncost']:.2f} | {m['ort']:.2f} | "
               f"{m['torch']:.2f} | {r['ratio_ort']:.2f} | {r['ratio_torch']:.2f} |")
     print()
     print(f"dnncost: {versions.get('dnncost')}; {versions.get('ort')} (CPUExecutionProvider, ORT_ENABLE_ALL); "
