@@ -3,7 +3,8 @@
 //     elements (or one, or none) is a oneDNN inner product: the weights [N, K] = alpha * B' are reordered to the
 //     primitive's layout once, the bias is beta * C. transA = 1, a run-time B or an [M, N] C run the reference.
 //   MatMul of plain operands of rank >= 2 (batch dims broadcast) is a oneDNN matmul; a constant B is reordered
-//     to the primitive's preferred layout once. 1-D operands run the reference.
+//     to the primitive's preferred layout once. When B is one matrix (its batch dims all 1), A's batch dims fold into
+//     its rows: one 2-D GEMM. 1-D operands run the reference.
 #include <cstring>
 
 #include "kernels/cpu/cpu_kernel.h"
@@ -77,14 +78,23 @@ std::unique_ptr<CpuKernel> make_matmul(const KernelRequest& r) {
   const Shape& y = r.output(0).shape;
   if (a.size() < 2 || b.size() < 2 || y.size() > DNNL_MAX_NDIMS) return nullptr;
   const size_t rank = y.size();
-  const Shape a_view = left_padded(a, rank), b_view = left_padded(b, rank);
-  const memory::desc a_md = plain_desc(a_view), b_md = plain_desc(b_view), y_md = plain_desc(y);
+  Shape a_view = left_padded(a, rank), b_view = left_padded(b, rank);
+  Shape y_view = y;
+  // One B matrix for every batch of A (a Linear layer on [N, S, K], or seq-first [S, N, K] with M = 1): A's batch dims
+  // fold into its rows, so the product is one [rows, K] x [K, N] GEMM over the same bytes, not a batch of thin ones.
+  if (shape_numel(Shape(b.begin(), b.end() - 2)) == 1 && a.size() > 2) {
+    const int64_t rows = shape_numel(Shape(a.begin(), a.end() - 1));
+    a_view = {rows, a.back()};
+    b_view = {b[b.size() - 2], b.back()};
+    y_view = {rows, y.back()};
+  }
+  const memory::desc a_md = plain_desc(a_view), b_md = plain_desc(b_view), y_md = plain_desc(y_view);
   const dnnl::matmul::desc desc(a_md, b_const ? any_desc(b_view) : b_md, y_md);
   const dnnl::matmul::primitive_desc pd(desc, user_scratchpad_attr(), r.engine);
   auto kernel = std::make_unique<PrimitiveKernel>();
   kernel->set_primitive(dnnl::matmul(pd), pd);
   kernel->input_layouts = {plain_desc(a), b_const ? memory::desc() : plain_desc(b)};
-  kernel->output_layouts = {y_md};
+  kernel->output_layouts = {plain_desc(y)};
   kernel->arg_input(DNNL_ARG_SRC, 0, a_md);
   if (b_const) {
     kernel->arg_weight(DNNL_ARG_WEIGHTS, reorder_constant(r.engine, *b_const, b_md, pd.weights_desc()));

@@ -567,7 +567,11 @@ TEST(CpuDevice, GemmAndMatMulMatchRef) {
     expect_parity(run_both(b), "Conv, GlobalAveragePool, Flatten, Gemm", 3);
   }
   const std::vector<std::pair<Shape, Shape>> matmuls = {
-      {{5, 7}, {7, 3}}, {{2, 5, 7}, {7, 3}}, {{2, 1, 5, 7}, {3, 7, 4}}, {{4, 6}, {2, 6, 5}}};
+      {{5, 7}, {7, 3}}, {{2, 5, 7}, {7, 3}}, {{2, 1, 5, 7}, {3, 7, 4}}, {{4, 6}, {2, 6, 5}},
+      // A's batch dims folded into its rows (one B matrix): seq-first M = 1 rows, and a B with leading 1s.
+      {{9, 1, 7}, {7, 5}}, {{2, 3, 4, 7}, {1, 1, 7, 6}}, {{3, 4, 7}, {1, 1, 7, 6}},
+      // The attention products: equal batch dims.
+      {{2, 3, 5, 4}, {2, 3, 4, 5}}};
   for (const auto& [sa, sb] : matmuls) {
     for (bool b_constant : {true, false}) {
       GraphBuilder b;
@@ -652,6 +656,21 @@ TEST(CpuDevice, TransposeMatchesRef) {
   const std::string y = b.node("Conv", {b.input(random_tensor({2, 5, 6, 7}, seed++)), b.weight(random_tensor({19, 5, 1, 1}, seed++))});
   b.output(b.node("Transpose", {y}, {{"perm", attr_ints({0, 2, 3, 1})}}));
   expect_parity(run_both(b), "Transpose of a conv output to NHWC", 2);
+}
+
+TEST(CpuDevice, SliceMatchesRef) {
+  SKIP_WITHOUT_CPU_DEVICE();
+  unsigned seed = 990;
+  // Q, K and V out of a fused projection [N, S, 3E] (steps 1: oneDNN), then a step-2 slice (the reference).
+  GraphBuilder b(13);
+  const std::string qkv = b.input(random_tensor({2, 5, 12}, seed++));
+  for (int part = 0; part < 3; ++part) {
+    b.output(b.node("Slice", {qkv, b.weight(Tensor::from_int64({4 * part}, {1})),
+                               b.weight(Tensor::from_int64({4 * part + 4}, {1})), b.weight(Tensor::from_int64({-1}, {1}))}));
+  }
+  b.output(b.node("Slice", {qkv, b.weight(Tensor::from_int64({1, 0}, {2})), b.weight(Tensor::from_int64({5, 12}, {2})),
+                             b.weight(Tensor::from_int64({1, 2}, {2})), b.weight(Tensor::from_int64({1, 2}, {2}))}));
+  expect_parity(run_both(b), "Slice of a fused QKV projection and a step-2 slice", 3);
 }
 
 // --- fallbacks and layouts ------------------------------------------------------------------------------------
