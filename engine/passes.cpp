@@ -724,7 +724,7 @@ PassRecord fuse_match(GraphEditor& ed, int anchor, const Match& m, const std::st
   }
   record.target_node = node_id(ed.node(anchor));
   record.description = what + " fused into one " + op + " (" + anchor_label + " and " +
-                       std::to_string(record.removed_nodes.size()) + " nodes)";
+                       std::to_string(record.removed_nodes.size()) + " other nodes)";
   return record;
 }
 

@@ -84,6 +84,18 @@ OptimizedGraph fuse_and_check(const Net& n, const std::string& pass, size_t reco
   return opt;
 }
 
+TEST(FuseTransformerOptions, CpuAndCudaRunBothFusionsRefNeither) {
+  for (const char* kind : {"cpu", "cuda"}) {
+    const PassOptions o = PassOptions::for_device(kind);
+    EXPECT_TRUE(o.fuse_gelu && o.fuse_layernorm) << kind;
+  }
+  EXPECT_FALSE(PassOptions::for_device("ref").fuse_gelu || PassOptions::for_device("ref").fuse_layernorm);
+  PassOptions some;
+  some.fuse_gelu = some.fuse_layernorm = true;
+  EXPECT_EQ(some.name(), "fuse_gelu,fuse_layernorm");
+  EXPECT_TRUE(some.any());
+}
+
 // ---- fuse_gelu ----------------------------------------------------------------------------------------------
 
 enum class Tail { kTorch, kHalfTimesF, kHalfOfXFirst };

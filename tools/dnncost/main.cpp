@@ -101,7 +101,8 @@ int main(int argc, char** argv) {
   info_cmd->add_flag("--quiet,-q", info.quiet, "no terminal table");
   info_cmd->add_option("--passes", info.passes,
                        "graph passes before planning: all (the graph the cpu and cuda devices execute: BatchNorm "
-                       "folded into Conv, Identity/Dropout dropped, Conv+Add+activation fused) or none (as imported); "
+                       "folded into Conv, Identity/Dropout dropped, decomposed GELU and LayerNorm fused, "
+                       "Conv+Add+activation fused) or none (as imported); "
                        "the report shows both graphs' totals")
       ->check(CLI::IsMember({"none", "all"}))
       ->capture_default_str();
