@@ -6,6 +6,7 @@
 // The output takes the full-size operand's buffer when that operand dies here. Integer inputs (shape
 // subgraphs), Max of 3+ inputs and broadcasting Sum of 3+ inputs run the reference.
 #include <cstring>
+#include <utility>
 
 #include "kernels/cpu/cpu_kernel.h"
 
@@ -24,6 +25,29 @@ bool float_operand(const KernelRequest& r, size_t i) {
   return r.present(i) && r.input(i).dtype == DType::kFloat32 && (r.constant(i) || !r.layouts[i].is_zero());
 }
 
+// A broadcast of `other` (left-padded to y's rank) onto y with runs of dims merged: size-1 dims of y dropped, and
+// neighbouring dims merged where `other` either matches y on both or is 1 on both. Swin's window mask [1, W, 1, S, S]
+// onto scores [1, W, H, S, S] becomes [W, 1, S*S] onto [W, H, S*S], a form oneDNN has a fast kernel for (broadcast
+// over the channel), where the 5-D one runs its reference. Empty when nothing merges.
+std::pair<Shape, Shape> collapsed_broadcast(const Shape& y, const Shape& other) {
+  Shape yc, oc;
+  int last_kind = -1;  // 0: other matches y, 1: other is 1
+  for (size_t i = 0; i < y.size(); ++i) {
+    if (y[i] == 1) continue;
+    const int kind = other[i] == y[i] ? 0 : 1;
+    if (kind == last_kind) {
+      yc.back() *= y[i];
+      oc.back() *= other[i];
+    } else {
+      yc.push_back(y[i]);
+      oc.push_back(other[i]);
+      last_kind = kind;
+    }
+  }
+  if (yc.size() >= y.size() || yc.empty()) return {};
+  return {yc, oc};
+}
+
 std::unique_ptr<CpuKernel> make_binary(const KernelRequest& r, dnnl::algorithm alg, bool commutative) {
   if (r.input_count() != 2 || !float_operand(r, 0) || !float_operand(r, 1) || !r.only_first_output()) return nullptr;
   const Shape& y = r.output(0).shape;
@@ -38,6 +62,29 @@ std::unique_ptr<CpuKernel> make_binary(const KernelRequest& r, dnnl::algorithm a
   const Shape& other_shape = r.input(other).shape;
   const bool same_shape = other_shape == y;
   if (!same_shape && r.opset() < 7) return nullptr;  // legacy broadcast aligns B at `axis`
+  if (!same_shape && is_plain(src0_md)) {
+    const auto [yc, oc] = collapsed_broadcast(y, left_padded(other_shape, y.size()));
+    if (!yc.empty()) {
+      const memory::desc a_md = plain_desc(yc), b_md = plain_desc(oc);
+      const dnnl::binary::desc desc(alg, a_md, b_md, a_md);
+      const dnnl::binary::primitive_desc pd(desc, user_scratchpad_attr(), r.engine);
+      auto k = std::make_unique<PrimitiveKernel>();
+      k->set_primitive(dnnl::binary(pd), pd);
+      k->input_layouts.assign(2, memory::desc());
+      k->input_layouts[full] = src0_md;
+      k->output_layouts = {src0_md};
+      k->in_place_input = static_cast<int>(full);
+      k->arg_input(DNNL_ARG_SRC_0, full, a_md);
+      if (const Tensor* c = r.constant(other)) {
+        k->arg_weight(DNNL_ARG_SRC_1, reorder_constant(r.engine, *c, b_md, b_md));
+      } else {
+        k->input_layouts[other] = plain_desc(other_shape);
+        k->arg_input(DNNL_ARG_SRC_1, other, b_md);
+      }
+      k->arg_output(DNNL_ARG_DST, 0, a_md);
+      return k;
+    }
+  }
   const memory::desc src1_md = same_shape ? src0_md : plain_desc(left_padded(other_shape, y.size()));
   if (src1_md.is_zero()) return nullptr;
   const dnnl::binary::desc desc(alg, src0_md, src1_md, src0_md);

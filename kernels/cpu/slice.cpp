@@ -1,6 +1,7 @@
-// Slice on the cpu device: with every step 1, one oneDNN reorder from the window of the plain input (a sub-memory at
-// the starts) into the plain output; splitting a fused QKV projection into Q, K and V is three of them. Other steps,
-// integer tensors (shape subgraphs) and plan-time constants run the reference.
+// Slice on the cpu device: with positive steps, one oneDNN reorder from a strided view of the plain input (offset at
+// the starts, each output axis walking its input axis step elements at a time) into the plain output. Splitting a
+// fused QKV projection into Q, K and V is three of them, Swin's patch merging (x[:, 0::2, 1::2, :]) four. Negative
+// steps, integer tensors (shape subgraphs) and plan-time constants run the reference.
 #include "kernels/cpu/cpu_kernel.h"
 #include "layers/slice.h"
 
@@ -14,12 +15,21 @@ std::unique_ptr<CpuKernel> make_slice(const KernelRequest& r) {
   const Shape& y = r.output(0).shape;
   if (!p || p->start.size() != x.size() || p->step.size() != x.size() || y.size() != x.size()) return nullptr;
   for (size_t i = 0; i < x.size(); ++i) {
-    if (p->step[i] != 1 || p->start[i] < 0 || p->start[i] + y[i] > x[i]) return nullptr;
+    if (p->step[i] < 1 || p->start[i] < 0 || (y[i] > 0 && p->start[i] + (y[i] - 1) * p->step[i] >= x[i])) return nullptr;
   }
   const memory::desc src = plain_desc(x);
   const memory::desc dst = plain_desc(y);
   if (src.is_zero() || dst.is_zero()) return nullptr;
-  const memory::desc window = src.submemory_desc(to_dims(y), memory::dims(p->start.begin(), p->start.end()));
+  std::vector<int64_t> x_strides(x.size(), 1);
+  for (size_t i = x.size(); i-- > 1;) x_strides[i - 1] = x_strides[i] * x[i];
+  memory::dims view_strides(x.size());
+  int64_t offset = 0;
+  for (size_t i = 0; i < x.size(); ++i) {
+    view_strides[i] = x_strides[i] * p->step[i];
+    offset += p->start[i] * x_strides[i];
+  }
+  memory::desc window(to_dims(y), memory::data_type::f32, view_strides);
+  window.data.offset0 = offset;
   const dnnl::reorder::primitive_desc pd(r.engine, window, r.engine, dst, user_scratchpad_attr());
   auto k = std::make_unique<PrimitiveKernel>();
   k->set_primitive(dnnl::reorder(pd), pd);

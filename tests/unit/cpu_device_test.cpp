@@ -658,10 +658,31 @@ TEST(CpuDevice, TransposeMatchesRef) {
   expect_parity(run_both(b), "Transpose of a conv output to NHWC", 2);
 }
 
+TEST(CpuDevice, BroadcastsMergeTheirDims) {
+  SKIP_WITHOUT_CPU_DEVICE();
+  unsigned seed = 995;
+  // Swin's shifted-window mask onto the attention scores, the mask constant or computed; a bias over the last axis.
+  struct Case {
+    Shape x, other;
+    bool constant;
+  };
+  for (const Case& c : std::vector<Case>{{{1, 4, 3, 5, 5}, {1, 4, 1, 5, 5}, true},
+                                         {{1, 4, 3, 5, 5}, {4, 1, 5, 5}, false},
+                                         {{2, 3, 4, 6}, {1, 1, 1, 6}, true},
+                                         {{2, 3, 4, 6}, {2, 1, 4, 1}, false}}) {
+    GraphBuilder b;
+    const std::string x = b.input(random_tensor(c.x, seed++));
+    const std::string o = c.constant ? b.weight(random_tensor(c.other, seed++)) : b.input(random_tensor(c.other, seed++));
+    b.output(b.node("Add", {x, o}));
+    expect_parity(run_both(b), "Add " + shape_str(c.x) + " + " + shape_str(c.other), 1);
+  }
+}
+
 TEST(CpuDevice, SliceMatchesRef) {
   SKIP_WITHOUT_CPU_DEVICE();
   unsigned seed = 990;
-  // Q, K and V out of a fused projection [N, S, 3E] (steps 1: oneDNN), then a step-2 slice (the reference).
+  // Q, K and V out of a fused projection [N, S, 3E] (steps 1), then a step-2 slice with an offset (Swin's patch
+  // merging): all four as oneDNN reorders.
   GraphBuilder b(13);
   const std::string qkv = b.input(random_tensor({2, 5, 12}, seed++));
   for (int part = 0; part < 3; ++part) {
@@ -670,7 +691,7 @@ TEST(CpuDevice, SliceMatchesRef) {
   }
   b.output(b.node("Slice", {qkv, b.weight(Tensor::from_int64({1, 0}, {2})), b.weight(Tensor::from_int64({5, 12}, {2})),
                              b.weight(Tensor::from_int64({1, 2}, {2})), b.weight(Tensor::from_int64({1, 2}, {2}))}));
-  expect_parity(run_both(b), "Slice of a fused QKV projection and a step-2 slice", 3);
+  expect_parity(run_both(b), "Slice of a fused QKV projection and a step-2 slice", 4);
 }
 
 // --- fallbacks and layouts ------------------------------------------------------------------------------------
