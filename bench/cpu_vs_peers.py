@@ -179,6 +179,9 @@ def main():
     p.add_argument("--dnncost", default=os.path.join(ROOT, "build", "dnncost"), help="the dnncost binary")
     p.add_argument("--omp-env", action="append", default=[], metavar="VAR=VALUE",
                    help="environment for the OpenMP-based runtimes (dnncost, PyTorch), e.g. GOMP_SPINCOUNT=10000")
+    p.add_argument("--peers", default="ort,torch",
+                   help="peers to measure beside dnncost, comma-separated: ort, torch (Debian's PyTorch 1.13 takes "
+                        "seconds per transformer inference on 2 cores: --peers ort leaves it out)")
     p.add_argument("--json", help="also write every measurement to this file")
     p.add_argument("--worker", choices=["ort", "torch"], help=argparse.SUPPRESS)
     p.add_argument("--worker-model", help=argparse.SUPPRESS)
@@ -206,7 +209,8 @@ def main():
     rows, versions, loads = [], {}, []
     for name in args.models:
         for batch in args.batches:
-            medians = {"dnncost": [], "ort": [], "torch": []}
+            medians = {"dnncost": []}
+            medians.update({peer: [] for peer in args.peers.split(",") if peer})
             mins = {k: [] for k in medians}
             for _ in range(args.rounds):
                 for kind in medians:
@@ -217,21 +221,25 @@ def main():
                     versions[kind] = r["version"]
             med = {k: statistics.median(v) for k, v in medians.items()}
             row = {"model": name, "batch": batch, "median_ms": med, "round_medians_ms": medians,
-                   "min_ms": {k: min(v) for k, v in mins.items()},
-                   "ratio_ort": med["dnncost"] / med["ort"], "ratio_torch": med["dnncost"] / med["torch"]}
+                   "min_ms": {k: min(v) for k, v in mins.items() if v},
+                   "ratio_ort": med["dnncost"] / med["ort"] if "ort" in med else None,
+                   "ratio_torch": med["dnncost"] / med["torch"] if "torch" in med else None}
             rows.append(row)
-            print(f"  {name} batch {batch}: dnncost {med['dnncost']:.2f} ms, ORT {med['ort']:.2f} ms, "
-                  f"PyTorch {med['torch']:.2f} ms", file=sys.stderr, flush=True)
+            print(f"  {name} batch {batch}: " + ", ".join(f"{k} {v:.2f} ms" for k, v in med.items()), file=sys.stderr,
+                  flush=True)
 
     print()
     print(f"| model | batch | dnncost cpu (ms) | ONNX Runtime (ms) | PyTorch (ms) | dnncost / ORT | dnncost / PyTorch |")
     print("|---|---:|---:|---:|---:|---:|---:|")
+    def cell(value, form="%.2f"):
+        return "-" if value is None else form % value
+
     for r in rows:
         m = r["median_ms"]
         name, dims = split_spec(r["model"])
         title = TITLES.get(name, name) + "".join(f" {k} {v}" for k, v in dims.items())
-        print(f"| {title} | {r['batch']} | {m['dnncost']:.2f} | {m['ort']:.2f} | "
-              f"{m['torch']:.2f} | {r['ratio_ort']:.2f} | {r['ratio_torch']:.2f} |")
+        print(f"| {title} | {r['batch']} | {m['dnncost']:.2f} | {cell(m.get('ort'))} | {cell(m.get('torch'))} | "
+              f"{cell(r['ratio_ort'])} | {cell(r['ratio_torch'])} |")
     print()
     print(f"dnncost: {versions.get('dnncost')}; {versions.get('ort')} (CPUExecutionProvider, ORT_ENABLE_ALL); "
           f"{versions.get('torch')}. Median of >= {args.min_iters} iterations and >= {args.min_seconds:g} s after "
