@@ -48,6 +48,44 @@ std::pair<Shape, Shape> collapsed_broadcast(const Shape& y, const Shape& other) 
   return {yc, oc};
 }
 
+// A binary op whose second operand repeats along the outermost dim (Swin's window mask [1, W, 1, S*S] onto a batch of
+// scores [N, W, H, S*S]): one primitive on an outer slice, executed once per outer index at offset addresses. Without
+// the loop, oneDNN runs its reference binary for the two broadcast dims.
+class OuterLoopBinaryKernel : public CpuKernel {
+ public:
+  dnnl::binary::primitive_desc pd;
+  memory::desc a_md, b_md;
+  size_t full = 0, other = 1;
+  int64_t outer = 1, slice_bytes = 0;
+  memory constant_b;  // the second operand when it is a constant (reordered once)
+
+  void bind(const dnnl::engine& engine, const std::vector<void*>& inputs, const std::vector<void*>& outputs,
+            void* scratchpad) override {
+    primitive_ = dnnl::binary(pd);
+    a_ = static_cast<char*>(inputs[full]);
+    y_ = static_cast<char*>(outputs[0]);
+    args_.clear();
+    args_[DNNL_ARG_SRC_0] = memory(a_md, engine, a_);
+    args_[DNNL_ARG_SRC_1] = constant_b ? constant_b : memory(b_md, engine, inputs[other]);
+    args_[DNNL_ARG_DST] = memory(a_md, engine, y_);
+    if (pd.scratchpad_desc().get_size() > 0) args_[DNNL_ARG_SCRATCHPAD] = memory(pd.scratchpad_desc(), engine, scratchpad);
+  }
+
+  void execute(dnnl::stream& stream) override {
+    for (int64_t i = 0; i < outer; ++i) {
+      args_[DNNL_ARG_SRC_0].set_data_handle(a_ + i * slice_bytes);
+      args_[DNNL_ARG_DST].set_data_handle(y_ + i * slice_bytes);
+      primitive_.execute(stream, args_);
+    }
+  }
+
+ private:
+  dnnl::binary primitive_;
+  char* a_ = nullptr;
+  char* y_ = nullptr;
+  std::unordered_map<int, memory> args_;
+};
+
 std::unique_ptr<CpuKernel> make_binary(const KernelRequest& r, dnnl::algorithm alg, bool commutative) {
   if (r.input_count() != 2 || !float_operand(r, 0) || !float_operand(r, 1) || !r.only_first_output()) return nullptr;
   const Shape& y = r.output(0).shape;
@@ -64,6 +102,31 @@ std::unique_ptr<CpuKernel> make_binary(const KernelRequest& r, dnnl::algorithm a
   if (!same_shape && r.opset() < 7) return nullptr;  // legacy broadcast aligns B at `axis`
   if (!same_shape && is_plain(src0_md)) {
     const auto [yc, oc] = collapsed_broadcast(y, left_padded(other_shape, y.size()));
+    if (!yc.empty() && yc.size() >= 3 && oc[0] == 1) {
+      const Shape y_slice(yc.begin() + 1, yc.end()), o_slice(oc.begin() + 1, oc.end());
+      auto k = std::make_unique<OuterLoopBinaryKernel>();
+      k->a_md = plain_desc(y_slice);
+      k->b_md = plain_desc(o_slice);
+      k->pd = dnnl::binary::primitive_desc(dnnl::binary::desc(alg, k->a_md, k->b_md, k->a_md), user_scratchpad_attr(),
+                                           r.engine);
+      k->full = full;
+      k->other = other;
+      k->outer = yc[0];
+      k->slice_bytes = shape_numel(y_slice) * static_cast<int64_t>(sizeof(float));
+      k->scratchpad_bytes = k->pd.scratchpad_desc().get_size();
+      k->implementation = implementation_of(k->pd) + " x" + std::to_string(yc[0]);
+      k->input_layouts.assign(2, memory::desc());
+      k->input_layouts[full] = src0_md;
+      k->output_layouts = {src0_md};
+      k->in_place_input = static_cast<int>(full);
+      if (const Tensor* c = r.constant(other)) {
+        k->constant_b = reorder_constant(r.engine, *c, k->b_md, k->b_md);
+        k->weight_bytes += static_cast<int64_t>(k->b_md.get_size());
+      } else {
+        k->input_layouts[other] = plain_desc(other_shape);
+      }
+      return k;
+    }
     if (!yc.empty()) {
       const memory::desc a_md = plain_desc(yc), b_md = plain_desc(oc);
       const dnnl::binary::desc desc(alg, a_md, b_md, a_md);

@@ -667,6 +667,8 @@ TEST(CpuDevice, BroadcastsMergeTheirDims) {
     bool constant;
   };
   for (const Case& c : std::vector<Case>{{{1, 4, 3, 5, 5}, {1, 4, 1, 5, 5}, true},
+                                         {{3, 4, 3, 5, 5}, {1, 4, 1, 5, 5}, true},
+                                         {{3, 4, 3, 5, 5}, {4, 1, 5, 5}, false},
                                          {{1, 4, 3, 5, 5}, {4, 1, 5, 5}, false},
                                          {{2, 3, 4, 6}, {1, 1, 1, 6}, true},
                                          {{2, 3, 4, 6}, {2, 1, 4, 1}, false}}) {
