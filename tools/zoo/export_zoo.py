@@ -545,7 +545,9 @@ def export_form(prep, form, out_dir, opset, key):
         params_rule = "PyTorch's trainable parameter count (BatchNorm kept as BatchNormalization nodes)"
     facts = onnx_graph_facts(onnx_path)
     bn_nodes = facts["ops"].get("BatchNormalization", 0)
-    if (prep.plain and facts["params"] != params_expected) or bn_nodes != bn_nodes_expected:
+    # A model other than a plain CNN (MaxViT: BatchNorms torch.onnx folds or keeps by its own rules) is checked by
+    # parameter names in the bn form and by dnncost's tests in the eval form, not by these predictions.
+    if prep.plain and (facts["params"] != params_expected or bn_nodes != bn_nodes_expected):
         print(f"[{folder_name}] error: the exported graph has {facts['params']:,} parameter elements and {bn_nodes} "
               f"BatchNormalization nodes; expected {params_expected:,} ({params_rule}) and {bn_nodes_expected}",
               file=sys.stderr)
