@@ -1,4 +1,4 @@
-// Reductions over some axes: ReduceMean (float32), ReduceSum, ReduceMax, ReduceMin (float32, int64, int32).
+// Reductions over some axes: ReduceMean and ReduceL2 (float32), ReduceSum, ReduceMax, ReduceMin (float32, int64, int32).
 //
 // Axes come from the `axes` attribute or, as newer opsets write them (ReduceSum from opset 13, the others from 18),
 // from input 1 (constant at plan time); negative axes count from the end; no axes means all axes, unless
@@ -6,7 +6,10 @@
 //
 // FLOPs: ReduceMean counts input elements (one add each) + output elements (one divide each). ReduceSum counts the
 // adds and ReduceMax/ReduceMin the comparisons of a group of g inputs as g - 1: input elements - output elements in
-// all. An empty group gives 0 (sum), NaN (mean), -inf / +inf or the type's lowest / highest value (max / min).
+// all. ReduceL2 (Swin-V2's cosine attention normalises Q and K with it) counts a square per input element, the adds
+// of the squares (input - output elements) and a square root per output: 2 x input elements. An empty group gives 0
+// (sum, L2), NaN (mean), -inf / +inf or the type's lowest / highest value (max / min).
+#include <cmath>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
@@ -20,7 +23,7 @@
 namespace dnncost {
 namespace {
 
-enum class ReduceKind { kMean, kSum, kMax, kMin };
+enum class ReduceKind { kMean, kSum, kMax, kMin, kL2 };
 
 template <ReduceKind kKind>
 class Reduce : public PlanTimeInputLayer, public ParsedAttributes<ReduceParams> {
@@ -29,7 +32,7 @@ class Reduce : public PlanTimeInputLayer, public ParsedAttributes<ReduceParams> 
 
   std::vector<OutputDesc> infer(const std::vector<ValueDesc>& in) override {
     expect_inputs(in, 1, 2);
-    if constexpr (kKind == ReduceKind::kMean) {
+    if constexpr (kKind == ReduceKind::kMean || kKind == ReduceKind::kL2) {
       expect_float(in[0], "input 'data'");
     } else {
       const DType t = in[0].dtype;
@@ -75,6 +78,8 @@ class Reduce : public PlanTimeInputLayer, public ParsedAttributes<ReduceParams> 
   OpCount count(const std::vector<ValueDesc>& in, const std::vector<ValueDesc>& out) const override {
     if constexpr (kKind == ReduceKind::kMean) {
       return {0, in[0].numel() + out[0].numel()};
+    } else if constexpr (kKind == ReduceKind::kL2) {
+      return {0, 2 * in[0].numel()};
     } else {
       const int64_t steps = in[0].numel() - out[0].numel();  // g - 1 per group of g
       return {0, steps > 0 ? steps : 0};
@@ -85,10 +90,10 @@ class Reduce : public PlanTimeInputLayer, public ParsedAttributes<ReduceParams> 
     switch (dtype_) {
       case DType::kFloat32: reduce<float>(*in[0], *out[0]); break;
       case DType::kInt64:
-        if constexpr (kKind != ReduceKind::kMean) reduce<int64_t>(*in[0], *out[0]);
+        if constexpr (kKind != ReduceKind::kMean && kKind != ReduceKind::kL2) reduce<int64_t>(*in[0], *out[0]);
         break;
       case DType::kInt32:
-        if constexpr (kKind != ReduceKind::kMean) reduce<int32_t>(*in[0], *out[0]);
+        if constexpr (kKind != ReduceKind::kMean && kKind != ReduceKind::kL2) reduce<int32_t>(*in[0], *out[0]);
         break;
       default: throw std::logic_error(node().op_type + " reached forward with type " + dtype_name(dtype_));
     }
@@ -97,8 +102,9 @@ class Reduce : public PlanTimeInputLayer, public ParsedAttributes<ReduceParams> 
  private:
   // Sums and means accumulate floats in double; max and min in the element type.
   template <typename T>
-  using Accumulator = std::conditional_t<std::is_floating_point_v<T> &&
-                                             (kKind == ReduceKind::kMean || kKind == ReduceKind::kSum),
+  using Accumulator = std::conditional_t<std::is_floating_point_v<T> && (kKind == ReduceKind::kMean ||
+                                                                          kKind == ReduceKind::kSum ||
+                                                                          kKind == ReduceKind::kL2),
                                          double, T>;
 
   template <typename T>
@@ -131,6 +137,8 @@ class Reduce : public PlanTimeInputLayer, public ParsedAttributes<ReduceParams> 
         acc[o] = MaxFn{}(acc[o], px[i]);
       else if constexpr (kKind == ReduceKind::kMin)
         acc[o] = MinFn{}(acc[o], px[i]);
+      else if constexpr (kKind == ReduceKind::kL2)
+        acc[o] += static_cast<A>(px[i]) * static_cast<A>(px[i]);
       else if constexpr (std::is_integral_v<A>)
         acc[o] = wrapping_add(acc[o], px[i]);
       else
@@ -145,6 +153,8 @@ class Reduce : public PlanTimeInputLayer, public ParsedAttributes<ReduceParams> 
       const int64_t group = out_count == 0 ? 0 : x.numel() / out_count;  // inputs averaged into one output
       for (int64_t o = 0; o < out_count; ++o)
         py[o] = static_cast<T>(acc[o] / static_cast<double>(group));  // an empty group gives NaN (0/0)
+    } else if constexpr (kKind == ReduceKind::kL2) {
+      for (int64_t o = 0; o < out_count; ++o) py[o] = static_cast<T>(std::sqrt(acc[o]));
     } else {
       for (int64_t o = 0; o < out_count; ++o) py[o] = static_cast<T>(acc[o]);
     }
@@ -155,6 +165,9 @@ class Reduce : public PlanTimeInputLayer, public ParsedAttributes<ReduceParams> 
   Shape kept_shape_;           // output shape with reduced axes kept as 1
 };
 
+class ReduceL2 : public Reduce<ReduceKind::kL2> {
+  using Reduce::Reduce;
+};
 class ReduceMean : public Reduce<ReduceKind::kMean> {
   using Reduce::Reduce;
 };
@@ -169,6 +182,7 @@ class ReduceMin : public Reduce<ReduceKind::kMin> {
 };
 
 DNNCOST_REGISTER_LAYER("ReduceMean", ReduceMean);
+DNNCOST_REGISTER_LAYER("ReduceL2", ReduceL2);
 DNNCOST_REGISTER_LAYER("ReduceSum", ReduceSum);
 DNNCOST_REGISTER_LAYER("ReduceMax", ReduceMax);
 DNNCOST_REGISTER_LAYER("ReduceMin", ReduceMin);
