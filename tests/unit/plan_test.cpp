@@ -228,5 +228,51 @@ TEST(Format, NumbersReadWell) {
   EXPECT_EQ(percent(0.1234), "12.3%");
 }
 
+
+// Params of initializers folded at plan time (docs/COSTS.md, "Folded nodes"): a learned token expanded over the batch
+// from a shape subgraph is charged to its reader; a float table gathered at constant indices counts the table's
+// elements, not the gathered copy's; a weight read by two folded slices counts once.
+TEST(Plan, FoldedInitializersKeepTheirParams) {
+  {
+    GraphBuilder b(13);
+    const std::string x = b.input(random_tensor({2, 3, 4}, 1));
+    const std::string token = b.weight(random_tensor({1, 1, 4}, 2));
+    const std::string shape = b.node("Concat", {b.node("Slice", {b.node("Shape", {x}), b.weight(Tensor::from_int64({0}, {1})),
+                                                                   b.weight(Tensor::from_int64({1}, {1}))}),
+                                                 b.weight(Tensor::from_int64({1, 4}, {2}))},
+                                     {{"axis", attr_int(0)}});
+    const std::string expanded = b.node("Expand", {token, shape});
+    b.output(b.node("Concat", {expanded, x}, {{"axis", attr_int(1)}}));
+    Plan p(b.graph(), bind_tensors(b.graph(), b.feeds()));
+    ASSERT_EQ(p.steps().size(), 1u);  // only the Concat with x runs
+    EXPECT_EQ(p.totals().params, 4);  // the token, not its [2, 1, 4] expansion and not the shape constants
+  }
+  {
+    GraphBuilder b(13);
+    const std::string x = b.input(random_tensor({7, 3}, 3));
+    const std::string table = b.weight(random_tensor({5, 3}, 4));
+    const std::string bias = b.node("Gather", {table, b.weight(Tensor::from_int64({0, 1, 2, 3, 4, 0, 1}, {7}))});
+    b.output(b.node("Add", {x, bias}));
+    Plan p(b.graph(), bind_tensors(b.graph(), b.feeds()));
+    ASSERT_EQ(p.steps().size(), 1u);
+    EXPECT_EQ(p.totals().params, 15);  // the [5, 3] table, not the [7, 3] gathered copy or the int64 indices
+  }
+  {
+    GraphBuilder b(13);
+    const std::string x = b.input(random_tensor({2, 4}, 5));
+    const std::string w = b.weight(random_tensor({4, 6}, 6));
+    std::vector<std::string> parts;
+    for (int64_t k = 0; k < 2; ++k) {
+      const std::string wk = b.node("Slice", {w, b.weight(Tensor::from_int64({3 * k}, {1})),
+                                              b.weight(Tensor::from_int64({3 * k + 3}, {1})),
+                                              b.weight(Tensor::from_int64({1}, {1}))});
+      parts.push_back(b.node("MatMul", {x, wk}));
+    }
+    b.output(b.node("Add", parts));
+    Plan p(b.graph(), bind_tensors(b.graph(), b.feeds()));
+    EXPECT_EQ(p.totals().params, 24);  // the [4, 6] weight once
+  }
+}
+
 }  // namespace
 }  // namespace dnncost::testing
