@@ -9,23 +9,11 @@
 
 #include "kernels/broadcast.h"
 #include "kernels/elementwise_functors.h"
+#include "layers/arithmetic_type.h"
 #include "layers/registry.h"
 
 namespace dnncost {
 namespace {
-
-bool arithmetic_type(DType t) { return t == DType::kFloat32 || t == DType::kInt64 || t == DType::kInt32; }
-
-// Calls f(T{}) with T the C++ element type of t (one of the arithmetic types).
-template <typename F>
-void with_arithmetic_type(DType t, F&& f) {
-  switch (t) {
-    case DType::kFloat32: f(float{}); break;
-    case DType::kInt64: f(int64_t{}); break;
-    case DType::kInt32: f(int32_t{}); break;
-    default: throw std::logic_error("element-wise op reached forward with type " + dtype_name(t));
-  }
-}
 
 // What the element-wise ops share: operand type checks, the accounting role of constants and the cost rule.
 class ElementwiseLayer : public Layer {
@@ -84,7 +72,7 @@ class BinaryArithmetic : public ElementwiseLayer {
   int in_place_input() const override { return in_place_; }
 
   void forward_ref(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
-    with_arithmetic_type(dtype_, [&](auto tag) {
+    with_arithmetic_type(dtype_, node().op_type, [&](auto tag) {
       using T = decltype(tag);
       const T* a = in[0]->data<T>();
       const T* b = in[1]->data<T>();
@@ -186,7 +174,7 @@ class VariadicArithmetic : public ElementwiseLayer {
   }
 
   void forward_ref(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
-    with_arithmetic_type(dtype_, [&](auto tag) {
+    with_arithmetic_type(dtype_, node().op_type, [&](auto tag) {
       using T = decltype(tag);
       T* y = out[0]->data<T>();
       if (in.size() == 1) {

@@ -10,23 +10,11 @@
 
 #include "kernels/broadcast.h"
 #include "kernels/math_functors.h"
+#include "layers/arithmetic_type.h"
 #include "layers/registry.h"
 
 namespace dnncost {
 namespace {
-
-bool arithmetic_type(DType t) { return t == DType::kFloat32 || t == DType::kInt64 || t == DType::kInt32; }
-
-// Calls f(T{}) with T the C++ element type of t (one of the arithmetic types).
-template <typename F>
-void with_arithmetic_type(DType t, F&& f) {
-  switch (t) {
-    case DType::kFloat32: f(float{}); break;
-    case DType::kInt64: f(int64_t{}); break;
-    case DType::kInt32: f(int32_t{}); break;
-    default: throw std::logic_error("Pow/Mod reached forward with type " + dtype_name(t));
-  }
-}
 
 // Two operands broadcast to one output; 1 FLOP per output element.
 class BroadcastBinaryLayer : public Layer {
@@ -86,7 +74,7 @@ class Pow : public BroadcastBinaryLayer {
   int in_place_input() const override { return in_place_; }
 
   void forward_ref(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
-    with_arithmetic_type(base_, [&](auto base_tag) {
+    with_arithmetic_type(base_, node().op_type, [&](auto base_tag) {
       using TB = decltype(base_tag);
       auto apply = [&](auto exponent_tag) {
         using TE = decltype(exponent_tag);
@@ -97,7 +85,7 @@ class Pow : public BroadcastBinaryLayer {
       else if (exponent_ == DType::kUint32)
         apply(uint32_t{});
       else
-        with_arithmetic_type(exponent_, apply);
+        with_arithmetic_type(exponent_, node().op_type, apply);
     });
   }
 
@@ -128,7 +116,7 @@ class Mod : public BroadcastBinaryLayer {
   int in_place_input() const override { return in_place_; }
 
   void forward_ref(const std::vector<const Tensor*>& in, const std::vector<Tensor*>& out) override {
-    with_arithmetic_type(dtype_, [&](auto tag) {
+    with_arithmetic_type(dtype_, node().op_type, [&](auto tag) {
       using T = decltype(tag);
       const T* a = in[0]->data<T>();
       const T* b = in[1]->data<T>();
